@@ -1,0 +1,386 @@
+//! Writing one input file's records inside one transaction.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+use shequn_model::{GroupInfo, Mention, Message, Person, Record, RosterEntry, Stamp, SystemEvent};
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::{ArchiveError, Result};
+
+/// What one file (or a whole import) added.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportStats {
+    pub groups_new: u64,
+    /// Archive ids of the groups this file touched.
+    pub group_ids: Vec<i64>,
+    pub messages_new: u64,
+    pub messages_present: u64,
+    pub events_new: u64,
+    pub events_present: u64,
+    pub members_new: u64,
+    pub roster_entries: u64,
+    /// Records the parser skipped, with where and why.
+    pub skipped: Vec<(String, String)>,
+}
+
+impl ImportStats {
+    pub fn add(&mut self, other: &ImportStats) {
+        self.groups_new += other.groups_new;
+        for id in &other.group_ids {
+            if !self.group_ids.contains(id) {
+                self.group_ids.push(*id);
+            }
+        }
+        self.messages_new += other.messages_new;
+        self.messages_present += other.messages_present;
+        self.events_new += other.events_new;
+        self.events_present += other.events_present;
+        self.members_new += other.members_new;
+        self.roster_entries += other.roster_entries;
+        self.skipped.extend(other.skipped.iter().cloned());
+    }
+}
+
+struct GroupState {
+    id: i64,
+    platform: &'static str,
+    members: HashMap<String, i64>,
+    /// How often each content hash was seen in this file, for occurrence keys.
+    occurrences: HashMap<u128, u32>,
+}
+
+/// One file's import in progress. Dropping it without [`FileImport::commit`]
+/// rolls everything back.
+pub struct FileImport<'a> {
+    tx: Transaction<'a>,
+    path: String,
+    groups: Vec<GroupState>,
+    stats: ImportStats,
+}
+
+impl<'a> FileImport<'a> {
+    pub(crate) fn new(tx: Transaction<'a>, path: String) -> FileImport<'a> {
+        FileImport { tx, path, groups: Vec::new(), stats: ImportStats::default() }
+    }
+
+    fn err(&self, source: rusqlite::Error) -> ArchiveError {
+        ArchiveError::Sqlite { path: self.path.clone(), source }
+    }
+
+    /// Writes one record.
+    pub fn apply(&mut self, record: Record) -> Result<()> {
+        match record {
+            Record::Group(info) => self.group(info),
+            Record::Roster { group, entry } => self.roster(group, entry),
+            Record::Message { group, message } => self.message(group, message),
+            Record::Event { group, event } => self.event(group, event),
+            Record::Note { group, text } => {
+                let gid = self.slot(group)?.id;
+                self.tx
+                    .prepare_cached("INSERT OR IGNORE INTO notes (group_id, text) VALUES (?1, ?2)")
+                    .and_then(|mut s| s.execute(params![gid, text]))
+                    .map_err(|e| self.err(e))?;
+                Ok(())
+            }
+            Record::Skipped { location, reason } => {
+                self.stats.skipped.push((location, reason));
+                Ok(())
+            }
+        }
+    }
+
+    /// Commits the file and returns what it added.
+    pub fn commit(self) -> Result<ImportStats> {
+        let path = self.path.clone();
+        self.tx.commit().map_err(|source| ArchiveError::Sqlite { path, source })?;
+        Ok(self.stats)
+    }
+
+    fn slot(&self, slot: u32) -> Result<&GroupState> {
+        self.groups.get(slot as usize).ok_or_else(|| {
+            ArchiveError::Invalid(format!("parser bug: record refers to group slot {slot} before it was declared"))
+        })
+    }
+
+    fn group(&mut self, info: GroupInfo) -> Result<()> {
+        let platform = info.platform.as_str();
+        let existing: Option<(i64, String, Option<u32>)> = self
+            .tx
+            .prepare_cached("SELECT id, name, member_count FROM groups WHERE platform = ?1 AND platform_id = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![platform, info.platform_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
+            })
+            .map_err(|e| self.err(e))?;
+        let id = match existing {
+            Some((id, name, count)) => {
+                // Only write when something changed, so a re-import leaves the file untouched.
+                let count_new = info.member_count.or(count);
+                if name != info.name || count_new != count {
+                    self.tx
+                        .execute(
+                            "UPDATE groups SET name = ?2, member_count = ?3 WHERE id = ?1",
+                            params![id, info.name, count_new],
+                        )
+                        .map_err(|e| self.err(e))?;
+                }
+                id
+            }
+            None => {
+                self.tx
+                    .execute(
+                        "INSERT INTO groups (platform, platform_id, name, kind, member_count) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![platform, info.platform_id, info.name, info.kind.as_str(), info.member_count],
+                    )
+                    .map_err(|e| self.err(e))?;
+                self.stats.groups_new += 1;
+                self.tx.last_insert_rowid()
+            }
+        };
+        if !self.stats.group_ids.contains(&id) {
+            self.stats.group_ids.push(id);
+        }
+        self.groups.push(GroupState { id, platform, members: HashMap::new(), occurrences: HashMap::new() });
+        Ok(())
+    }
+
+    /// The member id for `person` in group `slot`, created or updated as needed.
+    fn member(&mut self, slot: u32, person: &Person, seen_ms: i64) -> Result<i64> {
+        let key = person.key();
+        let state = self.slot(slot)?;
+        let (gid, platform) = (state.id, state.platform);
+        let cached = state.members.get(&key).copied();
+        let id = match cached {
+            Some(id) => id,
+            None => {
+                let found: Option<i64> = self
+                    .tx
+                    .prepare_cached("SELECT id FROM members WHERE group_id = ?1 AND key = ?2")
+                    .and_then(|mut s| s.query_row(params![gid, key], |r| r.get(0)).optional())
+                    .map_err(|e| self.err(e))?;
+                let id = match found {
+                    Some(id) => id,
+                    None => {
+                        let person_id = match &person.platform_id {
+                            Some(pid) => Some(self.person(platform, pid)?),
+                            None => None,
+                        };
+                        self.tx
+                            .prepare_cached(
+                                "INSERT INTO members (group_id, key, person_id, platform_id, name, name_ms, is_bot, role, title)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                            )
+                            .and_then(|mut s| {
+                                s.execute(params![
+                                    gid,
+                                    key,
+                                    person_id,
+                                    person.platform_id,
+                                    person.name,
+                                    seen_ms,
+                                    person.is_bot,
+                                    person.role.map(|r| r.as_str()),
+                                    person.title
+                                ])
+                            })
+                            .map_err(|e| self.err(e))?;
+                        self.stats.members_new += 1;
+                        self.tx.last_insert_rowid()
+                    }
+                };
+                self.groups[slot as usize].members.insert(key, id);
+                id
+            }
+        };
+        // Names over time: remember each name once; the newest becomes the display name.
+        if !person.name.is_empty() {
+            let inserted = self
+                .tx
+                .prepare_cached("INSERT OR IGNORE INTO member_names (member_id, name, first_ms) VALUES (?1, ?2, ?3)")
+                .and_then(|mut s| s.execute(params![id, person.name, seen_ms]))
+                .map_err(|e| self.err(e))?;
+            if inserted > 0 {
+                self.tx
+                    .prepare_cached(
+                        "UPDATE members SET name = ?2, name_ms = ?3 WHERE id = ?1 AND name_ms <= ?3 AND name <> ?2",
+                    )
+                    .and_then(|mut s| s.execute(params![id, person.name, seen_ms]))
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        if person.is_bot || person.role.is_some() || person.title.is_some() {
+            self.tx
+                .prepare_cached(
+                    "UPDATE members SET is_bot = MAX(is_bot, ?2), role = COALESCE(?3, role), title = COALESCE(?4, title)
+                     WHERE id = ?1 AND (is_bot < ?2 OR role IS NOT ?3 AND ?3 IS NOT NULL OR title IS NOT ?4 AND ?4 IS NOT NULL)",
+                )
+                .and_then(|mut s| s.execute(params![id, person.is_bot, person.role.map(|r| r.as_str()), person.title]))
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(id)
+    }
+
+    fn person(&mut self, platform: &str, platform_id: &str) -> Result<i64> {
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO people (platform, platform_id) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![platform, platform_id]))
+            .map_err(|e| self.err(e))?;
+        self.tx
+            .prepare_cached("SELECT id FROM people WHERE platform = ?1 AND platform_id = ?2")
+            .and_then(|mut s| s.query_row(params![platform, platform_id], |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
+    /// `m:<id>` for platform ids; else a content hash with its occurrence number
+    /// in this file, so two identical lines stay two messages and a re-import matches.
+    fn key(&mut self, slot: u32, id: &Option<String>, content: &[&[u8]]) -> String {
+        if let Some(id) = id {
+            return format!("m:{id}");
+        }
+        let mut buf = Vec::with_capacity(content.iter().map(|c| c.len() + 1).sum());
+        for part in content {
+            buf.extend_from_slice(part);
+            buf.push(0);
+        }
+        let hash = xxh3_128(&buf);
+        let n = self.groups[slot as usize].occurrences.entry(hash).or_insert(0);
+        *n += 1;
+        format!("c:{hash:032x}:{n}")
+    }
+
+    fn message(&mut self, slot: u32, m: Message) -> Result<()> {
+        let gid = self.slot(slot)?.id;
+        let time = m.time;
+        let sender_key = m.sender.key();
+        let key = self.key(
+            slot,
+            &m.id,
+            &[&time.unix_ms.to_le_bytes(), sender_key.as_bytes(), m.text.as_bytes(), m.kind.as_str().as_bytes()],
+        );
+        let sender = self.member(slot, &m.sender, time.unix_ms)?;
+        let everyone = m.mentions.iter().any(|x| matches!(x, Mention::Everyone));
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO messages (group_id, key, time_ms, offset_s, zone_inferred, sender_id, kind, text, amount_cents,
+                                       reply_to_key, everyone, forwarded, edited_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (group_id, key) DO NOTHING",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    gid,
+                    key,
+                    time.unix_ms,
+                    time.offset_s,
+                    time.zone_inferred,
+                    sender,
+                    m.kind.as_str(),
+                    m.text,
+                    m.amount_cents,
+                    m.reply_to.as_ref().map(|r| format!("m:{r}")),
+                    everyone,
+                    m.forwarded,
+                    m.edited.map(|e: Stamp| e.unix_ms)
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        if inserted == 0 {
+            self.stats.messages_present += 1;
+            return Ok(());
+        }
+        self.stats.messages_new += 1;
+        let message_id = self.tx.last_insert_rowid();
+        for mention in &m.mentions {
+            let Mention::Member(person) = mention else {
+                continue;
+            };
+            // By id the member is certain; by name only, keep the name and match it when reading.
+            let (member_id, name) = match &person.platform_id {
+                Some(_) => (Some(self.member(slot, person, time.unix_ms)?), None),
+                None => (None, Some(person.name.clone())),
+            };
+            self.tx
+                .prepare_cached("INSERT INTO mentions (message_id, member_id, name) VALUES (?1, ?2, ?3)")
+                .and_then(|mut s| s.execute(params![message_id, member_id, name]))
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, slot: u32, e: SystemEvent) -> Result<()> {
+        let gid = self.slot(slot)?.id;
+        let subject_keys: Vec<String> = e.subjects.iter().map(|p| p.key()).collect();
+        let key = self.key(
+            slot,
+            &e.id,
+            &[
+                &e.time.unix_ms.to_le_bytes(),
+                e.kind.as_str().as_bytes(),
+                e.text.as_bytes(),
+                subject_keys.join("\u{1}").as_bytes(),
+            ],
+        );
+        let actor = match &e.actor {
+            Some(p) => Some(self.member(slot, p, e.time.unix_ms)?),
+            None => None,
+        };
+        let mut subjects = Vec::with_capacity(e.subjects.len());
+        for p in &e.subjects {
+            subjects.push(self.member(slot, p, e.time.unix_ms)?);
+        }
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO events (group_id, key, time_ms, offset_s, kind, actor_id, target_key, detail, amount_cents, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (group_id, key) DO NOTHING",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    gid,
+                    key,
+                    e.time.unix_ms,
+                    e.time.offset_s,
+                    e.kind.as_str(),
+                    actor,
+                    e.target.as_ref().map(|t| format!("m:{t}")),
+                    e.detail,
+                    e.amount_cents,
+                    e.text
+                ])
+            })
+            .map_err(|err| self.err(err))?;
+        if inserted == 0 {
+            self.stats.events_present += 1;
+            return Ok(());
+        }
+        self.stats.events_new += 1;
+        let event_id = self.tx.last_insert_rowid();
+        for member_id in subjects {
+            self.tx
+                .prepare_cached("INSERT OR IGNORE INTO event_subjects (event_id, member_id) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(params![event_id, member_id]))
+                .map_err(|err| self.err(err))?;
+        }
+        Ok(())
+    }
+
+    fn roster(&mut self, slot: u32, entry: RosterEntry) -> Result<()> {
+        let gid = self.slot(slot)?.id;
+        let seen = entry.joined.map(|j| j.unix_ms).unwrap_or(0);
+        let member_id = self.member(slot, &entry.person, seen)?;
+        let n = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO roster (group_id, member_id, joined_ms, scene) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (group_id, member_id) DO UPDATE SET joined_ms = excluded.joined_ms, scene = excluded.scene
+                 WHERE joined_ms IS NOT excluded.joined_ms OR scene IS NOT excluded.scene",
+            )
+            .and_then(|mut s| s.execute(params![gid, member_id, entry.joined.map(|j| j.unix_ms), entry.join_scene]))
+            .map_err(|e| self.err(e))?;
+        self.stats.roster_entries += n as u64;
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! The archive (沉淀): one SQLite file that keeps every group's messages.
+//!
+//! Architecture invariants:
+//! - One input file is written in one transaction ([`FileImport`]): a bad or
+//!   interrupted file leaves the archive exactly as it was.
+//! - Writing is idempotent: a message is keyed by its platform id, or by a
+//!   content hash plus its occurrence number when the platform has none, so
+//!   re-importing an export (or an overlapping newer one) adds nothing twice.
+//! - Readers get plain [`Timeline`]s; nothing outside this crate sees SQL.
+
+mod import;
+mod read;
+mod schema;
+
+pub use import::{FileImport, ImportStats};
+pub use read::GroupSummary;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("archive {path}: {source}")]
+    Sqlite { path: String, source: rusqlite::Error },
+    #[error(
+        "archive {path} was written by a newer shequn (schema version {found}, this one knows {known}); upgrade shequn"
+    )]
+    TooNew { path: String, found: i64, known: i64 },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, ArchiveError>;
+
+/// An open archive.
+pub struct Archive {
+    conn: Connection,
+    path: String,
+}
+
+impl Archive {
+    /// Opens (creating if needed) the archive at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Archive> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                ArchiveError::Invalid(format!("cannot create the archive's folder {}: {e}", dir.display()))
+            })?;
+        }
+        let label = path.display().to_string();
+        let conn = Connection::open(path).map_err(|source| ArchiveError::Sqlite { path: label.clone(), source })?;
+        Archive::init(conn, label)
+    }
+
+    /// An archive that lives in memory (tests, benchmarks of analysis alone).
+    pub fn open_in_memory() -> Result<Archive> {
+        let conn =
+            Connection::open_in_memory().map_err(|source| ArchiveError::Sqlite { path: ":memory:".into(), source })?;
+        Archive::init(conn, ":memory:".into())
+    }
+
+    fn init(conn: Connection, path: String) -> Result<Archive> {
+        let mut archive = Archive { conn, path };
+        archive
+            .conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;",
+            )
+            .map_err(|e| archive.err(e))?;
+        archive.migrate()?;
+        Ok(archive)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(ArchiveError::TooNew { path: self.path.clone(), found: version, known });
+        }
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx =
+                self.conn.transaction().map_err(|source| ArchiveError::Sqlite { path: self.path.clone(), source })?;
+            tx.execute_batch(sql).map_err(|source| ArchiveError::Sqlite { path: self.path.clone(), source })?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(|source| ArchiveError::Sqlite { path: self.path.clone(), source })?;
+            tx.commit().map_err(|source| ArchiveError::Sqlite { path: self.path.clone(), source })?;
+        }
+        Ok(())
+    }
+
+    /// The schema version this archive is at.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub(crate) fn err(&self, source: rusqlite::Error) -> ArchiveError {
+        ArchiveError::Sqlite { path: self.path.clone(), source }
+    }
+
+    /// Starts importing one input file: everything until [`FileImport::commit`]
+    /// is one transaction, rolled back if the import is dropped.
+    pub fn begin_file(&mut self) -> Result<FileImport<'_>> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
+        Ok(FileImport::new(tx, path))
+    }
+}
+
+/// Where the archive lives when neither `--db` nor `$SHEQUN_DB` says.
+pub fn default_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("shequn").join("archive.db")
+}

@@ -1,0 +1,318 @@
+//! Reading the archive back: group summaries and whole timelines.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use shequn_model::{
+    Ev, EventKind, GroupKind, GroupMeta, MemberMeta, MemberRole, MessageKind, Msg, MsgIx, Platform, Timeline,
+};
+
+use crate::{Archive, ArchiveError, Result};
+
+/// One row of `shequn groups`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupSummary {
+    pub id: i64,
+    pub platform: String,
+    pub platform_id: String,
+    pub name: String,
+    pub kind: String,
+    /// Members seen: anyone who spoke, was named by an event, or is on a roster.
+    pub members: u64,
+    /// Members who sent at least one message.
+    pub speakers: u64,
+    /// The member count the source stated, if any.
+    pub member_count_stated: Option<u32>,
+    pub messages: u64,
+    pub events: u64,
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+    /// Distinct calendar days (in the group's own clock) with a message.
+    pub days_active: u64,
+}
+
+impl Archive {
+    /// Every group with its counts, ordered by id.
+    pub fn groups(&self) -> Result<Vec<GroupSummary>> {
+        let sql = "
+            SELECT g.id, g.platform, g.platform_id, g.name, g.kind, g.member_count,
+                   (SELECT COUNT(*) FROM members m WHERE m.group_id = g.id),
+                   s.speakers, s.messages, s.first_ms, s.last_ms, s.days,
+                   (SELECT COUNT(*) FROM events e WHERE e.group_id = g.id)
+            FROM groups g
+            LEFT JOIN (
+                SELECT group_id, COUNT(DISTINCT sender_id) AS speakers, COUNT(*) AS messages,
+                       MIN(time_ms) AS first_ms, MAX(time_ms) AS last_ms,
+                       COUNT(DISTINCT (time_ms + offset_s * 1000) / 86400000) AS days
+                FROM messages GROUP BY group_id
+            ) s ON s.group_id = g.id
+            ORDER BY g.id";
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(GroupSummary {
+                    id: r.get(0)?,
+                    platform: r.get(1)?,
+                    platform_id: r.get(2)?,
+                    name: r.get(3)?,
+                    kind: r.get(4)?,
+                    member_count_stated: r.get(5)?,
+                    members: r.get::<_, i64>(6)? as u64,
+                    speakers: r.get::<_, Option<i64>>(7)?.unwrap_or(0) as u64,
+                    messages: r.get::<_, Option<i64>>(8)?.unwrap_or(0) as u64,
+                    first_ms: r.get(9)?,
+                    last_ms: r.get(10)?,
+                    days_active: r.get::<_, Option<i64>>(11)?.unwrap_or(0) as u64,
+                    events: r.get::<_, i64>(12)? as u64,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Groups matching a name or id: an exact archive id, platform id or name
+    /// first; else names containing the text (case-insensitive).
+    pub fn find_groups(&self, query: &str) -> Result<Vec<GroupSummary>> {
+        let all = self.groups()?;
+        let exact: Vec<GroupSummary> = all
+            .iter()
+            .filter(|g| g.id.to_string() == query || g.platform_id == query || g.name == query)
+            .cloned()
+            .collect();
+        if !exact.is_empty() {
+            return Ok(exact);
+        }
+        let q = query.to_lowercase();
+        Ok(all.into_iter().filter(|g| g.name.to_lowercase().contains(&q)).collect())
+    }
+
+    /// Total messages, events and groups in the archive (cheap; for summaries and tests).
+    pub fn counts(&self) -> Result<(u64, u64, u64)> {
+        self.conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM groups), (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM events)",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Ids of all groups, ordered.
+    pub fn group_ids(&self) -> Result<Vec<i64>> {
+        let mut stmt = self.conn.prepare("SELECT id FROM groups ORDER BY id").map_err(|e| self.err(e))?;
+        let ids = stmt.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+        ids.collect::<std::result::Result<Vec<i64>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// One group's whole history, with explicit reply links and mentions resolved.
+    pub fn timeline(&self, group_id: i64) -> Result<Timeline> {
+        let bad = |what: &str, v: &str| ArchiveError::Invalid(format!("archive holds an unknown {what} {v:?}"));
+        let (platform, platform_id, name, kind, member_count): (String, String, String, String, Option<u32>) = self
+            .conn
+            .query_row(
+                "SELECT platform, platform_id, name, kind, member_count FROM groups WHERE id = ?1",
+                [group_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .map_err(|e| self.err(e))?;
+        let platform = Platform::parse(&platform).ok_or_else(|| bad("platform", &platform))?;
+
+        // Members, with roster facts.
+        let mut members = Vec::new();
+        let mut member_ix: HashMap<i64, u32> = HashMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT m.id, m.person_id, m.platform_id, m.name, m.is_bot, m.role, m.title,
+                            r.member_id IS NOT NULL, r.joined_ms
+                     FROM members m LEFT JOIN roster r ON r.member_id = m.id AND r.group_id = m.group_id
+                     WHERE m.group_id = ?1 ORDER BY m.id",
+                )
+                .map_err(|e| self.err(e))?;
+            let mut rows = stmt.query([group_id]).map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let id: i64 = r.get(0).map_err(|e| self.err(e))?;
+                let role: Option<String> = r.get(5).map_err(|e| self.err(e))?;
+                member_ix.insert(id, members.len() as u32);
+                members.push(MemberMeta {
+                    id,
+                    person_id: r.get(1).map_err(|e| self.err(e))?,
+                    platform_id: r.get(2).map_err(|e| self.err(e))?,
+                    name: r.get(3).map_err(|e| self.err(e))?,
+                    is_bot: r.get(4).map_err(|e| self.err(e))?,
+                    role: role.as_deref().and_then(MemberRole::parse),
+                    title: r.get(6).map_err(|e| self.err(e))?,
+                    on_roster: r.get(7).map_err(|e| self.err(e))?,
+                    roster_joined_ms: r.get(8).map_err(|e| self.err(e))?,
+                });
+            }
+        }
+
+        // Messages in time order; reply keys resolved after all are read.
+        let mut messages = Vec::new();
+        let mut reply_keys: Vec<Option<String>> = Vec::new();
+        let mut msg_ix: HashMap<String, MsgIx> = HashMap::new();
+        let mut id_ix: HashMap<i64, MsgIx> = HashMap::new();
+        let mut offsets: HashMap<i32, u64> = HashMap::new();
+        let mut zone_inferred = false;
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT id, key, time_ms, offset_s, zone_inferred, sender_id, kind, text, amount_cents,
+                            reply_to_key, everyone, forwarded
+                     FROM messages WHERE group_id = ?1 ORDER BY time_ms, id",
+                )
+                .map_err(|e| self.err(e))?;
+            let mut rows = stmt.query([group_id]).map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let get_err = |e| self.err(e);
+                let id: i64 = r.get(0).map_err(get_err)?;
+                let key: String = r.get(1).map_err(get_err)?;
+                let offset: i32 = r.get(3).map_err(get_err)?;
+                *offsets.entry(offset).or_default() += 1;
+                zone_inferred |= r.get::<_, bool>(4).map_err(get_err)?;
+                let sender_id: i64 = r.get(5).map_err(get_err)?;
+                let kind: String = r.get(6).map_err(get_err)?;
+                let ix = messages.len() as MsgIx;
+                if key.starts_with("m:") {
+                    msg_ix.insert(key, ix);
+                }
+                id_ix.insert(id, ix);
+                reply_keys.push(r.get(9).map_err(get_err)?);
+                messages.push(Msg {
+                    id,
+                    time_ms: r.get(2).map_err(get_err)?,
+                    sender: *member_ix.get(&sender_id).ok_or_else(|| bad("sender", &sender_id.to_string()))?,
+                    kind: MessageKind::parse(&kind).ok_or_else(|| bad("message kind", &kind))?,
+                    text: r.get(7).map_err(get_err)?,
+                    amount_cents: r.get(8).map_err(get_err)?,
+                    reply_to: None,
+                    mentions: Vec::new(),
+                    mentions_everyone: r.get(10).map_err(get_err)?,
+                    forwarded: r.get(11).map_err(get_err)?,
+                });
+            }
+        }
+        for (msg, key) in messages.iter_mut().zip(reply_keys) {
+            msg.reply_to = key.and_then(|k| msg_ix.get(&k).copied());
+        }
+
+        // Mentions: by member id, or by a name matched to a member's current or past name.
+        {
+            let mut names: HashMap<String, u32> = HashMap::new();
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT n.member_id, n.name FROM member_names n JOIN members m ON m.id = n.member_id WHERE m.group_id = ?1",
+                )
+                .map_err(|e| self.err(e))?;
+            let mut rows = stmt.query([group_id]).map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let mid: i64 = r.get(0).map_err(|e| self.err(e))?;
+                if let Some(ix) = member_ix.get(&mid) {
+                    names.insert(r.get(1).map_err(|e| self.err(e))?, *ix);
+                }
+            }
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT x.message_id, x.member_id, x.name FROM mentions x JOIN messages m ON m.id = x.message_id
+                     WHERE m.group_id = ?1",
+                )
+                .map_err(|e| self.err(e))?;
+            let mut rows = stmt.query([group_id]).map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let message_id: i64 = r.get(0).map_err(|e| self.err(e))?;
+                let member_id: Option<i64> = r.get(1).map_err(|e| self.err(e))?;
+                let name: Option<String> = r.get(2).map_err(|e| self.err(e))?;
+                let target = match (member_id, name) {
+                    (Some(id), _) => member_ix.get(&id).copied(),
+                    (None, Some(name)) => names.get(&name).copied(),
+                    _ => None,
+                };
+                if let (Some(&mix), Some(t)) = (id_ix.get(&message_id), target) {
+                    let list = &mut messages[mix as usize].mentions;
+                    if !list.contains(&t) {
+                        list.push(t);
+                    }
+                }
+            }
+        }
+
+        // Events with their subjects.
+        let mut events = Vec::new();
+        {
+            let mut subjects: HashMap<i64, Vec<u32>> = HashMap::new();
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT s.event_id, s.member_id FROM event_subjects s JOIN events e ON e.id = s.event_id
+                     WHERE e.group_id = ?1",
+                )
+                .map_err(|e| self.err(e))?;
+            let mut rows = stmt.query([group_id]).map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let eid: i64 = r.get(0).map_err(|e| self.err(e))?;
+                let mid: i64 = r.get(1).map_err(|e| self.err(e))?;
+                if let Some(ix) = member_ix.get(&mid) {
+                    subjects.entry(eid).or_default().push(*ix);
+                }
+            }
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT id, time_ms, kind, actor_id, target_key, detail, amount_cents, text
+                     FROM events WHERE group_id = ?1 ORDER BY time_ms, id",
+                )
+                .map_err(|e| self.err(e))?;
+            let mut rows = stmt.query([group_id]).map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let get_err = |e| self.err(e);
+                let id: i64 = r.get(0).map_err(get_err)?;
+                let kind: String = r.get(2).map_err(get_err)?;
+                let actor: Option<i64> = r.get(3).map_err(get_err)?;
+                let target: Option<String> = r.get(4).map_err(get_err)?;
+                events.push(Ev {
+                    id,
+                    time_ms: r.get(1).map_err(get_err)?,
+                    kind: EventKind::parse(&kind).ok_or_else(|| bad("event kind", &kind))?,
+                    actor: actor.and_then(|a| member_ix.get(&a).copied()),
+                    subjects: subjects.remove(&id).unwrap_or_default(),
+                    target: target.and_then(|k| msg_ix.get(&k).copied()),
+                    detail: r.get(5).map_err(get_err)?,
+                    amount_cents: r.get(6).map_err(get_err)?,
+                    text: r.get(7).map_err(get_err)?,
+                });
+            }
+        }
+
+        let notes = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT text FROM notes WHERE group_id = ?1 ORDER BY text")
+                .map_err(|e| self.err(e))?;
+            let rows = stmt.query_map([group_id], |r| r.get(0)).map_err(|e| self.err(e))?;
+            rows.collect::<std::result::Result<Vec<String>, _>>().map_err(|e| self.err(e))?
+        };
+        let utc_offset_s = offsets.into_iter().max_by_key(|(o, n)| (*n, *o)).map(|(o, _)| o).unwrap_or(0);
+
+        Ok(Timeline {
+            group: GroupMeta {
+                id: group_id,
+                platform,
+                platform_id,
+                name,
+                kind: GroupKind::parse(&kind),
+                member_count,
+                utc_offset_s,
+                zone_inferred,
+                notes,
+            },
+            members,
+            messages,
+            events,
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! Versioned schema migrations. `PRAGMA user_version` holds the number of
+//! migrations applied; each migration runs once, in its own transaction.
+
+/// Migration n (0-based) brings the schema from version n to n + 1.
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE groups (
+    id            INTEGER PRIMARY KEY,
+    platform      TEXT NOT NULL,
+    platform_id   TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    member_count  INTEGER,
+    UNIQUE (platform, platform_id)
+);
+-- A person across groups, where the platform has a stable id (QQ号, wxid, user id).
+CREATE TABLE people (
+    id           INTEGER PRIMARY KEY,
+    platform     TEXT NOT NULL,
+    platform_id  TEXT NOT NULL,
+    UNIQUE (platform, platform_id)
+);
+-- A member of one group. `key` is `id:<platform id>` or `name:<display name>`.
+CREATE TABLE members (
+    id           INTEGER PRIMARY KEY,
+    group_id     INTEGER NOT NULL REFERENCES groups(id),
+    key          TEXT NOT NULL,
+    person_id    INTEGER REFERENCES people(id),
+    platform_id  TEXT,
+    name         TEXT NOT NULL,
+    name_ms      INTEGER NOT NULL,
+    is_bot       INTEGER NOT NULL DEFAULT 0,
+    role         TEXT,
+    title        TEXT,
+    UNIQUE (group_id, key)
+);
+-- Every display name a member was seen with, and when first.
+CREATE TABLE member_names (
+    member_id  INTEGER NOT NULL REFERENCES members(id),
+    name       TEXT NOT NULL,
+    first_ms   INTEGER NOT NULL,
+    PRIMARY KEY (member_id, name)
+) WITHOUT ROWID;
+CREATE TABLE roster (
+    group_id   INTEGER NOT NULL REFERENCES groups(id),
+    member_id  INTEGER NOT NULL REFERENCES members(id),
+    joined_ms  INTEGER,
+    scene      TEXT,
+    PRIMARY KEY (group_id, member_id)
+) WITHOUT ROWID;
+-- `key` is `m:<platform id>` or `c:<content hash>:<occurrence>` when the platform has no id.
+CREATE TABLE messages (
+    id             INTEGER PRIMARY KEY,
+    group_id       INTEGER NOT NULL REFERENCES groups(id),
+    key            TEXT NOT NULL,
+    time_ms        INTEGER NOT NULL,
+    offset_s       INTEGER NOT NULL,
+    zone_inferred  INTEGER NOT NULL,
+    sender_id      INTEGER NOT NULL REFERENCES members(id),
+    kind           TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    amount_cents   INTEGER,
+    reply_to_key   TEXT,
+    everyone       INTEGER NOT NULL DEFAULT 0,
+    forwarded      INTEGER NOT NULL DEFAULT 0,
+    edited_ms      INTEGER,
+    UNIQUE (group_id, key)
+);
+CREATE INDEX messages_by_time ON messages (group_id, time_ms);
+-- Mentions by member, or by a name not yet matched to a member.
+CREATE TABLE mentions (
+    message_id  INTEGER NOT NULL REFERENCES messages(id),
+    member_id   INTEGER REFERENCES members(id),
+    name        TEXT
+);
+CREATE INDEX mentions_by_message ON mentions (message_id);
+CREATE TABLE events (
+    id             INTEGER PRIMARY KEY,
+    group_id       INTEGER NOT NULL REFERENCES groups(id),
+    key            TEXT NOT NULL,
+    time_ms        INTEGER NOT NULL,
+    offset_s       INTEGER NOT NULL,
+    kind           TEXT NOT NULL,
+    actor_id       INTEGER REFERENCES members(id),
+    target_key     TEXT,
+    detail         TEXT,
+    amount_cents   INTEGER,
+    text           TEXT NOT NULL,
+    UNIQUE (group_id, key)
+);
+CREATE INDEX events_by_time ON events (group_id, time_ms);
+CREATE TABLE event_subjects (
+    event_id   INTEGER NOT NULL REFERENCES events(id),
+    member_id  INTEGER NOT NULL REFERENCES members(id),
+    PRIMARY KEY (event_id, member_id)
+) WITHOUT ROWID;
+CREATE TABLE notes (
+    group_id  INTEGER NOT NULL REFERENCES groups(id),
+    text      TEXT NOT NULL,
+    PRIMARY KEY (group_id, text)
+) WITHOUT ROWID;
+"#];

@@ -1,0 +1,122 @@
+use shequn_archive::Archive;
+use shequn_model::{
+    EventKind, GroupInfo, GroupKind, Mention, Message, Person, Platform, Record, RosterEntry, Stamp, SystemEvent,
+};
+
+fn group() -> Record {
+    Record::Group(GroupInfo {
+        platform: Platform::Telegram,
+        platform_id: "42".into(),
+        name: "读书会".into(),
+        kind: GroupKind::Group,
+        member_count: None,
+    })
+}
+
+fn msg(id: Option<&str>, t: i64, who: Person, text: &str, reply_to: Option<&str>) -> Record {
+    Record::Message {
+        group: 0,
+        message: Message {
+            id: id.map(String::from),
+            time: Stamp::from_unix_ms(t),
+            sender: who,
+            text: text.into(),
+            reply_to: reply_to.map(String::from),
+            ..Message::default()
+        },
+    }
+}
+
+fn sample() -> Vec<Record> {
+    let ann = Person::with_id("u1", "Ann");
+    let ann_renamed = Person::with_id("u1", "Annie");
+    let bob = Person::named("Bob");
+    let mut join = SystemEvent::new(Stamp::from_unix_ms(500), EventKind::Join, "Bob joined");
+    join.subjects.push(bob.clone());
+    let mut with_mention = msg(Some("3"), 3000, ann_renamed, "@Bob thanks", None);
+    if let Record::Message { message, .. } = &mut with_mention {
+        message.mentions.push(Mention::Member(Person::named("Bob")));
+    }
+    vec![
+        group(),
+        Record::Event { group: 0, event: join },
+        msg(Some("1"), 1000, ann.clone(), "怎么开始？", None),
+        msg(Some("2"), 2000, bob.clone(), "like this", Some("1")),
+        with_mention,
+        // Two identical id-less lines stay two messages.
+        msg(None, 4000, bob.clone(), "+1", None),
+        msg(None, 4000, bob, "+1", None),
+        Record::Roster {
+            group: 0,
+            entry: RosterEntry { person: Person::with_id("u9", "Silent"), joined: None, join_scene: None },
+        },
+    ]
+}
+
+fn import(a: &mut Archive, records: Vec<Record>) -> shequn_archive::ImportStats {
+    let mut f = a.begin_file().unwrap();
+    for r in records {
+        f.apply(r).unwrap();
+    }
+    f.commit().unwrap()
+}
+
+#[test]
+fn reimport_adds_nothing_and_timeline_resolves_links() {
+    let mut a = Archive::open_in_memory().unwrap();
+    let first = import(&mut a, sample());
+    assert_eq!(first.messages_new, 5);
+    assert_eq!(first.events_new, 1);
+    let second = import(&mut a, sample());
+    assert_eq!(second.messages_new, 0);
+    assert_eq!(second.messages_present, 5);
+    assert_eq!(second.events_new, 0);
+    assert_eq!(a.counts().unwrap(), (1, 5, 1));
+
+    let t = a.timeline(a.group_ids().unwrap()[0]).unwrap();
+    assert_eq!(t.messages.len(), 5);
+    assert_eq!(t.messages[1].reply_to, Some(0), "explicit reply resolved to the parent's index");
+    let ann = t.sender(&t.messages[0]);
+    assert_eq!(ann.name, "Annie", "a rename keeps one member and shows the newest name");
+    assert_eq!(t.messages[0].sender, t.messages[2].sender);
+    let bob_ix = t.messages[1].sender;
+    assert_eq!(t.messages[2].mentions, vec![bob_ix], "a mention by name resolves to the member");
+    assert_eq!(t.events[0].subjects, vec![bob_ix]);
+    assert!(t.members.iter().any(|m| m.name == "Silent" && m.on_roster));
+    let summary = &a.groups().unwrap()[0];
+    assert_eq!((summary.messages, summary.members, summary.speakers), (5, 3, 2));
+}
+
+#[test]
+fn dropped_import_leaves_nothing() {
+    let mut a = Archive::open_in_memory().unwrap();
+    {
+        let mut f = a.begin_file().unwrap();
+        for r in sample() {
+            f.apply(r).unwrap();
+        }
+        // dropped without commit: as if the file failed halfway
+    }
+    assert_eq!(a.counts().unwrap(), (0, 0, 0));
+}
+
+#[test]
+fn record_for_undeclared_group_is_an_error() {
+    let mut a = Archive::open_in_memory().unwrap();
+    let mut f = a.begin_file().unwrap();
+    let err = f.apply(msg(Some("1"), 0, Person::named("x"), "hi", None)).unwrap_err();
+    assert!(err.to_string().contains("slot 0"), "{err}");
+}
+
+#[test]
+fn reopening_a_file_keeps_data_and_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/archive.db");
+    {
+        let mut a = Archive::open(&path).unwrap();
+        import(&mut a, sample());
+    }
+    let a = Archive::open(&path).unwrap();
+    assert_eq!(a.schema_version().unwrap(), 1);
+    assert_eq!(a.counts().unwrap().1, 5);
+}

@@ -1,0 +1,11 @@
+//! One module per platform export format. To add a platform, write a module
+//! with a type implementing [`crate::Format`] and list it in [`all`].
+
+pub mod generic_jsonl;
+
+use crate::Format;
+
+/// Every format shequn reads, in no particular order: sniffing picks by score.
+pub fn all() -> &'static [&'static dyn Format] {
+    &[&generic_jsonl::GenericJsonl]
+}

@@ -1,0 +1,102 @@
+//! `shequn groups`: the table of every group in the archive.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+use shequn_model::rfc3339_utc;
+
+use super::Cli;
+use crate::table;
+
+/// List the groups in the archive (群列表): platform, name, members, messages, dates.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Print a JSON array, one object per group.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One group as `groups --json` prints it: a contract other tools read.
+#[derive(Serialize)]
+pub struct GroupRow {
+    pub id: i64,
+    pub platform: String,
+    pub platform_id: String,
+    pub name: String,
+    pub kind: String,
+    pub members: u64,
+    pub speakers: u64,
+    pub member_count_stated: Option<u32>,
+    pub messages: u64,
+    pub events: u64,
+    pub first_message: Option<String>,
+    pub last_message: Option<String>,
+    pub days_active: u64,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    let archive = cli.open_archive()?;
+    let rows: Vec<GroupRow> = archive
+        .groups()?
+        .into_iter()
+        .map(|g| GroupRow {
+            id: g.id,
+            platform: g.platform,
+            platform_id: g.platform_id,
+            name: g.name,
+            kind: g.kind,
+            members: g.members.max(u64::from(g.member_count_stated.unwrap_or(0))),
+            speakers: g.speakers,
+            member_count_stated: g.member_count_stated,
+            messages: g.messages,
+            events: g.events,
+            first_message: g.first_ms.map(rfc3339_utc),
+            last_message: g.last_ms.map(rfc3339_utc),
+            days_active: g.days_active,
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!(
+            "The archive {} holds no groups yet. Import an export first: shequn import PATH",
+            cli.db_path().display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let day = |s: &Option<String>| s.as_deref().map(|t| t[..10].to_string()).unwrap_or_else(|| "-".into());
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.platform.clone(),
+                table::truncate(&r.name, 32),
+                r.members.to_string(),
+                r.messages.to_string(),
+                day(&r.first_message),
+                day(&r.last_message),
+                r.days_active.to_string(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table::render(
+            &[
+                "id",
+                "platform 平台",
+                "name 群名",
+                "members 成员",
+                "messages 消息",
+                "first 首条",
+                "last 末条",
+                "days 活跃天数"
+            ],
+            &body
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}

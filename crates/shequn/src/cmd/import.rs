@@ -1,0 +1,211 @@
+//! `shequn import`: read exports into the archive.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chrono::FixedOffset;
+use serde::Serialize;
+use shequn_archive::ImportStats;
+use shequn_ingest::ParseOptions;
+
+use super::Cli;
+use crate::pipeline::{self, Failure, Passed, UnitReport};
+
+const AFTER: &str = "Formats are recognised by content, not by file name. A folder is searched for
+exports (a Slack export folder is read as one). Each file is imported whole or not
+at all; importing the same export again adds nothing.
+
+Examples:
+  shequn import result.json                 Telegram Desktop export
+  shequn import ~/exports/                  every export found in a folder
+  shequn import --format jsonl data.jsonl   force a format
+  shequn import --zone +08:00 chat.txt      read zone-less times as UTC+8";
+
+/// Import chat exports into the archive (导入聊天记录).
+#[derive(clap::Args)]
+#[command(after_help = AFTER)]
+pub struct Args {
+    /// Export files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Force a format instead of sniffing the content.
+    #[arg(long, value_name = "NAME")]
+    pub format: Option<String>,
+    /// Zone for times written without one, like +08:00. Default: UTC+8 for QQ/WeChat/WeCom, else this machine's zone.
+    #[arg(long, value_name = "OFFSET", value_parser = parse_zone)]
+    pub zone: Option<FixedOffset>,
+    /// Print one JSON summary object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Parser threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Parses `+08:00`, `-05:00`, `UTC+8`, `Z`.
+pub fn parse_zone(s: &str) -> Result<FixedOffset, String> {
+    let t = s.trim().trim_start_matches("UTC").trim_start_matches("GMT");
+    if t.is_empty() || t == "Z" {
+        return Ok(FixedOffset::east_opt(0).expect("zero offset"));
+    }
+    let (sign, rest) = match t.as_bytes()[0] {
+        b'+' => (1, &t[1..]),
+        b'-' => (-1, &t[1..]),
+        _ => return Err(format!("{s:?}: write a zone as +08:00 or -05:00")),
+    };
+    let (h, m) = match rest.split_once(':') {
+        Some((h, m)) => (h, m),
+        None => (rest, "0"),
+    };
+    let (h, m): (i32, i32) = match (h.parse(), m.parse()) {
+        (Ok(h), Ok(m)) if h <= 14 && m < 60 => (h, m),
+        _ => return Err(format!("{s:?}: write a zone as +08:00 or -05:00")),
+    };
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(|| format!("{s:?} is not a valid zone"))
+}
+
+/// The JSON summary (`--json`): a contract other tools read.
+#[derive(Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub failed: usize,
+    pub groups: usize,
+    pub groups_new: u64,
+    pub messages_new: u64,
+    pub messages_present: u64,
+    pub events_new: u64,
+    pub events_present: u64,
+    pub members_new: u64,
+    pub skipped_records: usize,
+    pub seconds: f64,
+    pub failures: Vec<Failure>,
+    pub passed_over: Vec<Passed>,
+    /// Records the parsers skipped: where and why (first 100).
+    pub skipped: Vec<(String, String)>,
+    pub per_file: Vec<UnitReport>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    let forced = match &args.format {
+        None => None,
+        Some(name) => Some(shequn_ingest::by_name(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown format {name:?}; formats shequn reads: {}",
+                shequn_ingest::format_names().join(", ")
+            )
+        })?),
+    };
+    let started = Instant::now();
+    let mut archive = cli.open_archive()?;
+    let (units, mut failures, passed) = pipeline::plan(&args.paths, forced);
+    let opts = ParseOptions { zone: args.zone };
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+
+    let bar = if std::io::stderr().is_terminal() && !args.json && units.len() > 1 {
+        let bar = indicatif::ProgressBar::new(units.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} files, {msg} ({elapsed})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let mut total = ImportStats::default();
+    let reports = pipeline::run(&mut archive, &units, &opts, threads, |r| {
+        if let Some(stats) = &r.stats {
+            total.add(stats);
+        }
+        if let Some(bar) = &bar {
+            bar.inc(1);
+            bar.set_message(format!("{} new messages", total.messages_new));
+            if let Some(e) = &r.error {
+                bar.println(format!("failed: {e}"));
+            }
+        }
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    for r in &reports {
+        if let Some(e) = &r.error {
+            failures.push(Failure { path: r.path.clone(), error: e.clone() });
+        }
+    }
+    let summary = Summary {
+        files: units.len(),
+        failed: failures.len(),
+        groups: total.group_ids.len(),
+        groups_new: total.groups_new,
+        messages_new: total.messages_new,
+        messages_present: total.messages_present,
+        events_new: total.events_new,
+        events_present: total.events_present,
+        members_new: total.members_new,
+        skipped_records: total.skipped.len(),
+        seconds: started.elapsed().as_secs_f64(),
+        failures,
+        passed_over: passed,
+        skipped: total.skipped.iter().take(100).cloned().collect(),
+        per_file: reports,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print_summary(&summary, &cli.db_path());
+    }
+    Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_summary(s: &Summary, db: &std::path::Path) {
+    println!(
+        "导入 Imported {} file(s) into {}: {} group(s) ({} new), {} new message(s), {} already present, {} new event(s), {} new member(s) — {:.1}s",
+        s.files - s.per_file.iter().filter(|r| r.error.is_some()).count(),
+        db.display(),
+        s.groups,
+        s.groups_new,
+        s.messages_new,
+        s.messages_present,
+        s.events_new,
+        s.members_new,
+        s.seconds
+    );
+    if s.skipped_records > 0 {
+        println!("跳过 Skipped {} record(s) the parsers could not use, for example:", s.skipped_records);
+        for (loc, why) in s.skipped.iter().take(5) {
+            println!("  {loc}: {why}");
+        }
+    }
+    if !s.passed_over.is_empty() {
+        println!("略过 Passed over {} file(s) that are not chat exports, for example:", s.passed_over.len());
+        for p in s.passed_over.iter().take(5) {
+            println!("  {}: {}", p.path, p.reason);
+        }
+    }
+    if !s.failures.is_empty() {
+        eprintln!("失败 {} input(s) failed and were not imported (nothing of them was stored):", s.failures.len());
+        for f in &s.failures {
+            if f.error.starts_with(&f.path) {
+                eprintln!("  {}", f.error);
+            } else {
+                eprintln!("  {}: {}", f.path, f.error);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_zone;
+
+    #[test]
+    fn zones_parse() {
+        assert_eq!(parse_zone("+08:00").unwrap().local_minus_utc(), 8 * 3600);
+        assert_eq!(parse_zone("UTC-5").unwrap().local_minus_utc(), -5 * 3600);
+        assert_eq!(parse_zone("+05:30").unwrap().local_minus_utc(), 5 * 3600 + 1800);
+        assert!(parse_zone("Beijing").is_err());
+    }
+}

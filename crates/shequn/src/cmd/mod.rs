@@ -1,0 +1,59 @@
+//! Subcommands, one file each. `run` parses the command line and dispatches.
+
+pub mod groups;
+pub mod import;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use shequn_archive::Archive;
+
+const ABOUT: &str = "社群 shequn — which of your chat groups are alive, why the others are dying, and what to do.
+Keeps your exported group messages in one archive (沉淀) and diagnoses each group.";
+
+#[derive(Parser)]
+#[command(name = "shequn", version, about = ABOUT, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The archive file. Default: $SHEQUN_DB, else shequn/archive.db in your data folder.
+    #[arg(long, global = true, env = "SHEQUN_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    Import(import::Args),
+    Groups(groups::Args),
+}
+
+impl Cli {
+    /// The archive path this run uses.
+    pub fn db_path(&self) -> PathBuf {
+        self.db.clone().unwrap_or_else(shequn_archive::default_path)
+    }
+
+    pub fn open_archive(&self) -> anyhow::Result<Archive> {
+        let path = self.db_path();
+        Archive::open(&path).map_err(|e| anyhow::anyhow!("cannot open the archive {}: {e}", path.display()))
+    }
+}
+
+/// Parses arguments, runs the command, and maps the result to an exit code:
+/// 0 success, 1 some inputs or checks failed, 2 usage or setup error.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Import(args) => import::run(&cli, args),
+        Command::Groups(args) => groups::run(&cli, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("shequn: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The `shequn` command-line tool: a thin layer that wires parsers, the
+//! archive, the analyses and the report writers together. Each subcommand
+//! lives in its own file under `cmd/` with its own usage text.
+
+pub mod cmd;
+pub mod pipeline;
+pub mod table;

@@ -1,0 +1,246 @@
+//! The import pipeline: sources → normalized records → archive.
+//!
+//! Inputs are expanded into units (one file, or one export folder), each
+//! sniffed for its format. Worker threads parse units in order and stream
+//! records in bounded chunks; one writer applies each unit in its own
+//! transaction, so memory stays bounded and a bad file changes nothing.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+use serde::Serialize;
+use shequn_archive::{Archive, ImportStats};
+use shequn_ingest::{Format, Input, ParseError, ParseOptions, Probe, Record, Sink, SinkClosed};
+
+/// One thing to parse: a file or an export folder, with its format.
+pub struct Unit {
+    pub path: PathBuf,
+    pub format: &'static dyn Format,
+}
+
+/// A file or folder that could not be imported, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    pub path: String,
+    pub error: String,
+}
+
+/// A file passed over while walking a folder (not a chat export we know).
+#[derive(Debug, Clone, Serialize)]
+pub struct Passed {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Turns the paths a user named into units. Problems with paths the user
+/// named explicitly are failures; unknown files found inside folders are passed over.
+pub fn plan(paths: &[PathBuf], forced: Option<&'static dyn Format>) -> (Vec<Unit>, Vec<Failure>, Vec<Passed>) {
+    let mut units = Vec::new();
+    let mut failures = Vec::new();
+    let mut passed = Vec::new();
+    for path in paths {
+        let before = units.len();
+        if !path.exists() {
+            failures.push(Failure { path: path.display().to_string(), error: "no such file or folder".into() });
+            continue;
+        }
+        match classify(path, forced) {
+            Ok(Some(format)) => units.push(Unit { path: path.clone(), format }),
+            Ok(None) if path.is_dir() => {
+                walk(path, forced, &mut units, &mut passed);
+                if units.len() == before {
+                    failures.push(Failure {
+                        path: path.display().to_string(),
+                        error: format!(
+                            "no chat export found in this folder ({} other files passed over); formats shequn reads: {}",
+                            passed.len(),
+                            shequn_ingest::format_names().join(", ")
+                        ),
+                    });
+                }
+            }
+            Ok(None) => failures.push(Failure { path: path.display().to_string(), error: unknown_format_error(path) }),
+            Err(e) => failures.push(Failure { path: path.display().to_string(), error: e }),
+        }
+    }
+    (units, failures, passed)
+}
+
+fn unknown_format_error(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() == 0 => "the file is empty: there is nothing to import".into(),
+        _ => format!(
+            "not a chat export shequn recognises; if you know its format, name it with --format (one of: {})",
+            shequn_ingest::format_names().join(", ")
+        ),
+    }
+}
+
+/// The format for one path: forced, or sniffed from content.
+fn classify(path: &Path, forced: Option<&'static dyn Format>) -> Result<Option<&'static dyn Format>, String> {
+    let is_dir = path.is_dir();
+    if let Some(f) = forced {
+        return Ok((f.reads_directories() == is_dir).then_some(f));
+    }
+    let (entries, head) = Input::probe_data(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !is_dir && head.is_empty() {
+        return Err("the file is empty: there is nothing to import".into());
+    }
+    if is_dir && entries.is_empty() {
+        return Ok(None);
+    }
+    Ok(shequn_ingest::detect(&Probe { path, dir_entries: &entries, head: &head }))
+}
+
+fn walk(dir: &Path, forced: Option<&'static dyn Format>, units: &mut Vec<Unit>, passed: &mut Vec<Passed>) {
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+        Err(e) => {
+            passed.push(Passed { path: dir.display().to_string(), reason: format!("cannot read folder: {e}") });
+            return;
+        }
+    };
+    entries.sort();
+    for path in entries {
+        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        match classify(&path, forced) {
+            Ok(Some(format)) => units.push(Unit { path, format }),
+            Ok(None) if path.is_dir() => walk(&path, forced, units, passed),
+            Ok(None) => {
+                passed.push(Passed { path: path.display().to_string(), reason: "not a recognised chat export".into() })
+            }
+            Err(reason) => passed.push(Passed { path: path.display().to_string(), reason }),
+        }
+    }
+}
+
+/// What flows from a parser to the writer.
+enum Chunk {
+    Records(Vec<Record>),
+    Done(Result<(), ParseError>),
+}
+
+const CHUNK: usize = 4096;
+
+struct ChunkSink {
+    buf: Vec<Record>,
+    tx: SyncSender<Chunk>,
+}
+
+impl Sink for ChunkSink {
+    fn push(&mut self, record: Record) -> Result<(), SinkClosed> {
+        self.buf.push(record);
+        if self.buf.len() >= CHUNK {
+            let full = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+            self.tx.send(Chunk::Records(full)).map_err(|_| SinkClosed)?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of one unit.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitReport {
+    pub path: String,
+    pub format: &'static str,
+    pub stats: Option<ImportStats>,
+    pub error: Option<String>,
+}
+
+/// Parses units on worker threads and writes each in its own transaction.
+/// `on_done` is called after each unit (for progress). A storage failure stops
+/// everything and is returned as the error.
+pub fn run(
+    archive: &mut Archive,
+    units: &[Unit],
+    opts: &ParseOptions,
+    threads: usize,
+    mut on_done: impl FnMut(&UnitReport),
+) -> anyhow::Result<Vec<UnitReport>> {
+    let mut senders = Vec::with_capacity(units.len());
+    let mut receivers: Vec<Receiver<Chunk>> = Vec::with_capacity(units.len());
+    for _ in units {
+        let (tx, rx) = sync_channel::<Chunk>(4);
+        senders.push(Some(tx));
+        receivers.push(rx);
+    }
+    let senders: Vec<std::sync::Mutex<Option<SyncSender<Chunk>>>> =
+        senders.into_iter().map(std::sync::Mutex::new).collect();
+    let next = AtomicUsize::new(0);
+    let mut reports = Vec::with_capacity(units.len());
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| loop {
+                // Units are taken in order, so the one the writer waits for is always being parsed.
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(unit) = units.get(i) else { break };
+                let Some(tx) = senders[i].lock().expect("sender lock").take() else { continue };
+                let mut sink = ChunkSink { buf: Vec::with_capacity(CHUNK), tx: tx.clone() };
+                let input = Input::new(&unit.path);
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    unit.format.parse(&input, opts, &mut sink)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(ParseError::new(
+                        &unit.path,
+                        format!(
+                            "the {} parser crashed on this file (a bug in shequn: please report it)",
+                            unit.format.name()
+                        ),
+                    ))
+                });
+                let rest = std::mem::take(&mut sink.buf);
+                let result = if result.is_ok() && !rest.is_empty() && tx.send(Chunk::Records(rest)).is_err() {
+                    Err(ParseError::sink_closed(&unit.path))
+                } else {
+                    result
+                };
+                let _ = tx.send(Chunk::Done(result));
+            });
+        }
+        let outcome = (|| -> anyhow::Result<()> {
+            for (unit, rx) in units.iter().zip(receivers.iter()) {
+                let report = write_unit(archive, unit, rx)?;
+                on_done(&report);
+                reports.push(report);
+            }
+            Ok(())
+        })();
+        // On a storage failure, stop the parsers: dropping receivers closes their sinks.
+        drop(receivers);
+        outcome
+    })?;
+    Ok(reports)
+}
+
+fn write_unit(archive: &mut Archive, unit: &Unit, rx: &Receiver<Chunk>) -> anyhow::Result<UnitReport> {
+    let mut file = archive.begin_file()?;
+    let mut report =
+        UnitReport { path: unit.path.display().to_string(), format: unit.format.name(), stats: None, error: None };
+    loop {
+        match rx.recv() {
+            Ok(Chunk::Records(records)) => {
+                for r in records {
+                    file.apply(r).map_err(|e| anyhow::anyhow!("while storing {}: {e}", unit.path.display()))?;
+                }
+            }
+            Ok(Chunk::Done(Ok(()))) => {
+                report.stats = Some(file.commit()?);
+                return Ok(report);
+            }
+            Ok(Chunk::Done(Err(e))) => {
+                // Dropping `file` rolls the unit back: nothing of it stays.
+                report.error = Some(e.to_string());
+                return Ok(report);
+            }
+            Err(_) => {
+                report.error = Some(format!("{}: the parser stopped without finishing", unit.path.display()));
+                return Ok(report);
+            }
+        }
+    }
+}
