@@ -62,6 +62,7 @@ mod tests {
 
     #[test]
     fn truncate_counts_wide_characters() {
-        assert_eq!(truncate("好运2017大家加油", 8), "好运20…");
+        assert_eq!(truncate("好运2017大家加油", 8), "好运201…");
+        assert_eq!(truncate("好运2017大家加油", 7), "好运20…");
     }
 }
