@@ -7,10 +7,12 @@
 //! Rule for every field: keep what the source says and invent nothing. A value
 //! the parser had to guess (a time zone) is flagged as inferred.
 
+mod analysis;
 mod record;
 mod time;
 mod timeline;
 
+pub use analysis::*;
 pub use record::*;
 pub use time::*;
 pub use timeline::*;
