@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
-use shequn_model::{GroupInfo, Mention, Message, Person, Record, RosterEntry, Stamp, SystemEvent};
+use shequn_model::{GroupInfo, MemberRole, Mention, Message, Person, Record, RosterEntry, Stamp, SystemEvent};
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::{ArchiveError, Result};
@@ -49,6 +49,9 @@ struct GroupState {
     members: HashMap<String, i64>,
     /// How often each content hash was seen in this file, for occurrence keys.
     occurrences: HashMap<u128, u32>,
+    /// The name and flags last written per member in this file: most messages
+    /// repeat them, and skipping the write keeps import at one insert per message.
+    written: HashMap<i64, (String, bool, Option<MemberRole>, Option<String>)>,
 }
 
 /// One file's import in progress. Dropping it without [`FileImport::commit`]
@@ -141,7 +144,13 @@ impl<'a> FileImport<'a> {
         if !self.stats.group_ids.contains(&id) {
             self.stats.group_ids.push(id);
         }
-        self.groups.push(GroupState { id, platform, members: HashMap::new(), occurrences: HashMap::new() });
+        self.groups.push(GroupState {
+            id,
+            platform,
+            members: HashMap::new(),
+            occurrences: HashMap::new(),
+            written: HashMap::new(),
+        });
         Ok(())
     }
 
@@ -193,6 +202,12 @@ impl<'a> FileImport<'a> {
                 id
             }
         };
+        let slot_state = &self.groups[slot as usize];
+        if let Some((name, bot, role, title)) = slot_state.written.get(&id) {
+            if *name == person.name && *bot == person.is_bot && *role == person.role && *title == person.title {
+                return Ok(id);
+            }
+        }
         // Names over time: remember each name once; the newest becomes the display name.
         if !person.name.is_empty() {
             let inserted = self
@@ -218,6 +233,9 @@ impl<'a> FileImport<'a> {
                 .and_then(|mut s| s.execute(params![id, person.is_bot, person.role.map(|r| r.as_str()), person.title]))
                 .map_err(|e| self.err(e))?;
         }
+        self.groups[slot as usize]
+            .written
+            .insert(id, (person.name.clone(), person.is_bot, person.role, person.title.clone()));
         Ok(id)
     }
 
