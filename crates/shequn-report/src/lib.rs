@@ -2,4 +2,5 @@
 //! compute verdicts. Everything a message contains is escaped on output.
 
 pub mod html;
+pub mod page;
 pub mod svg;
