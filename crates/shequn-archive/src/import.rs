@@ -43,6 +43,20 @@ impl ImportStats {
     }
 }
 
+/// A source (file or export folder) that was imported whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceRecord {
+    /// Hash of the bytes, the format and the parser version.
+    pub fingerprint: String,
+    pub format: String,
+    pub path: String,
+    pub bytes: u64,
+    /// Messages and events the source held when it was imported.
+    pub messages: u64,
+    pub events: u64,
+    pub imported_ms: i64,
+}
+
 struct GroupState {
     id: i64,
     platform: &'static str,
@@ -92,6 +106,32 @@ impl<'a> FileImport<'a> {
                 Ok(())
             }
         }
+    }
+
+    /// Remembers that the source with this fingerprint is now fully imported,
+    /// in the same transaction as its records.
+    pub fn record_source(&mut self, source: &SourceRecord) -> Result<()> {
+        self.tx
+            .execute(
+                "INSERT OR REPLACE INTO sources (fingerprint, format, path, bytes, messages, events, imported_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    source.fingerprint,
+                    source.format,
+                    source.path,
+                    source.bytes as i64,
+                    source.messages as i64,
+                    source.events as i64,
+                    source.imported_ms
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// What this file has added so far.
+    pub fn stats(&self) -> &ImportStats {
+        &self.stats
     }
 
     /// Commits the file and returns what it added.

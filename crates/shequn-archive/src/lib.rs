@@ -12,7 +12,7 @@ mod import;
 mod read;
 mod schema;
 
-pub use import::{FileImport, ImportStats};
+pub use import::{FileImport, ImportStats, SourceRecord};
 pub use read::GroupSummary;
 
 use std::path::{Path, PathBuf};
@@ -111,6 +111,31 @@ impl Archive {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
         Ok(FileImport::new(tx, path))
+    }
+}
+
+impl Archive {
+    /// The source imported earlier with this fingerprint, if any.
+    pub fn source(&self, fingerprint: &str) -> Result<Option<SourceRecord>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(
+                "SELECT fingerprint, format, path, bytes, messages, events, imported_ms FROM sources WHERE fingerprint = ?1",
+                [fingerprint],
+                |r| {
+                    Ok(SourceRecord {
+                        fingerprint: r.get(0)?,
+                        format: r.get(1)?,
+                        path: r.get(2)?,
+                        bytes: r.get::<_, i64>(3)? as u64,
+                        messages: r.get::<_, i64>(4)? as u64,
+                        events: r.get::<_, i64>(5)? as u64,
+                        imported_ms: r.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
     }
 }
 
