@@ -52,6 +52,26 @@ impl Archive {
         Archive::init(conn, label)
     }
 
+    /// Opens an existing archive for reading only: one per thread when many
+    /// groups are analysed in parallel (SQLite's WAL lets readers run side by side).
+    pub fn open_readonly(path: &Path) -> Result<Archive> {
+        use rusqlite::OpenFlags;
+        let label = path.display().to_string();
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|source| ArchiveError::Sqlite { path: label.clone(), source })?;
+        let archive = Archive { conn, path: label };
+        let version = archive.schema_version()?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if version != known {
+            return Err(ArchiveError::Invalid(format!(
+                "archive {} is at schema version {version}, this shequn reads version {known}; open it once for writing (any import) to upgrade it",
+                archive.path
+            )));
+        }
+        Ok(archive)
+    }
+
     /// An archive that lives in memory (tests, benchmarks of analysis alone).
     pub fn open_in_memory() -> Result<Archive> {
         let conn =

@@ -11,7 +11,11 @@ fn shequn(db: &Path, args: &[&str]) -> serde_json::Value {
 }
 
 fn line(i: u32) -> String {
-    format!(r#"{{"group":"读书会","time":"2024-03-01T20:{:02}:00+08:00","sender":"u{}","text":"第{i}条"}}"#, i % 60, i % 7)
+    format!(
+        r#"{{"group":"读书会","time":"2024-03-01T20:{:02}:00+08:00","sender":"u{}","text":"第{i}条"}}"#,
+        i % 60,
+        i % 7
+    )
 }
 
 #[test]
