@@ -113,11 +113,15 @@ impl Format for QqTxt {
         if head.contains(TITLE_LINE) || head.lines().any(|l| field(l, "消息对象").is_some()) {
             return 90;
         }
-        let first = head.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        if header_re().is_match(first.trim_end_matches('\r')) {
-            80
-        } else {
-            0
+        // Headerless files: a header ending in `(QQ号)`/`<email>`, or a bare nickname
+        // header whose body is on the next line (IRC-style logs keep text on the same line).
+        let mut lines = head.lines().filter(|l| !l.trim().is_empty());
+        let (first, second) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+        match header_re().captures(first) {
+            Some(c) if c[4].trim_end().ends_with([')', '>']) => 80,
+            Some(_) if header_re().is_match(second) => 0,
+            Some(_) => 30,
+            None => 0,
         }
     }
 
