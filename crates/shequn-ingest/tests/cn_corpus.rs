@@ -125,9 +125,12 @@ fn wecom_official_examples() {
     let path = shequn_corpus::require!("cn-formats/wecom_msgaudit_decrypted_examples.jsonl");
     let r = parse_as(&path, "wecom-archive");
     // 16 lines (`json.loads` per line, Counter over (action, msgtype, roomid != "")):
-    // 1 switch (not a message), 1 recall, 1 agree → 2 events, 13 messages;
+    // 1 switch (not a message), 1 recall, 1 agree → 2 events, 13 messages, of which the
+    // image has `msgtime: 0` and is reported as skipped → 12 stored;
     // 6 distinct non-empty roomids + 8 distinct 1:1 (from, tolist[0]) pairs = 14 conversations.
-    assert_eq!(totals(&r), (14, 13, 2));
+    assert_eq!(totals(&r), (14, 12, 2));
+    let skipped: Vec<_> = r.iter().filter(|x| matches!(x, shequn_ingest::Record::Skipped { .. })).collect();
+    assert_eq!(skipped.len(), 1);
     let gs = groups(&r);
     assert_eq!(gs.iter().filter(|g| g.kind == GroupKind::Group).count(), 6);
     assert_eq!(gs.iter().filter(|g| g.kind == GroupKind::Direct).count(), 8);

@@ -35,7 +35,8 @@ fn twelve_hour_export_with_two_conversations() {
     let e = &events(&r, 0)[0];
     assert_eq!(e.kind, EventKind::Join);
     assert_eq!(e.actor.as_ref().and_then(|p| p.platform_id.as_deref()), Some("10001"));
-    assert_eq!(e.subjects[0].name, "新人甲");
+    // 新人甲 speaks only after the join: names are learned from the whole file first.
+    assert_eq!(e.subjects[0].platform_id.as_deref(), Some("20002"));
     let direct = messages(&r, 1);
     assert_eq!((direct[0].sender.name.as_str(), direct[0].sender.platform_id.as_ref()), ("Victor.Woo", None));
     assert_eq!(direct[1].kind, MessageKind::Image);

@@ -54,7 +54,9 @@ struct Row {
     body: String,
 }
 
-/// Writes rows of one conversation: messages, system events, names learned.
+/// Collects the rows of every conversation in a file, then writes them: names are
+/// learned from the whole file first, so a system text or @mention naming someone who
+/// speaks only later still links to their QQ number.
 struct Writer<'a> {
     sink: &'a mut dyn Sink,
     input: &'a Input,
@@ -62,6 +64,7 @@ struct Writer<'a> {
     zone: chrono::FixedOffset,
     folder: Option<String>,
     slot: Option<GroupSlot>,
+    rows: Vec<(GroupSlot, Row)>,
 }
 
 impl Writer<'_> {
@@ -80,24 +83,34 @@ impl Writer<'_> {
                 self.slot.unwrap_or(0)
             }
         };
-        let time = Stamp::from_local_assumed(row.time, self.zone);
-        let book = &mut self.convs.books[slot as usize];
-        let record = match parse_sender(&row.sender) {
-            Sender::System => Record::Event { group: slot, event: cn_system::event(time, &row.body, book) },
-            Sender::Member(person) => {
-                book.learn(&person);
-                let message = Message {
-                    time,
-                    kind: body_kind(&row.body),
-                    mentions: mentions(&row.body, book),
-                    sender: person,
-                    text: row.body,
-                    ..Message::default()
-                };
-                Record::Message { group: slot, message }
-            }
-        };
-        self.sink.push(record).or_closed(&self.input.path)
+        if let Sender::Member(person) = parse_sender(&row.sender) {
+            self.convs.books[slot as usize].learn(&person);
+        }
+        self.rows.push((slot, row));
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), ParseError> {
+        for (slot, row) in self.rows {
+            let time = Stamp::from_local_assumed(row.time, self.zone);
+            let book = &self.convs.books[slot as usize];
+            let record = match parse_sender(&row.sender) {
+                Sender::System => Record::Event { group: slot, event: cn_system::event(time, &row.body, book) },
+                Sender::Member(person) => {
+                    let message = Message {
+                        time,
+                        kind: body_kind(&row.body),
+                        mentions: mentions(&row.body, book),
+                        sender: person,
+                        text: row.body,
+                        ..Message::default()
+                    };
+                    Record::Message { group: slot, message }
+                }
+            };
+            self.sink.push(record).or_closed(&self.input.path)?;
+        }
+        Ok(())
     }
 }
 
@@ -131,7 +144,8 @@ impl Format for QqTxt {
         let lines: Vec<&str> =
             if text.contains("\r\n") { text.split("\r\n").collect() } else { text.split('\n').collect() };
         let zone = opts.zone_or(china_zone());
-        let mut w = Writer { sink, input, convs: Conversations::default(), zone, folder: None, slot: None };
+        let mut w =
+            Writer { sink, input, convs: Conversations::default(), zone, folder: None, slot: None, rows: Vec::new() };
         let mut current: Option<(Row, Vec<&str>)> = None;
         let flush = |w: &mut Writer, cur: &mut Option<(Row, Vec<&str>)>| -> Result<(), ParseError> {
             if let Some((mut row, mut body)) = cur.take() {
@@ -180,7 +194,8 @@ impl Format for QqTxt {
                 }
             }
         }
-        flush(&mut w, &mut current)
+        flush(&mut w, &mut current)?;
+        w.finish()
     }
 }
 
@@ -208,7 +223,8 @@ impl Format for QqMht {
                 .hint("export again from QQ 消息管理器 as 网页格式(*.mht)")
         })?;
         let zone = opts.zone_or(china_zone());
-        let mut w = Writer { sink, input, convs: Conversations::default(), zone, folder: None, slot: None };
+        let mut w =
+            Writer { sink, input, convs: Conversations::default(), zone, folder: None, slot: None, rows: Vec::new() };
         static MSG: OnceLock<Regex> = OnceLock::new();
         let msg_re = MSG.get_or_init(|| {
             Regex::new(r"(?is)margin-right:6px;?>(.*?)</div>\s*(\d{1,2}:\d{2}:\d{2})(?:\s*([AP]M))?\s*</div>(.*)$")
@@ -242,7 +258,7 @@ impl Format for QqMht {
                 })?);
             }
         }
-        Ok(())
+        w.finish()
     }
 }
 

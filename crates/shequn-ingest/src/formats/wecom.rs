@@ -149,6 +149,16 @@ impl WecomArchive {
         let from = s(m, "from").ok_or_else(|| bad("\"from\""))?;
         let ms = m.get("msgtime").and_then(Value::as_i64).ok_or_else(|| bad("a numeric \"msgtime\""))?;
         let msgtype = s(m, "msgtype").ok_or_else(|| bad("\"msgtype\""))?;
+        if ms <= 0 {
+            // Tencent's own examples carry `msgtime: 0`; a 1970 message would skew every
+            // activity measure, so it is reported instead of stored.
+            return sink
+                .push(Record::Skipped {
+                    location: format!("{}: {at}", path.display()),
+                    reason: format!("message {msgid} has no send time (msgtime {ms}) / 消息没有发送时间"),
+                })
+                .or_closed(path);
+        }
         let group = rooms.slot(m, sink, path)?;
         let time = Stamp::from_unix_ms(ms);
         let record = match msgtype {
