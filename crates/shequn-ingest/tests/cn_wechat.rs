@@ -46,6 +46,7 @@ fn memotrace_v1_group() {
     // 10002 revokemsg XML: the replacemsg text.
     assert_eq!(ev[4].text, "\"小李\" 撤回了一条消息");
     assert_eq!(ev[4].actor.as_ref().and_then(|p| p.platform_id.as_deref()), Some("wxid_li02"));
+    assert_eq!(ev[5].subjects[0].platform_id.as_deref(), Some("wxid_li02"), "拍一拍 suffix 的肩膀 dropped");
     assert_eq!(ev[6].actor.as_ref().and_then(|p| p.platform_id.as_deref()), Some("wxid_may00"));
     assert_eq!(ev[6].subjects[0].platform_id.as_deref(), Some("wxid_zhao03"));
     let n = notes(&r, 0);

@@ -94,10 +94,17 @@ pub fn classify(text: &str) -> SysText {
         } else {
             rule.detail.map(str::to_string)
         };
+        let mut subjects = get(rule.subjects).map(split_names).unwrap_or_default();
+        if rule.kind == EventKind::Pat {
+            // `"小王" 拍了拍 "小李" 的肩膀`: the suffix after the quoted name is not a name.
+            if let Some(raw) = get(rule.subjects) {
+                subjects = vec![quoted_or_whole(raw)];
+            }
+        }
         return SysText {
             kind: rule.kind,
             actor: get(rule.actor).map(clean_name).filter(|n| !n.is_empty()),
-            subjects: get(rule.subjects).map(split_names).unwrap_or_default(),
+            subjects,
             detail,
         };
     }
@@ -107,6 +114,19 @@ pub fn classify(text: &str) -> SysText {
 /// Names in a list: `"李四、王五"`, `"A", "B"`, `A and B`.
 fn split_names(s: &str) -> Vec<String> {
     s.split(['、', ',']).flat_map(|p| p.split(" and ")).map(clean_name).filter(|n| !n.is_empty()).collect()
+}
+
+/// The first quoted name in `s`, or all of `s` cleaned when it starts unquoted.
+fn quoted_or_whole(s: &str) -> String {
+    let t = s.trim();
+    let mut chars = t.char_indices();
+    match chars.next() {
+        Some((_, '"' | '“')) => match t[1..].find(['"', '”']) {
+            Some(end) => clean_name(&t[1..1 + end]),
+            None => clean_name(t),
+        },
+        _ => clean_name(t),
+    }
 }
 
 /// A name without the quotes and padding system texts put around it.
@@ -235,6 +255,15 @@ mod tests {
         let j = classify("\"Li\" joined the group chat via the QR Code shared by \"Zhang\"");
         assert_eq!((j.kind, j.actor.as_deref()), (EventKind::Join, Some("Zhang")));
         assert_eq!(classify("\"Li\" recalled a message.").kind, EventKind::Recall);
+    }
+
+    #[test]
+    fn pat_suffix_is_not_part_of_the_name() {
+        let p = classify("\"小王\" 拍了拍 \"小李\" 的肩膀");
+        assert_eq!(
+            (p.kind, p.actor.as_deref(), p.subjects.clone()),
+            (EventKind::Pat, Some("小王"), vec!["小李".to_string()])
+        );
     }
 
     #[test]
