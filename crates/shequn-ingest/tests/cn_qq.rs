@@ -167,3 +167,28 @@ fn broken_files_name_file_and_line() {
     assert!(err.location.as_deref().unwrap().starts_with("line 2"), "{err}");
     assert!(err.to_string().contains("bad.json"));
 }
+
+#[test]
+fn qq_number_keeps_one_member_across_renames_and_links_groups() {
+    let text = "消息分组:我的QQ群\r\n消息对象:甲群\r\n\r\n\
+        2017-01-01 8:00:00 老名字(800000001)\r\nhi\r\n\r\n\
+        2017-01-02 8:00:00 新名字(800000001)\r\n改名了\r\n\r\n\
+        2017-01-02 9:00:00 别人(800000002)\r\n好\r\n\r\n\
+        消息分组:我的QQ群\r\n消息对象:乙群\r\n\r\n\
+        2017-01-03 8:00:00 新名字(800000001)\r\n我也在这\r\n\r\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("全部消息记录.txt");
+    std::fs::write(&path, text).unwrap();
+    let r = parse_as(&path, "qq-txt");
+    assert_eq!(totals(&r), (2, 4, 0));
+    let (_, archive) = assert_reimport_adds_nothing(&r);
+    let ids = archive.group_ids().unwrap();
+    let a = archive.timeline(ids[0]).unwrap();
+    let b = archive.timeline(ids[1]).unwrap();
+    assert_eq!(a.members.len(), 2, "the rename keeps one member: {:?}", a.members);
+    let renamed = a.members.iter().find(|m| m.platform_id.as_deref() == Some("800000001")).unwrap();
+    assert_eq!(renamed.name, "新名字");
+    let other = b.members.iter().find(|m| m.platform_id.as_deref() == Some("800000001")).unwrap();
+    assert!(renamed.person_id.is_some());
+    assert_eq!(renamed.person_id, other.person_id, "the same QQ号 links the person across groups");
+}

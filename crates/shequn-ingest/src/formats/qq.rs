@@ -131,6 +131,8 @@ impl Format for QqTxt {
         let mut lines = head.lines().filter(|l| !l.trim().is_empty());
         let (first, second) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
         match header_re().captures(first) {
+            // IRC-style `<nick> text` / `* nick action` / `-!- …` lines are not QQ senders.
+            Some(c) if c[4].starts_with(['<', '*', '-', '[']) => 0,
             Some(c) if c[4].trim_end().ends_with([')', '>']) => 80,
             Some(_) if header_re().is_match(second) => 0,
             Some(_) => 30,
