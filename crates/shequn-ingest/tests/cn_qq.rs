@@ -173,7 +173,7 @@ fn qq_number_keeps_one_member_across_renames_and_links_groups() {
     let text = "消息分组:我的QQ群\r\n消息对象:甲群\r\n\r\n\
         2017-01-01 8:00:00 老名字(800000001)\r\nhi\r\n\r\n\
         2017-01-02 8:00:00 新名字(800000001)\r\n改名了\r\n\r\n\
-        2017-01-02 9:00:00 别人(800000002)\r\n好\r\n\r\n\
+        2017-01-02 9:00:00 别人(800000002)\r\n好\r\n消息对象:只是正文\r\n\r\n\
         消息分组:我的QQ群\r\n消息对象:乙群\r\n\r\n\
         2017-01-03 8:00:00 新名字(800000001)\r\n我也在这\r\n\r\n";
     let dir = tempfile::tempdir().unwrap();
@@ -181,6 +181,7 @@ fn qq_number_keeps_one_member_across_renames_and_links_groups() {
     std::fs::write(&path, text).unwrap();
     let r = parse_as(&path, "qq-txt");
     assert_eq!(totals(&r), (2, 4, 0));
+    assert_eq!(messages(&r, 0)[2].text, "好\n消息对象:只是正文", "a field-like body line is body text");
     let (_, archive) = assert_reimport_adds_nothing(&r);
     let ids = archive.group_ids().unwrap();
     let a = archive.timeline(ids[0]).unwrap();

@@ -159,21 +159,28 @@ impl Format for QqTxt {
             }
             Ok(())
         };
+        // The header block: 64 `=` rules around `消息分组:`/`消息对象:` lines. A rule or a
+        // field line counts only beside a partner (rule or field), so a message body may
+        // contain either on its own.
+        let is_field = |l: &str| field(l, "消息分组").is_some() || field(l, "消息对象").is_some();
+        let is_rule = |l: &str| l.len() == 64 && l.bytes().all(|b| b == b'=');
+        let at = |i: usize| lines.get(i).copied().unwrap_or("");
         for (i, line) in lines.iter().enumerate() {
             let no = i + 1;
-            let is_rule = line.len() >= 16 && line.chars().all(|c| c == '=');
-            if line.starts_with(TITLE_LINE) || is_rule {
+            let before = if i == 0 { "" } else { at(i - 1) };
+            let in_block = |l: &str| is_rule(l) && (is_field(at(i + 1)) || is_field(before));
+            if line.starts_with(TITLE_LINE) || in_block(line) {
                 flush(&mut w, &mut current)?;
                 continue;
             }
-            if let Some(folder) = field(line, "消息分组") {
+            let partner = |l: &str| is_rule(l) || is_field(l);
+            if is_field(line) && (partner(before) || partner(at(i + 1)) || current.is_none()) {
                 flush(&mut w, &mut current)?;
-                w.folder = Some(folder.to_string());
-                continue;
-            }
-            if let Some(name) = field(line, "消息对象") {
-                flush(&mut w, &mut current)?;
-                w.open(name)?;
+                if let Some(folder) = field(line, "消息分组") {
+                    w.folder = Some(folder.to_string());
+                } else if let Some(name) = field(line, "消息对象") {
+                    w.open(name)?;
+                }
                 continue;
             }
             if let Some(c) = header_re().captures(line) {
