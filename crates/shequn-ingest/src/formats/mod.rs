@@ -2,10 +2,12 @@
 //! with a type implementing [`crate::Format`] and list it in [`all`].
 
 pub mod generic_jsonl;
+pub mod irc;
+pub mod slack;
 
 use crate::Format;
 
 /// Every format shequn reads, in no particular order: sniffing picks by score.
 pub fn all() -> &'static [&'static dyn Format] {
-    &[&generic_jsonl::GenericJsonl]
+    &[&generic_jsonl::GenericJsonl, &irc::IrcLog, &slack::SlackExport, &slack::SlackZip, &slack::SlackEvents]
 }
