@@ -295,7 +295,8 @@ fn classify(body: &str) -> Line {
     if let Some(rest) = body.strip_prefix('<') {
         if let Some((nick, text)) = rest.split_once('>') {
             let nick = nick.trim_start_matches(['@', '+', '%', '~', '&', ' ']);
-            if !nick.is_empty() && !nick.contains(' ') {
+            // Nicks have no spaces on IRC, but anonymised logs write some (`<bur[n] er>`).
+            if !nick.is_empty() && nick.len() <= 40 && !nick.starts_with('-') {
                 return Line::Message {
                     nick: nick.to_string(),
                     text: text.strip_prefix(' ').unwrap_or(text).to_string(),
