@@ -34,7 +34,7 @@ fn duraspace_is_one_channel_of_about_89k_messages_and_reimports_add_nothing() {
     let dir = shequn_corpus::require!("duraspace-irc/original-logs");
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("a.db");
-    let first = import(&db, &[dir.clone()]);
+    let first = import(&db, std::slice::from_ref(&dir));
     assert_eq!(n(&first, "failed"), 0, "{}", first["failures"]);
     // 3,310 day files; 2009-06-30.log has no times at all and is passed over.
     assert_eq!(n(&first, "files"), 3309);
@@ -68,7 +68,7 @@ fn clojurians_gives_82_active_channels_and_linked_thread_replies() {
     let dir = shequn_corpus::require!("clojurians-slack-demo");
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("c.db");
-    let first = import(&db, &[dir.clone()]);
+    let first = import(&db, std::slice::from_ref(&dir));
     assert_eq!(n(&first, "failed"), 0, "{}", first["failures"]);
     // Events in logs/*.txt with no subtype (7,855) or subtype bot_message (109), file_share (60),
     // me_message (11), file_comment (9): 8,044 (python: json.loads each line, count subtypes).
@@ -108,7 +108,7 @@ fn gitter_rooms_hold_68k_messages() {
     let dir = shequn_corpus::require!("livechat-gitter/data/raw");
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("g.db");
-    let first = import(&db, &[dir.clone()]);
+    let first = import(&db, std::slice::from_ref(&dir));
     assert_eq!(n(&first, "failed"), 0, "{}", first["failures"]);
     // `grep -c '^\[[0-9]\{4\}-' raw/*.txt`: appium 24,883 + docker 28,586 + gitter 14,854 = 68,323
     // (lines without a time continue the message above them).
