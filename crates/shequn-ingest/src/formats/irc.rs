@@ -12,7 +12,9 @@
 //! Times: logs written without a zone are read in `--zone`, else UTC, flagged as inferred.
 //! UTC because public IRC/Gitter archives are written by logging bots on servers, and the
 //! archives this was written against (#ubuntu, #duraspace, Gitter's API dump) are UTC.
-//! Times with a named zone (CDT/CST) are taken as stated.
+//! Times with a named zone (CDT/CST) are taken as stated. Each group gets a note saying
+//! which zone was assumed. Bytes that are not UTF-8 are replaced (IRC logs mix encodings,
+//! and one bad byte should not lose a day of a channel).
 //!
 //! Group: the channel. A file names its channel in join lines (`has joined #ubuntu`);
 //! a day file without joins takes the channel its folder's other files name, so every day
@@ -155,6 +157,15 @@ impl Format for IrcLog {
         }))
         .or_closed(path)?;
         let stated_zone = if text.contains("All Times below are CDT") { FixedOffset::west_opt(5 * 3600) } else { None };
+        if stated_zone.is_none() {
+            sink.push(Record::Note {
+                group: 0,
+                text: format!(
+                    "时间按 UTC{zone} 读取：日志未注明时区（可用 --zone 指定）/ times read as UTC{zone}: the log states no zone (set one with --zone)"
+                ),
+            })
+            .or_closed(path)?;
+        }
 
         let mut day = file_date.unwrap_or_default();
         let mut last_time: Option<NaiveTime> = None;
