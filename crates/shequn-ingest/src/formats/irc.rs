@@ -694,6 +694,22 @@ mod tests {
     }
 
     #[test]
+    fn iso_lines_carry_their_own_date_and_the_zone_option_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rust-lang.log");
+        std::fs::write(&path, "2024-01-01T23:59:00 <a> late\n2024-01-02T00:01:30 * b yawns\n").unwrap();
+        let mut recs = Vec::new();
+        let opts = ParseOptions { zone: FixedOffset::east_opt(3600) };
+        IrcLog.parse(&Input::new(&path), &opts, &mut recs).unwrap();
+        assert!(matches!(&recs[0], Record::Group(g) if g.platform_id == "rust-lang"));
+        let msgs = messages(&recs);
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(msgs[0].time.to_rfc3339(), "2024-01-01T23:59:00+01:00");
+        assert_eq!(msgs[1].time.to_rfc3339(), "2024-01-02T00:01:30+01:00");
+        assert_eq!((msgs[1].sender.name.as_str(), msgs[1].text.as_str()), ("b", "yawns"));
+    }
+
+    #[test]
     fn derived_copies_are_not_claimed() {
         let dir = tempfile::tempdir().unwrap();
         let text = "[09:14] <a> hi\n[09:15] <b> yo\n";
