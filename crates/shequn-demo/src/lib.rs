@@ -1,0 +1,130 @@
+//! shequn's demo portfolio: a seeded, reproducible set of synthetic chat groups
+//! that follow METHOD.md's lifecycles, with the truth planted in them written
+//! beside the export, so every analysis can be scored against it.
+//!
+//! ```no_run
+//! use shequn_demo::{Portfolio, PortfolioSettings};
+//! let portfolio = Portfolio::plan(&PortfolioSettings::default());
+//! let written = shequn_demo::write_demo(&portfolio, std::path::Path::new("demo-out")).unwrap();
+//! println!("{} messages in {}", written.messages, written.export_dir.display());
+//! ```
+//!
+//! Generation is a pure function of the settings: the same seed gives the same
+//! bytes. Each group is generated on its own from its plan, in parallel, so a
+//! portfolio of any size is written with memory bounded by a few groups.
+
+mod generated;
+mod jsonl;
+mod people;
+mod phrases;
+mod plan;
+mod simulate;
+mod telegram;
+mod truth;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use generated::{EventKind, GroupData, Item, Kind, Member, Role, Tag};
+pub use jsonl::write_group as write_jsonl_group;
+pub use phrases::Lang;
+pub use plan::{Archetype, DemoPlatform, GroupPlan, Portfolio, PortfolioSettings, Stage, Status, DEFAULT_AS_OF};
+pub use simulate::generate;
+pub use telegram::{chat_id, write_telegram_export, TelegramStats};
+pub use truth::{
+    compute as compute_truth, load_truth, AdCampaign, AdPolicy, GroundTruth, GroupTruth, KeyPersonLoss, LeaveSpike,
+    PortfolioTruth, StatusEvidence, TruthSettings, Violation, TRUTH_VERSION,
+};
+
+/// What [`write_demo`] wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// `DIR/export`: one `<group>.jsonl` per group.
+    pub export_dir: PathBuf,
+    /// `DIR/ground_truth.json`.
+    pub truth_path: PathBuf,
+    pub truth: GroundTruth,
+    pub messages: usize,
+    pub events: usize,
+    pub bytes: u64,
+}
+
+/// Writes the portfolio as generic JSON Lines into `dir/export/` (any earlier
+/// `*.jsonl` there is removed first, so a smaller rerun leaves no stale groups)
+/// and its ground truth as `dir/ground_truth.json`.
+pub fn write_demo(portfolio: &Portfolio, dir: &Path) -> io::Result<Written> {
+    let export_dir = dir.join("export");
+    std::fs::create_dir_all(&export_dir)?;
+    for entry in std::fs::read_dir(&export_dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    let settings = TruthSettings::default();
+    let results: Vec<io::Result<(GroupTruth, Vec<(String, String, String)>, u64)>> = portfolio
+        .groups
+        .par_iter()
+        .map(|plan| {
+            let g = generate(plan);
+            let path = export_dir.join(format!("{}.jsonl", plan.file_stem));
+            let mut w = BufWriter::with_capacity(1 << 18, File::create(&path)?);
+            jsonl::write_group(&g, &mut w)?;
+            w.flush()?;
+            let bytes = w.get_ref().metadata()?.len();
+            let campaigns =
+                g.planted.ad_campaigns.iter().map(|(t, c)| (plan.id.clone(), t.clone(), c.clone())).collect();
+            Ok((truth::compute(&g, &settings), campaigns, bytes))
+        })
+        .collect();
+    let mut groups = Vec::with_capacity(results.len());
+    let mut campaigns = Vec::new();
+    let mut bytes = 0;
+    for r in results {
+        let (t, c, b) = r?;
+        groups.push(t);
+        campaigns.extend(c);
+        bytes += b;
+    }
+    let truth = GroundTruth {
+        version: TRUTH_VERSION,
+        seed: portfolio.settings.seed,
+        as_of: portfolio.settings.as_of.to_rfc3339(),
+        settings,
+        portfolio: truth::portfolio(&groups, &campaigns),
+        groups,
+    };
+    let truth_path = dir.join("ground_truth.json");
+    let mut w = BufWriter::new(File::create(&truth_path)?);
+    serde_json::to_writer_pretty(&mut w, &truth)?;
+    w.write_all(b"\n")?;
+    w.flush()?;
+    Ok(Written {
+        export_dir,
+        truth_path,
+        messages: truth.portfolio.messages,
+        events: truth.portfolio.events,
+        truth,
+        bytes,
+    })
+}
+
+/// Settings whose portfolio holds about `messages` messages over `groups` groups
+/// (for benchmarks): plans once at volume 1, counts, and scales.
+pub fn settings_for_messages(messages: u64, groups: usize, seed: u64) -> PortfolioSettings {
+    let base = PortfolioSettings { groups, seed, ..PortfolioSettings::default() };
+    let plan = Portfolio::plan(&base);
+    let planned: u64 = plan.groups.iter().map(|g| u64::from(g.target_messages)).sum();
+    // Broadcast groups add a push a day on top of their target.
+    let pushes: u64 = plan
+        .groups
+        .iter()
+        .filter(|g| g.archetype == Archetype::BroadcastOnly)
+        .map(|g| ((g.as_of_ms - g.created_ms) / plan::DAY_MS) as u64)
+        .sum();
+    let volume = messages.saturating_sub(pushes) as f64 / planned.max(1) as f64;
+    PortfolioSettings { volume, ..base }
+}
