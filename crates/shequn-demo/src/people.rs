@@ -92,7 +92,7 @@ pub fn pusher(platform: DemoPlatform, lang: Lang, k: u64) -> Member {
 }
 
 /// Spammers: each runs one ad campaign, posted near-identically in several groups.
-pub const SPAMMERS: u64 = 8;
+pub const SPAMMERS: u64 = 4;
 
 pub struct Spammer {
     pub member: Member,

@@ -189,7 +189,7 @@ pub struct PortfolioSettings {
     pub seed: u64,
     /// The instant the truth describes; no item is generated after it.
     pub as_of: DateTime<FixedOffset>,
-    /// Multiplies every group's message volume (1.0: about 2,000 messages per group on average).
+    /// Multiplies every group's message volume (1.0: about 2,300 messages per group on average).
     pub volume: f64,
 }
 
@@ -361,18 +361,18 @@ fn group_name(g: &mut fastrand::Rng, lang: Lang) -> (usize, String) {
 /// Age at as-of (days), messages to aim for, and people in the group, per archetype.
 fn shape(g: &mut fastrand::Rng, a: Archetype) -> (i64, u32, u32) {
     match a {
-        Archetype::Thriving => (g.i64(300..700), g.u32(10_000..26_000), g.u32(250..500)),
-        Archetype::Assimilating => (g.i64(120..500), g.u32(2_500..8_000), g.u32(80..400)),
-        Archetype::Forming => (g.i64(40..200), g.u32(600..2_500), g.u32(60..300)),
-        Archetype::KeyPeople => (g.i64(150..500), g.u32(2_000..6_000), g.u32(60..250)),
+        Archetype::Thriving => (g.i64(300..700), g.u32(7_000..18_000), g.u32(250..500)),
+        Archetype::Assimilating => (g.i64(120..500), g.u32(1_800..5_500), g.u32(80..400)),
+        Archetype::Forming => (g.i64(40..200), g.u32(500..2_000), g.u32(60..300)),
+        Archetype::KeyPeople => (g.i64(150..500), g.u32(1_500..4_500), g.u32(60..250)),
         Archetype::DiedInWeeks => (g.i64(60..520), g.u32(20..300), g.u32(15..120)),
-        Archetype::DiedAfterMonths => (g.i64(200..700), g.u32(400..3_000), g.u32(40..250)),
-        Archetype::Declining => (g.i64(150..600), g.u32(1_500..4_500), g.u32(50..300)),
+        Archetype::DiedAfterMonths => (g.i64(200..700), g.u32(300..2_200), g.u32(40..250)),
+        Archetype::Declining => (g.i64(150..600), g.u32(1_200..3_500), g.u32(50..300)),
         Archetype::Dormant => (g.i64(120..600), g.u32(150..900), g.u32(30..200)),
         Archetype::Temporary => (g.i64(45..400), g.u32(200..2_000), g.u32(50..400)),
         Archetype::BroadcastOnly => (g.i64(90..400), 0, g.u32(80..450)),
-        Archetype::AdRidden => (g.i64(150..500), g.u32(1_000..3_500), g.u32(100..450)),
-        Archetype::AdPolicy => (g.i64(150..450), g.u32(1_500..4_500), g.u32(80..300)),
+        Archetype::AdRidden => (g.i64(150..500), g.u32(800..2_800), g.u32(100..450)),
+        Archetype::AdPolicy => (g.i64(150..450), g.u32(1_200..3_500), g.u32(80..300)),
     }
 }
 

@@ -101,7 +101,7 @@ fn style(a: Archetype, rng: &mut Rng) -> Style {
             collab: 0.12,
             silent: 0.55,
             key_share: 0.6,
-            key_count: 5 + rng.usize(0..2),
+            key_count: 4 + rng.usize(0..2),
             ..base
         },
         Archetype::Assimilating => Style {
@@ -112,7 +112,7 @@ fn style(a: Archetype, rng: &mut Rng) -> Style {
             disagree: 0.08,
             silent: 0.6,
             key_share: 0.6,
-            key_count: 4 + rng.usize(0..3),
+            key_count: 4 + rng.usize(0..2),
             ..base
         },
         Archetype::Forming => Style {
@@ -279,7 +279,8 @@ impl<'a> Sim<'a> {
         // Scale key people so together they carry `key_share` of the member talk.
         if !self.key.is_empty() {
             let others: f64 = (0..self.members.len()).filter(|i| !self.key.contains(i)).map(|i| self.weight[i]).sum();
-            let each = st.key_share / (1.0 - st.key_share) * others / self.key.len() as f64;
+            // Each key person also outtalks the busiest ordinary member (weight 1) clearly.
+            let each = (st.key_share / (1.0 - st.key_share) * others / self.key.len() as f64).max(2.0);
             for (j, &k) in self.key.clone().iter().enumerate() {
                 // Not all equal: the first carries a bit more.
                 self.weight[k] = each * (1.25 - 0.1 * j as f64).max(0.7);
@@ -709,11 +710,11 @@ impl<'a> Sim<'a> {
     /// Ad bursts by spammers from the portfolio's campaigns, each followed by a leave spike.
     fn ads(&mut self) {
         let p = self.plan.platform;
-        let n_spam = 2 + self.rng.usize(0..2);
+        // Three of the language's four campaigns: any two ad-ridden groups share one.
+        let skip = mix(self.plan.seed, 0x5A) % people::SPAMMERS;
         let mut spammers = Vec::new();
-        let first = mix(self.plan.seed, 0x5A) % people::SPAMMERS;
-        for j in 0..n_spam as u64 {
-            let s = people::spammer(p, self.lang, (first + j * 3) % people::SPAMMERS);
+        for s in (0..people::SPAMMERS).filter(|&s| s != skip) {
+            let s = people::spammer(p, self.lang, s);
             let mut m = s.member.clone();
             if self.members.iter().any(|x| x.name == m.name) {
                 m.name.push('_');
@@ -928,6 +929,12 @@ impl<'a> Sim<'a> {
     /// Sorts items, renumbers ids in time order, fixes reply links, fills violation times.
     fn finish(mut self) -> GroupData {
         let as_of = self.as_of;
+        // Exports show whole seconds.
+        for item in self.items.iter_mut() {
+            match item {
+                Item::Message { time_ms, .. } | Item::Event { time_ms, .. } => *time_ms -= time_ms.rem_euclid(1000),
+            }
+        }
         self.items.retain(|i| i.time_ms() <= as_of);
         self.items.sort_by_key(|i| (i.time_ms(), i.id()));
         let base = 1000 + self.plan.index as u64 * 17;
