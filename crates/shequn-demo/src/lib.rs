@@ -39,6 +39,9 @@ pub use truth::{
     PortfolioTruth, StatusEvidence, TruthSettings, Violation, TRUTH_VERSION,
 };
 
+/// One group's truth, its ad campaigns (group, template, contact) and its file size.
+type GroupOutput = (GroupTruth, Vec<(String, String, String)>, u64);
+
 /// What [`write_demo`] wrote.
 #[derive(Debug, Clone)]
 pub struct Written {
@@ -65,7 +68,7 @@ pub fn write_demo(portfolio: &Portfolio, dir: &Path) -> io::Result<Written> {
         }
     }
     let settings = TruthSettings::default();
-    let results: Vec<io::Result<(GroupTruth, Vec<(String, String, String)>, u64)>> = portfolio
+    let results: Vec<io::Result<GroupOutput>> = portfolio
         .groups
         .par_iter()
         .map(|plan| {

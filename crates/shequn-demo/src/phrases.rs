@@ -404,8 +404,14 @@ pub fn fill(template: &str, lang: Lang, topic: &str, rng: &mut fastrand::Rng) ->
         match slot {
             "{t}" => out.push_str(topic),
             "{n}" => out.push_str(&rng.u32(2..30).to_string()),
-            "{d}" => out.push_str(*pick(rng, if lang == Lang::Zh { ZH_DAYS } else { EN_DAYS })),
-            "{u}" => out.push_str(*pick(rng, LINKS)),
+            "{d}" => {
+                let day: &&str = pick(rng, if lang == Lang::Zh { ZH_DAYS } else { EN_DAYS });
+                out.push_str(day)
+            }
+            "{u}" => {
+                let link: &&str = pick(rng, LINKS);
+                out.push_str(link)
+            }
             _ => {
                 out.push('{');
                 rest = &after[1..];

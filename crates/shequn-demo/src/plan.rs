@@ -282,7 +282,9 @@ impl Portfolio {
             total -= 1;
         }
         for (a, c, _) in &counts {
-            kinds.extend(std::iter::repeat(*a).take(*c));
+            for _ in 0..*c {
+                kinds.push(*a);
+            }
         }
         rng.shuffle(&mut kinds);
 
