@@ -116,18 +116,18 @@ pub fn write_demo(portfolio: &Portfolio, dir: &Path) -> io::Result<Written> {
 }
 
 /// Settings whose portfolio holds about `messages` messages over `groups` groups
-/// (for benchmarks): plans once at volume 1, counts, and scales.
+/// (for benchmarks). Some messages do not scale with volume (daily pushes, ad bursts,
+/// newcomers' greetings), so the volume is found by generating a sample of up to 100 of
+/// the groups, twice, and scaling to match.
 pub fn settings_for_messages(messages: u64, groups: usize, seed: u64) -> PortfolioSettings {
-    let base = PortfolioSettings { groups, seed, ..PortfolioSettings::default() };
-    let plan = Portfolio::plan(&base);
-    let planned: u64 = plan.groups.iter().map(|g| u64::from(g.target_messages)).sum();
-    // Broadcast groups add a push a day on top of their target.
-    let pushes: u64 = plan
-        .groups
-        .iter()
-        .filter(|g| g.archetype == Archetype::BroadcastOnly)
-        .map(|g| ((g.as_of_ms - g.created_ms) / plan::DAY_MS) as u64)
-        .sum();
-    let volume = messages.saturating_sub(pushes) as f64 / planned.max(1) as f64;
-    PortfolioSettings { volume, ..base }
+    let mut settings = PortfolioSettings { groups, seed, ..PortfolioSettings::default() };
+    let step = (groups / 100).max(1);
+    for _ in 0..3 {
+        let plan = Portfolio::plan(&settings);
+        let sample: Vec<&GroupPlan> = plan.groups.iter().step_by(step).collect();
+        let actual: usize = sample.par_iter().map(|g| generate(g).message_count()).sum();
+        let estimate = actual as f64 * plan.groups.len() as f64 / sample.len() as f64;
+        settings.volume *= messages as f64 / estimate.max(1.0);
+    }
+    settings
 }
