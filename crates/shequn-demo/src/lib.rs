@@ -125,8 +125,20 @@ pub fn settings_for_messages(messages: u64, groups: usize, seed: u64) -> Portfol
     for _ in 0..3 {
         let plan = Portfolio::plan(&settings);
         let sample: Vec<&GroupPlan> = plan.groups.iter().step_by(step).collect();
-        let actual: usize = sample.par_iter().map(|g| generate(g).message_count()).sum();
-        let estimate = actual as f64 * plan.groups.len() as f64 / sample.len() as f64;
+        let counts: Vec<(Archetype, u64, usize)> = sample
+            .par_iter()
+            .map(|g| (g.archetype, u64::from(g.target_messages), generate(g).message_count()))
+            .collect();
+        // Messages per planned message, per archetype (the big groups' share is not left to chance).
+        let ratio = |a: Archetype| {
+            let (t, n) = counts.iter().filter(|c| c.0 == a).fold((0, 0), |acc, c| (acc.0 + c.1, acc.1 + c.2));
+            if t == 0 {
+                1.0
+            } else {
+                n as f64 / t as f64
+            }
+        };
+        let estimate: f64 = plan.groups.iter().map(|g| f64::from(g.target_messages) * ratio(g.archetype)).sum();
         settings.volume *= messages as f64 / estimate.max(1.0);
     }
     settings

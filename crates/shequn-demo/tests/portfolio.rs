@@ -372,3 +372,11 @@ fn telegram_export_is_valid_json_with_service_messages_and_replies() {
     let total: usize = p.groups.iter().map(|g| generate(g).message_count()).sum();
     assert_eq!(total, msgs);
 }
+
+#[test]
+fn benchmark_settings_land_near_the_asked_message_count() {
+    let settings = shequn_demo::settings_for_messages(80_000, 60, 9);
+    let total: usize = Portfolio::plan(&settings).groups.iter().map(|g| generate(g).message_count()).sum();
+    let off = (total as f64 - 80_000.0).abs() / 80_000.0;
+    assert!(off < 0.15, "asked for 80000 messages, got {total} (volume {})", settings.volume);
+}
