@@ -369,7 +369,7 @@ fn shape(g: &mut fastrand::Rng, a: Archetype) -> (i64, u32, u32) {
         Archetype::KeyPeople => (g.i64(150..500), g.u32(1_500..4_500), g.u32(60..250)),
         Archetype::DiedInWeeks => (g.i64(60..520), g.u32(20..300), g.u32(15..120)),
         Archetype::DiedAfterMonths => (g.i64(200..700), g.u32(300..2_200), g.u32(40..250)),
-        Archetype::Declining => (g.i64(150..600), g.u32(1_200..3_500), g.u32(50..300)),
+        Archetype::Declining => (g.i64(120..300), g.u32(1_200..3_500), g.u32(50..300)),
         Archetype::Dormant => (g.i64(120..600), g.u32(150..900), g.u32(30..200)),
         Archetype::Temporary => (g.i64(45..400), g.u32(200..2_000), g.u32(50..400)),
         Archetype::BroadcastOnly => (g.i64(90..400), 0, g.u32(80..450)),

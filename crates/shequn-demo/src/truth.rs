@@ -425,6 +425,25 @@ pub fn fits_archetype(g: &GroupData) -> bool {
     if t.status != a.intended_status() {
         return false;
     }
+    // Keep clear of METHOD §1's boundaries, so a diagnosis that counts days or weeks a
+    // little differently still reaches the same status.
+    let e = &t.status_evidence;
+    let ratio = if e.human_prev_4w == 0 { 1.0 } else { e.human_last_4w as f64 / e.human_prev_4w as f64 };
+    let quiet_days = t
+        .last_member_message
+        .as_deref()
+        .and_then(|l| DateTime::parse_from_rfc3339(l).ok())
+        .map(|l| (g.plan.as_of_ms - l.timestamp_millis()) / DAY_MS)
+        .unwrap_or(i64::MAX);
+    let clear = match t.status {
+        Status::Alive => e.member_days_last_30 >= 8 && ratio >= 0.6,
+        Status::Declining => e.member_days_last_30 >= 6 && ratio <= 0.4,
+        Status::Dormant => e.member_days_last_30 <= 2,
+        Status::Dead => quiet_days >= 32,
+    };
+    if !clear {
+        return false;
+    }
     match a {
         Archetype::Temporary => t.temporary,
         Archetype::BroadcastOnly => t.broadcast_only,
