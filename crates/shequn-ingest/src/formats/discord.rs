@@ -219,7 +219,10 @@ impl Format for Discord {
                     Record::Event { group: 0, event: e }
                 }
                 "RecipientRemove" => {
-                    let leave = first_mention.as_ref().map_or(true, |p| p.platform_id == author.platform_id);
+                    let leave = match &first_mention {
+                        None => true,
+                        Some(p) => p.platform_id == author.platform_id,
+                    };
                     let mut e = event(if leave { EventKind::Leave } else { EventKind::Kick });
                     if leave {
                         e.subjects.push(author);

@@ -51,9 +51,7 @@ impl Format for Telegram {
         let account = head.contains("\"personal_information\"") || head.contains("\"frequent_contacts\"");
         let tg_fields =
             head.contains("\"from_id\"") || head.contains("\"date_unixtime\"") || head.contains("\"text_entities\"");
-        if account && (typed || head.contains("\"chats\"")) {
-            90
-        } else if single && typed {
+        if (account && (typed || head.contains("\"chats\""))) || (single && typed) {
             90
         } else if single && tg_fields && !head.contains("\"guild\"") && !head.contains("\"chatlab\"") {
             70
@@ -68,6 +66,15 @@ impl Format for Telegram {
         let mut de = serde_json::Deserializer::from_reader(reader);
         let result = DocumentSeed { ctx: &mut ctx }.deserialize(&mut de).and_then(|()| de.end());
         match (result, ctx.failure.take()) {
+            // Our own failure, placed where serde stopped reading.
+            (Err(e), Some(mut failure)) if failure.message != shequn_model::SinkClosed.to_string() => {
+                let line = format!("line {}, column {}", e.line(), e.column());
+                failure.location = Some(match failure.location {
+                    Some(loc) => format!("{line} ({loc})"),
+                    None => line,
+                });
+                Err(failure)
+            }
             (_, Some(failure)) => Err(failure),
             (Err(e), None) => Err(ParseError::json(&input.path, &e, "Telegram export JSON")
                 .hint("export the chat again from Telegram Desktop (Export chat history → JSON)")),
@@ -130,6 +137,13 @@ impl ChatHead {
     fn declare(&mut self, ctx: &mut Ctx) -> Result<GroupSlot, ParseError> {
         if let Some(slot) = self.slot {
             return Ok(slot);
+        }
+        if self.kind.is_none() && self.id.is_none() {
+            return Err(ParseError::new(
+                &ctx.input.path,
+                "a \"messages\" array with no Telegram chat \"type\" or \"id\" before it",
+            )
+            .hint("this does not look like a Telegram Desktop export; check --format"));
         }
         let id = self.id.clone().or_else(|| self.name.clone()).unwrap_or_else(|| "saved".into());
         let name = self.name.clone().unwrap_or_else(|| match self.kind.as_deref() {
@@ -440,10 +454,10 @@ fn message_kind(m: &RawMessage) -> MessageKind {
     MessageKind::Text
 }
 
-/// One raw message → a record (None for an element with no date, which Telegram never writes).
+/// One raw message → a record.
 fn convert(m: &RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<Option<Record>, String> {
     let Some(time) = stamp(&m.date, &m.date_unixtime, opts)? else {
-        return Ok(None);
+        return Err("a message with neither \"date\" nor \"date_unixtime\"".into());
     };
     let id = Some(id_text(&m.id)).filter(|s| !s.is_empty());
     let (text, mentions) = flatten(&m.text, &m.text_entities);
