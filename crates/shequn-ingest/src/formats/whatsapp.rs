@@ -328,9 +328,12 @@ impl Format for WhatsApp {
         if header(first).is_none() {
             return 0;
         }
-        let with_name =
-            std::iter::once(first).chain(lines.take(50)).filter_map(header).filter(|h| h.rest.contains(": ")).count();
-        if with_name > 0 {
+        let headers: Vec<Header> = std::iter::once(first).chain(lines.take(50)).filter_map(header).collect();
+        // `[2019-01-01 12:00:00] <nick> text` and `* nick joins` are IRC logs, not WhatsApp.
+        if headers.iter().any(|h| h.rest.starts_with('<') || h.rest.starts_with('*') || h.rest.starts_with("-!-")) {
+            return 0;
+        }
+        if headers.iter().any(|h| h.rest.contains(": ")) {
             75
         } else {
             40
@@ -522,6 +525,15 @@ mod tests {
         let opts = ParseOptions { zone: chrono::FixedOffset::east_opt(0) };
         WhatsApp.parse(&Input::new(&p), &opts, &mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn irc_logs_with_bracketed_dates_are_not_claimed() {
+        let sniff = |text: &str| {
+            WhatsApp.sniff(&Probe { path: std::path::Path::new("x.log"), dir_entries: &[], head: text.as_bytes() })
+        };
+        assert_eq!(sniff("[2019-01-01 12:00:00] <ann> hello: world\n[2019-01-01 12:00:05] * bob waves\n"), 0);
+        assert!(sniff("[2019-01-01 12:00:00] ann: hello\n") > 0);
     }
 
     #[test]
