@@ -3,26 +3,19 @@
 //! line, then `member` and `message` lines). See CN-FORMATS.md §4.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use shequn_model::{
     EventKind, GroupInfo, GroupKind, MemberRole, Message, MessageKind, Person, Platform, Record, RosterEntry, Sink,
     Stamp, SystemEvent,
 };
 
+use super::json_stream::{self, ArrayHandler};
 use crate::{Format, Input, ParseError, ParseOptions, Probe, Score, SinkResultExt};
 
 pub struct ChatLab;
-
-#[derive(Deserialize)]
-struct Document {
-    #[serde(default)]
-    meta: Option<Meta>,
-    #[serde(default)]
-    members: Vec<Member>,
-    #[serde(default)]
-    messages: Vec<RawMessage>,
-}
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
@@ -85,7 +78,7 @@ struct Writer<'s> {
 }
 
 impl Writer<'_> {
-    fn group(&mut self, path: &std::path::Path, meta: &Meta, fallback: &str) -> Result<(), ParseError> {
+    fn group(&mut self, path: &Path, meta: &Meta, fallback: &str) -> Result<(), ParseError> {
         let platform = Platform::parse(&meta.platform).unwrap_or(Platform::Generic);
         let name = if meta.name.is_empty() { fallback.to_string() } else { meta.name.clone() };
         let kind = if meta.kind == "private" { GroupKind::Direct } else { GroupKind::Group };
@@ -96,7 +89,7 @@ impl Writer<'_> {
             .or_closed(path)
     }
 
-    fn member(&mut self, path: &std::path::Path, m: Member) -> Result<(), ParseError> {
+    fn member(&mut self, path: &Path, m: Member) -> Result<(), ParseError> {
         let role = m.roles.iter().find_map(|r| MemberRole::parse(&r.id));
         if let Some(role) = role {
             self.roles.insert(m.platform_id.clone(), role);
@@ -108,7 +101,7 @@ impl Writer<'_> {
             .or_closed(path)
     }
 
-    fn message(&mut self, path: &std::path::Path, m: RawMessage) -> Result<(), ParseError> {
+    fn message(&mut self, path: &Path, m: RawMessage) -> Result<(), ParseError> {
         let time = Stamp::from_unix_ms(m.timestamp * 1000);
         let name = m.group_nickname.filter(|n| !n.is_empty()).unwrap_or(m.account_name);
         let sender = Person {
@@ -157,6 +150,37 @@ impl Writer<'_> {
     }
 }
 
+/// The `.json` form: `meta` and `members` come before `messages`, which is streamed.
+struct JsonDocument<'a, 'w, 's> {
+    path: &'a Path,
+    fallback: String,
+    writer: &'w mut Writer<'s>,
+}
+
+impl ArrayHandler<RawMessage> for JsonDocument<'_, '_, '_> {
+    fn head(&mut self, fields: &Map<String, Value>) -> Result<(), ParseError> {
+        let bad = |what: &str, e: serde_json::Error| {
+            ParseError::new(self.path, format!("ChatLab \"{what}\" is not as specified: {e}"))
+        };
+        let meta: Meta = match fields.get("meta") {
+            Some(v) => serde_json::from_value(v.clone()).map_err(|e| bad("meta", e))?,
+            None => Meta::default(),
+        };
+        self.writer.group(self.path, &meta, &self.fallback)?;
+        if let Some(members) = fields.get("members") {
+            let members: Vec<Member> = serde_json::from_value(members.clone()).map_err(|e| bad("members", e))?;
+            for m in members {
+                self.writer.member(self.path, m)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, m: RawMessage) -> Result<(), ParseError> {
+        self.writer.message(self.path, m)
+    }
+}
+
 fn file_stem(input: &Input) -> String {
     input.path.file_stem().and_then(|s| s.to_str()).unwrap_or("chatlab").to_string()
 }
@@ -197,16 +221,8 @@ impl Format for ChatLab {
             first.unwrap_or(false)
         };
         if !is_jsonl {
-            let doc: Document = serde_json::from_reader(input.open_skip_bom()?)
-                .map_err(|e| ParseError::json(path, &e, "ChatLab JSON"))?;
-            writer.group(path, &doc.meta.unwrap_or_default(), &file_stem(input))?;
-            for m in doc.members {
-                writer.member(path, m)?;
-            }
-            for m in doc.messages {
-                writer.message(path, m)?;
-            }
-            return Ok(());
+            let mut doc = JsonDocument { path, fallback: file_stem(input), writer: &mut writer };
+            return json_stream::stream_array(path, input.open_skip_bom()?, "messages", "ChatLab JSON", &mut doc);
         }
         let mut lines = input.lines()?;
         while let Some((no, raw)) = lines.next_line()? {

@@ -2,23 +2,19 @@
 //! `messages[]`). Many files are imported at once by the pipeline. Member
 //! joins, recipients added or removed and pins become events.
 
+use std::path::Path;
+
 use chrono::DateTime;
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use shequn_model::{
     EventKind, GroupInfo, GroupKind, Mention, Message, MessageKind, Person, Platform, Record, Sink, Stamp, SystemEvent,
 };
 
+use super::json_stream::{self, ArrayHandler};
 use crate::{Format, Input, ParseError, ParseOptions, Probe, Score, SinkResultExt};
 
 pub struct Discord;
-
-#[derive(Deserialize)]
-struct Export {
-    guild: Guild,
-    channel: Channel,
-    #[serde(default)]
-    messages: Vec<RawMessage>,
-}
 
 #[derive(Deserialize)]
 struct Guild {
@@ -138,120 +134,139 @@ impl Format for Discord {
 
     fn parse(&self, input: &Input, _opts: &ParseOptions, sink: &mut dyn Sink) -> Result<(), ParseError> {
         let path = &input.path;
-        let export: Export = serde_json::from_reader(input.open_skip_bom()?).map_err(|e| {
-            ParseError::json(path, &e, "DiscordChatExporter JSON")
-                .hint("export the channel again with DiscordChatExporter's JSON format")
-        })?;
-        let direct = export.channel.kind.starts_with("Direct");
-        let channel_name = export.channel.name.clone().unwrap_or_else(|| export.channel.id.clone());
-        let name = if direct || export.guild.id == "0" {
-            channel_name
-        } else {
-            format!("{} / {}", export.guild.name, channel_name)
+        let mut writer = Writer { path, sink };
+        json_stream::stream_array(path, input.open_skip_bom()?, "messages", "DiscordChatExporter JSON", &mut writer)
+            .map_err(|e| match e.hint {
+                Some(_) => e,
+                None => e.hint("export the channel again with DiscordChatExporter's JSON format"),
+            })
+    }
+}
+
+/// Declares the channel from the fields before `messages`, then converts each message.
+struct Writer<'a> {
+    path: &'a Path,
+    sink: &'a mut dyn Sink,
+}
+
+impl ArrayHandler<RawMessage> for Writer<'_> {
+    fn head(&mut self, fields: &Map<String, Value>) -> Result<(), ParseError> {
+        let field = |key: &str| {
+            fields.get(key).cloned().ok_or_else(|| {
+                ParseError::new(self.path, format!("no \"{key}\" object before \"messages\""))
+                    .hint("this does not look like a DiscordChatExporter JSON export; check --format")
+            })
         };
-        let kind = match export.channel.kind.as_str() {
+        let bad = |e: serde_json::Error| ParseError::new(self.path, format!("not a DiscordChatExporter header: {e}"));
+        let guild: Guild = serde_json::from_value(field("guild")?).map_err(bad)?;
+        let channel: Channel = serde_json::from_value(field("channel")?).map_err(bad)?;
+        let direct = channel.kind.starts_with("Direct");
+        let channel_name = channel.name.clone().unwrap_or_else(|| channel.id.clone());
+        let name = if direct || guild.id == "0" { channel_name } else { format!("{} / {}", guild.name, channel_name) };
+        let kind = match channel.kind.as_str() {
             "DirectTextChat" => GroupKind::Direct,
             "DirectGroupTextChat" => GroupKind::Group,
             _ => GroupKind::Channel,
         };
-        sink.push(Record::Group(GroupInfo {
-            platform: Platform::Discord,
-            platform_id: export.channel.id.clone(),
-            name,
-            kind,
-            member_count: None,
-        }))
-        .or_closed(path)?;
-        for m in export.messages {
-            let at = format!("message id {}", m.id);
-            let time = stamp(&m.timestamp).map_err(|e| ParseError::new(path, e).at(&at))?;
-            let author = m.author.person();
-            let first_mention = m.mentions.first().map(Author::person);
-            let event = |kind: EventKind| {
-                let mut e = SystemEvent::new(time, kind, m.content.clone());
-                e.id = Some(m.id.clone());
-                e
-            };
-            let record = match m.kind.as_str() {
-                "Default" | "Reply" | "Call" | "" => {
-                    let mut kind = m.attachments.first().map(attachment_kind).unwrap_or(MessageKind::Text);
-                    if m.attachments.is_empty() && !m.stickers.is_empty() {
-                        kind = MessageKind::Sticker;
-                    }
-                    if m.kind == "Call" {
-                        kind = MessageKind::Call;
-                    } else if kind == MessageKind::Text && !m.embeds.is_empty() && m.content.contains("://") {
-                        kind = MessageKind::Link;
-                    }
-                    let mut mentions: Vec<Mention> = m.mentions.iter().map(|a| Mention::Member(a.person())).collect();
-                    if m.content.contains("@everyone") || m.content.contains("@here") {
-                        mentions.push(Mention::Everyone);
-                    }
-                    let edited = match &m.timestamp_edited {
-                        Some(t) => Some(stamp(t).map_err(|e| ParseError::new(path, e).at(&at))?),
-                        None => None,
-                    };
-                    Record::Message {
-                        group: 0,
-                        message: Message {
-                            id: Some(m.id.clone()),
-                            time,
-                            sender: author,
-                            text: m.content.clone(),
-                            kind,
-                            amount_cents: None,
-                            reply_to: m.reference.as_ref().and_then(|r| r.message_id.clone()),
-                            mentions,
-                            forwarded: false,
-                            edited,
-                        },
-                    }
+        self.sink
+            .push(Record::Group(GroupInfo {
+                platform: Platform::Discord,
+                platform_id: channel.id,
+                name,
+                kind,
+                member_count: None,
+            }))
+            .or_closed(self.path)
+    }
+
+    fn item(&mut self, m: RawMessage) -> Result<(), ParseError> {
+        let at = format!("message id {}", m.id);
+        let time = stamp(&m.timestamp).map_err(|e| ParseError::new(self.path, e).at(&at))?;
+        let author = m.author.person();
+        let first_mention = m.mentions.first().map(Author::person);
+        let event = |kind: EventKind| {
+            let mut e = SystemEvent::new(time, kind, m.content.clone());
+            e.id = Some(m.id.clone());
+            e
+        };
+        let record = match m.kind.as_str() {
+            "Default" | "Reply" | "Call" | "" => {
+                let mut kind = m.attachments.first().map(attachment_kind).unwrap_or(MessageKind::Text);
+                if m.attachments.is_empty() && !m.stickers.is_empty() {
+                    kind = MessageKind::Sticker;
                 }
-                "GuildMemberJoin" => {
-                    let mut e = event(EventKind::Join);
+                if m.kind == "Call" {
+                    kind = MessageKind::Call;
+                } else if kind == MessageKind::Text && !m.embeds.is_empty() && m.content.contains("://") {
+                    kind = MessageKind::Link;
+                }
+                let mut mentions: Vec<Mention> = m.mentions.iter().map(|a| Mention::Member(a.person())).collect();
+                if m.content.contains("@everyone") || m.content.contains("@here") {
+                    mentions.push(Mention::Everyone);
+                }
+                let edited = match &m.timestamp_edited {
+                    Some(t) => Some(stamp(t).map_err(|e| ParseError::new(self.path, e).at(&at))?),
+                    None => None,
+                };
+                Record::Message {
+                    group: 0,
+                    message: Message {
+                        id: Some(m.id.clone()),
+                        time,
+                        sender: author,
+                        text: m.content.clone(),
+                        kind,
+                        amount_cents: None,
+                        reply_to: m.reference.as_ref().and_then(|r| r.message_id.clone()),
+                        mentions,
+                        forwarded: false,
+                        edited,
+                    },
+                }
+            }
+            "GuildMemberJoin" => {
+                let mut e = event(EventKind::Join);
+                e.subjects.push(author);
+                Record::Event { group: 0, event: e }
+            }
+            "RecipientAdd" => {
+                let mut e = event(EventKind::Join);
+                e.subjects.extend(first_mention);
+                e.actor = Some(author);
+                Record::Event { group: 0, event: e }
+            }
+            "RecipientRemove" => {
+                let leave = match &first_mention {
+                    None => true,
+                    Some(p) => p.platform_id == author.platform_id,
+                };
+                let mut e = event(if leave { EventKind::Leave } else { EventKind::Kick });
+                if leave {
                     e.subjects.push(author);
-                    Record::Event { group: 0, event: e }
-                }
-                "RecipientAdd" => {
-                    let mut e = event(EventKind::Join);
+                } else {
                     e.subjects.extend(first_mention);
                     e.actor = Some(author);
-                    Record::Event { group: 0, event: e }
                 }
-                "RecipientRemove" => {
-                    let leave = match &first_mention {
-                        None => true,
-                        Some(p) => p.platform_id == author.platform_id,
-                    };
-                    let mut e = event(if leave { EventKind::Leave } else { EventKind::Kick });
-                    if leave {
-                        e.subjects.push(author);
-                    } else {
-                        e.subjects.extend(first_mention);
-                        e.actor = Some(author);
-                    }
-                    Record::Event { group: 0, event: e }
-                }
-                "ChannelPinnedMessage" => {
-                    let mut e = event(EventKind::Pin);
-                    e.target = m.reference.as_ref().and_then(|r| r.message_id.clone());
-                    e.actor = Some(author);
-                    Record::Event { group: 0, event: e }
-                }
-                "ChannelNameChange" => {
-                    let mut e = event(EventKind::Rename);
-                    e.actor = Some(author);
-                    Record::Event { group: 0, event: e }
-                }
-                other => {
-                    let mut e = event(EventKind::Other);
-                    e.detail = Some(other.to_string());
-                    e.actor = Some(author);
-                    Record::Event { group: 0, event: e }
-                }
-            };
-            sink.push(record).or_closed(path)?;
-        }
-        Ok(())
+                Record::Event { group: 0, event: e }
+            }
+            "ChannelPinnedMessage" => {
+                let mut e = event(EventKind::Pin);
+                e.target = m.reference.as_ref().and_then(|r| r.message_id.clone());
+                e.actor = Some(author);
+                Record::Event { group: 0, event: e }
+            }
+            "ChannelNameChange" => {
+                let mut e = event(EventKind::Rename);
+                e.actor = Some(author);
+                Record::Event { group: 0, event: e }
+            }
+            other => {
+                let mut e = event(EventKind::Other);
+                e.detail = Some(other.to_string());
+                e.actor = Some(author);
+                Record::Event { group: 0, event: e }
+            }
+        };
+        self.sink.push(record).or_closed(self.path)
     }
 }

@@ -4,6 +4,7 @@
 pub mod chatlab;
 pub mod discord;
 pub mod generic_jsonl;
+mod json_stream;
 pub mod telegram;
 pub mod whatsapp;
 
