@@ -103,18 +103,23 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
     let weeks_held = weeks_held(f, from_ms);
     let mesh = net.structure == Structure::Mesh;
     let hub = net.structure == Structure::HubAndSpoke;
-    let mut formation =
-        vec![operator_share >= s.formation_operator_share, net.member_member_share < s.assimilation_mm_share];
+    // Interaction signals count only where interactions were recorded (IRC without
+    // reply inference has none; "no member↔member talk" would be a false formation signal).
+    let measured = net.interactions >= s.network_min_interactions;
+    let mut formation = vec![operator_share >= s.formation_operator_share];
+    if measured {
+        formation.push(net.member_member_share < s.assimilation_mm_share);
+    }
     if net.structure != Structure::Unknown {
         formation.push(hub);
     }
     if let Some(v) = value_by_operators {
         formation.push(v > 0.5);
     }
-    let mut assimilation = vec![
-        net.member_member_share >= s.assimilation_mm_share && net.interactions > 0,
-        key.non_operator_count >= s.assimilation_key_people,
-    ];
+    let mut assimilation = vec![key.non_operator_count >= s.assimilation_key_people];
+    if measured {
+        assimilation.push(net.member_member_share >= s.assimilation_mm_share);
+    }
     if let Some(e) = emotional_share {
         assimilation.push(e >= s.assimilation_emotion_share);
     }
@@ -133,7 +138,7 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
     } else if assimilation_score > formation_score {
         (Stage::Assimilation, assimilation_score)
     } else {
-        (Stage::Formation, formation_score.max(0.5))
+        (Stage::Formation, formation_score)
     };
     let (zh, en) = stage.playbook();
     StageVerdict {
