@@ -23,6 +23,8 @@ pub struct ImportStats {
     pub roster_entries: u64,
     /// Records the parser skipped, with where and why.
     pub skipped: Vec<(String, String)>,
+    /// Distinct notes the parsers left on groups (assumed zones, what the platform does not record).
+    pub notes: Vec<String>,
 }
 
 impl ImportStats {
@@ -40,6 +42,11 @@ impl ImportStats {
         self.members_new += other.members_new;
         self.roster_entries += other.roster_entries;
         self.skipped.extend(other.skipped.iter().cloned());
+        for n in &other.notes {
+            if !self.notes.contains(n) {
+                self.notes.push(n.clone());
+            }
+        }
     }
 }
 
@@ -95,6 +102,9 @@ impl<'a> FileImport<'a> {
             Record::Event { group, event } => self.event(group, event),
             Record::Note { group, text } => {
                 let gid = self.slot(group)?.id;
+                if !self.stats.notes.contains(&text) {
+                    self.stats.notes.push(text.clone());
+                }
                 self.tx
                     .prepare_cached("INSERT OR IGNORE INTO notes (group_id, text) VALUES (?1, ?2)")
                     .and_then(|mut s| s.execute(params![gid, text]))

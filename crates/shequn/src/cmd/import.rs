@@ -88,6 +88,8 @@ pub struct Summary {
     pub seconds: f64,
     pub failures: Vec<Failure>,
     pub passed_over: Vec<Passed>,
+    /// What a reader of these groups must know (assumed zones, what a platform does not record).
+    pub notes: Vec<String>,
     /// Records the parsers skipped: where and why (first 100).
     pub skipped: Vec<(String, String)>,
     pub per_file: Vec<UnitReport>,
@@ -157,6 +159,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         failures,
         passed_over: passed,
         skipped: total.skipped.iter().take(100).cloned().collect(),
+        notes: total.notes.clone(),
         per_file: reports,
     };
     if args.json {
@@ -180,6 +183,9 @@ fn print_summary(s: &Summary, db: &std::path::Path) {
         s.members_new,
         s.seconds
     );
+    for note in &s.notes {
+        println!("注意 Note: {note}");
+    }
     if s.unchanged > 0 {
         println!(
             "未变 {} input(s) were imported before with the same content and were not read again (--force reads them).",
