@@ -125,5 +125,21 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             &body
         )
     );
+    let sum = shequn_diagnosis::summarize(&diagnoses);
+    let by = |m: &std::collections::BTreeMap<String, u32>| {
+        m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+    };
+    println!("\nstatus 状态: {}; actions 建议: {}", by(&sum.by_status), by(&sum.by_action));
+    println!(
+        "died within {} days of creation 创建后{}天内死亡: {} of {} ({:.0}%); temporary 临时群: {}; fragile 脆弱: {}; as of 截至 {}",
+        settings.early_death_days,
+        settings.early_death_days,
+        sum.died_early,
+        sum.groups,
+        sum.died_early_share * 100.0,
+        sum.temporary,
+        sum.fragile,
+        shequn_model::rfc3339_utc(as_of)
+    );
     Ok(ExitCode::SUCCESS)
 }
