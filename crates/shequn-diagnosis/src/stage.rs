@@ -132,13 +132,15 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
     let collaboration = assimilation_score >= 0.75
         && weeks_held >= s.collaboration_weeks
         && cooperation_messages >= s.collaboration_min_coop;
+    // Confidence shrinks with the signals that could not be measured (4 per stage).
+    let coverage = |v: &[bool]| v.len() as f64 / 4.0;
     let (stage, confidence) = if collaboration {
         let coop = (f64::from(cooperation_messages) / f64::from(s.collaboration_min_coop * 2)).min(1.0);
-        (Stage::Collaboration, (assimilation_score + coop) / 2.0)
+        (Stage::Collaboration, (assimilation_score + coop) / 2.0 * coverage(&assimilation))
     } else if assimilation_score > formation_score {
-        (Stage::Assimilation, assimilation_score)
+        (Stage::Assimilation, assimilation_score * coverage(&assimilation))
     } else {
-        (Stage::Formation, formation_score)
+        (Stage::Formation, formation_score * coverage(&formation))
     };
     let (zh, en) = stage.playbook();
     StageVerdict {

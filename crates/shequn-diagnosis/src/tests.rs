@@ -218,7 +218,10 @@ fn mesh_with_many_members_is_assimilation_and_then_collaboration_with_cooperatio
     assert_eq!(d.status, Status::Alive);
     assert_eq!(d.network.structure, Structure::Mesh);
     assert_eq!(d.stage, Some(Stage::Assimilation));
-    assert!(d.stage_detail.as_ref().unwrap().playbook_zh.contains("同化期"));
+    let v = d.stage_detail.as_ref().unwrap();
+    assert!(v.playbook_zh.contains("同化期"));
+    // Three of four signals measured (no content labels, so no emotion share), all three hold.
+    assert!((v.confidence - 0.75).abs() < 1e-9);
     let mut t = mesh(8, 70);
     let last = t.messages.len() - 1;
     for k in 0..3 {
