@@ -7,7 +7,7 @@ use std::time::Instant;
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use shequn_archive::Archive;
-use shequn_demo::{GroundTruth, Portfolio, PortfolioSettings};
+use shequn_demo::{Portfolio, PortfolioSettings};
 use shequn_ingest::ParseOptions;
 
 use super::{groups, Cli};
@@ -76,19 +76,13 @@ pub struct Summary {
     pub telegram: Option<String>,
     pub seconds_generate: f64,
     pub seconds_import: f64,
+    pub seconds_diagnose: f64,
     pub messages_imported: u64,
     pub events_imported: u64,
-    /// How the diagnosis agrees with the planted truth (`status_accuracy`,
-    /// `key_people_recall`, confusion tables). Null until the diagnosis exists;
-    /// filled by [`agreement`].
-    pub agreement: Option<serde_json::Value>,
-}
-
-/// The hook where the diagnosis (issue 5) scores itself against the truth: it gets
-/// the archive the demo was imported into and the planted truth, and returns the
-/// agreement object printed in `--json`. None while there is no diagnosis.
-pub fn agreement(_archive: &Archive, _truth: &GroundTruth) -> anyhow::Result<Option<serde_json::Value>> {
-    Ok(None)
+    /// How the diagnosis agrees with the planted truth: `status_accuracy`,
+    /// `key_people_recall` and the confusion tables, at the top level.
+    #[serde(flatten)]
+    pub agreement: crate::agreement::Agreement,
 }
 
 /// The archive the demo imports into: `--db` when it was given on the command line,
@@ -159,6 +153,14 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     let seconds_import = started.elapsed().as_secs_f64();
+
+    // Diagnose every group as of the portfolio's own as-of, and score it against the planted truth.
+    let started = Instant::now();
+    let settings = shequn_diagnosis::Settings::default();
+    let as_of = args.as_of.timestamp_millis();
+    let (rows, diagnoses) = groups::rows(&archive, &db, &settings, as_of)?;
+    let agreement = crate::agreement::agreement(&rows, &diagnoses, &written.truth);
+    let seconds_diagnose = started.elapsed().as_secs_f64();
     let summary = Summary {
         groups: written.truth.groups.len(),
         messages: written.messages,
@@ -172,16 +174,17 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         telegram: telegram.as_ref().map(|p| p.display().to_string()),
         seconds_generate,
         seconds_import,
+        seconds_diagnose,
         messages_imported,
         events_imported,
-        agreement: agreement(&archive, &written.truth)?,
+        agreement,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let rows = groups::rows(&archive)?;
     print!("{}", groups::render_table(&rows));
+    print!("{}", groups::render_summary(&diagnoses, &settings, as_of));
     let p = &written.truth.portfolio;
     let status: Vec<String> = p.by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
     println!();
@@ -196,6 +199,14 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     );
     println!("真相 Planted truth: {} ({})", summary.truth, status.join(", "));
     println!("导入 Imported into {} in {:.1}s", summary.archive, seconds_import);
+    println!(
+        "对照 Diagnosis vs planted truth: status {:.1}% right, key people recall {:.1}% ({} of {}) — {:.1}s",
+        summary.agreement.status_accuracy * 100.0,
+        summary.agreement.key_people_recall * 100.0,
+        summary.agreement.key_people_found,
+        summary.agreement.key_people_planted,
+        seconds_diagnose
+    );
     if let Some(t) = &summary.telegram {
         println!("电报 Telegram export: {t}");
     }

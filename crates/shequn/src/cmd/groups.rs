@@ -3,18 +3,27 @@
 use std::process::ExitCode;
 
 use serde::Serialize;
-use shequn_archive::Archive;
 use shequn_model::rfc3339_utc;
+
+use shequn_archive::Archive;
+use shequn_diagnosis::{Diagnosis, Settings};
 
 use super::Cli;
 use crate::table;
 
-/// List the groups in the archive (群列表): platform, name, members, messages, dates.
+/// List the groups in the archive (群列表): platform, name, members, messages, dates, and
+/// each group's diagnosis: status, stage and recommended action.
 #[derive(clap::Args)]
 pub struct Args {
     /// Print a JSON array, one object per group.
     #[arg(long)]
     pub json: bool,
+    /// Diagnose as of this instant (RFC 3339). Default: the newest message in the archive.
+    #[arg(long, value_name = "RFC3339")]
+    pub as_of: Option<String>,
+    /// A TOML file overriding diagnosis thresholds.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 /// One group as `groups --json` prints it: a contract other tools read.
@@ -33,11 +42,19 @@ pub struct GroupRow {
     pub first_message: Option<String>,
     pub last_message: Option<String>,
     pub days_active: u64,
+    /// alive | declining | dormant | dead (METHOD §1).
+    pub status: String,
+    /// formation | assimilation | collaboration, or null when not alive (METHOD §2).
+    pub stage: Option<String>,
+    /// The recommended action (METHOD §11).
+    pub action: String,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    let settings = super::group::load_settings(args.config.as_deref())?;
     let archive = cli.open_archive()?;
-    let rows = rows(&archive)?;
+    let as_of = super::group::as_of_ms(&archive, args.as_of.as_deref())?;
+    let (rows, diagnoses) = rows(&archive, &cli.db_path(), &settings, as_of)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
@@ -50,15 +67,24 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", render_table(&rows));
+    print!("{}", render_summary(&diagnoses, &settings, as_of));
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every group in the archive as `groups --json` shows it.
-pub fn rows(archive: &Archive) -> anyhow::Result<Vec<GroupRow>> {
-    Ok(archive
-        .groups()?
+/// Every group in the archive at `path` with its diagnosis as of `as_of` (diagnosed in parallel).
+pub fn rows(
+    archive: &Archive,
+    path: &std::path::Path,
+    settings: &Settings,
+    as_of: i64,
+) -> anyhow::Result<(Vec<GroupRow>, Vec<Diagnosis>)> {
+    let groups = archive.groups()?;
+    let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+    let diagnoses = super::group::diagnose_groups(path, &ids, settings, as_of)?;
+    let rows = groups
         .into_iter()
-        .map(|g| GroupRow {
+        .zip(&diagnoses)
+        .map(|(g, d)| GroupRow {
             id: g.id,
             platform: g.platform,
             platform_id: g.platform_id,
@@ -72,8 +98,12 @@ pub fn rows(archive: &Archive) -> anyhow::Result<Vec<GroupRow>> {
             first_message: g.first_ms.map(rfc3339_utc),
             last_message: g.last_ms.map(rfc3339_utc),
             days_active: g.days_active,
+            status: d.status.as_str().to_string(),
+            stage: d.stage.map(|s| s.as_str().to_string()),
+            action: d.triage.action.as_str().to_string(),
         })
-        .collect())
+        .collect();
+    Ok((rows, diagnoses))
 }
 
 /// The groups table as text (Chinese names line up).
@@ -91,6 +121,9 @@ pub fn render_table(rows: &[GroupRow]) -> String {
                 day(&r.first_message),
                 day(&r.last_message),
                 r.days_active.to_string(),
+                r.status.clone(),
+                r.stage.clone().unwrap_or_else(|| "-".into()),
+                r.action.clone(),
             ]
         })
         .collect();
@@ -104,7 +137,31 @@ pub fn render_table(rows: &[GroupRow]) -> String {
             "first 首条",
             "last 末条",
             "days 活跃天数",
+            "status 状态",
+            "stage 阶段",
+            "action 建议",
         ],
         &body,
+    )
+}
+
+/// The portfolio lines under the table: statuses, actions, early deaths.
+pub fn render_summary(diagnoses: &[Diagnosis], settings: &Settings, as_of: i64) -> String {
+    let sum = shequn_diagnosis::summarize(diagnoses);
+    let by = |m: &std::collections::BTreeMap<String, u32>| {
+        m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
+    };
+    format!(
+        "\nstatus 状态: {}; actions 建议: {}\ndied within {} days of creation 创建后{}天内死亡: {} of {} ({:.0}%); temporary 临时群: {}; fragile 脆弱: {}; as of 截至 {}\n",
+        by(&sum.by_status),
+        by(&sum.by_action),
+        settings.early_death_days,
+        settings.early_death_days,
+        sum.died_early,
+        sum.groups,
+        sum.died_early_share * 100.0,
+        sum.temporary,
+        sum.fragile,
+        rfc3339_utc(as_of)
     )
 }
