@@ -1,7 +1,9 @@
 //! Subcommands, one file each. `run` parses the command line and dispatches.
 
+pub mod eval;
 pub mod groups;
 pub mod import;
+pub mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     Import(import::Args),
     Groups(groups::Args),
+    Eval(eval::Args),
+    Train(train::Args),
 }
 
 impl Cli {
@@ -48,6 +52,8 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Import(args) => import::run(&cli, args),
         Command::Groups(args) => groups::run(&cli, args),
+        Command::Eval(args) => eval::run(&cli, args),
+        Command::Train(args) => train::run(&cli, args),
     };
     match result {
         Ok(code) => code,

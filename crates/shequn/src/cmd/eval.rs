@@ -1,0 +1,217 @@
+//! `shequn eval`: measures an analysis against human-annotated public data.
+//! One variant per analysis evaluated.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use serde::Serialize;
+use shequn_replies::corpus::{self, Counts, Score, Split};
+use shequn_replies::{ReplySettings, Weights};
+
+use super::Cli;
+
+/// Measure an analysis against annotated data (评测).
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub target: Target,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Target {
+    /// Reply links against the IRC disentanglement annotation (Kummerfeld et al. 2019), scored as its graph-eval.py does.
+    Replies(RepliesArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum SplitArg {
+    Train,
+    Dev,
+    ChannelTwo,
+    NewDomains,
+}
+
+impl From<SplitArg> for Split {
+    fn from(s: SplitArg) -> Split {
+        match s {
+            SplitArg::Train => Split::Train,
+            SplitArg::Dev => Split::Dev,
+            SplitArg::ChannelTwo => Split::ChannelTwo,
+            SplitArg::NewDomains => Split::NewDomains,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct RepliesArgs {
+    /// The irc-disentanglement folder. Default: shared/corpus/irc-disentanglement above the current folder, or under $SHEQUN_CORPUS.
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "dev")]
+    pub split: SplitArg,
+    /// A weights file from `shequn train replies` instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// How many earlier messages are candidate parents.
+    #[arg(long, default_value_t = ReplySettings::default().window)]
+    pub window: usize,
+    /// Print one JSON object: precision, recall, f1, baseline_previous, messages, seconds.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    match &args.target {
+        Target::Replies(a) => replies(a),
+    }
+}
+
+/// The irc-disentanglement folder: the one given, else found above the current folder.
+pub fn irc_corpus(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = given {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(c) = std::env::var_os("SHEQUN_CORPUS") {
+        return Ok(PathBuf::from(c).join("irc-disentanglement"));
+    }
+    let mut here = std::env::current_dir()?;
+    loop {
+        let c = here.join("shared").join("corpus").join("irc-disentanglement");
+        if c.is_dir() {
+            return Ok(c);
+        }
+        if !here.pop() {
+            anyhow::bail!(
+                "cannot find shared/corpus/irc-disentanglement above the current folder; give --corpus DIR / 找不到语料，请用 --corpus 指定"
+            );
+        }
+    }
+}
+
+/// Weights from a file, or the built-in ones.
+pub fn load_weights(path: Option<&Path>) -> anyhow::Result<Weights> {
+    match path {
+        None => Ok(Weights::builtin()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+            Weights::from_json(&text).map_err(|e| anyhow::anyhow!("{}: not a weights file: {e}", p.display()))
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Prf {
+    precision: f64,
+    recall: f64,
+    f1: f64,
+}
+
+impl From<Score> for Prf {
+    fn from(s: Score) -> Prf {
+        Prf { precision: s.precision, recall: s.recall, f1: s.f1 }
+    }
+}
+
+/// `eval replies --json`: a contract other tools read.
+#[derive(Serialize)]
+struct RepliesJson {
+    precision: f64,
+    recall: f64,
+    f1: f64,
+    baseline_previous: Prf,
+    messages: usize,
+    seconds: f64,
+    cpu_seconds: Option<f64>,
+    split: &'static str,
+    files: usize,
+}
+
+/// Scores the linker and the link-to-previous baseline on one split.
+pub struct SplitResult {
+    pub model: Score,
+    pub baseline: Score,
+    pub messages: usize,
+    pub seconds: f64,
+    /// CPU time of the linking thread, where the system reports it (so a busy machine does not skew the speed).
+    pub cpu_seconds: Option<f64>,
+    pub files: usize,
+}
+
+/// CPU seconds this thread has used (Linux `/proc/thread-self/stat`, 100 ticks a second); None elsewhere.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+pub fn score_split(files: &[corpus::AnnotatedFile], weights: &Weights, window: usize) -> SplitResult {
+    let settings = ReplySettings { window, ..ReplySettings::default() };
+    let (mut model, mut baseline) = (Counts::default(), Counts::default());
+    let (mut messages, mut seconds) = (0, 0.0);
+    let mut cpu_seconds = Some(0.0);
+    // A one-time start-up cost, not a per-message one: keep it out of the speed.
+    shequn_replies::text::prepare_segmenter();
+    for f in files {
+        let cpu_start = thread_cpu_seconds();
+        let start = Instant::now();
+        let links = shequn_replies::link(&f.timeline, &settings, weights);
+        seconds += start.elapsed().as_secs_f64();
+        cpu_seconds = match (cpu_seconds, cpu_start, thread_cpu_seconds()) {
+            (Some(sum), Some(a), Some(b)) => Some(sum + b - a),
+            _ => None,
+        };
+        messages += f.timeline.messages.len();
+        model.add(corpus::count(f, &links));
+        baseline.add(corpus::count(f, &shequn_replies::link_to_previous(&f.timeline)));
+    }
+    SplitResult { model: model.score(), baseline: baseline.score(), messages, seconds, cpu_seconds, files: files.len() }
+}
+
+fn replies(a: &RepliesArgs) -> anyhow::Result<ExitCode> {
+    let dir = irc_corpus(a.corpus.as_deref())?;
+    let weights = load_weights(a.weights.as_deref())?;
+    let split: Split = a.split.into();
+    let files = corpus::read_split(&dir, split).map_err(anyhow::Error::msg)?;
+    let r = score_split(&files, &weights, a.window);
+    if a.json {
+        let out = RepliesJson {
+            precision: r.model.precision,
+            recall: r.model.recall,
+            f1: r.model.f1,
+            baseline_previous: r.baseline.into(),
+            messages: r.messages,
+            seconds: r.seconds,
+            cpu_seconds: r.cpu_seconds,
+            split: split.folder(),
+            files: r.files,
+        };
+        println!("{}", serde_json::to_string(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "回复链接评测 reply-link evaluation · split {} · {} files · {} messages ({} links scored)",
+        split.folder(),
+        r.files,
+        r.messages,
+        r.model.gold
+    );
+    println!("{:<34} {:>9} {:>9} {:>9}", "", "P", "R", "F1");
+    let line = |name: &str, s: &Score| println!("{name:<34} {:>9.1} {:>9.1} {:>9.1}", s.precision, s.recall, s.f1);
+    line("shequn linker 本工具", &r.model);
+    line("link-to-previous 链接上一条 (sanity)", &r.baseline);
+    println!("published, #ubuntu test split (ACL 2019, Table 3) 论文结果:");
+    for (name, [p, rr, f]) in corpus::PUBLISHED {
+        println!("  {name:<32} {p:>9.1} {rr:>9.1} {f:>9.1}");
+    }
+    let rate = |s: f64| if s > 0.0 { r.messages as f64 / s } else { 0.0 };
+    print!("速度 speed: {:.0} messages/s by the clock ({:.3} s linking, one thread)", rate(r.seconds), r.seconds);
+    match r.cpu_seconds {
+        Some(c) => println!(", {:.0} messages/s by CPU time ({c:.2} s)", rate(c)),
+        None => println!(),
+    }
+    Ok(ExitCode::SUCCESS)
+}
