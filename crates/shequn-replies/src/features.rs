@@ -56,6 +56,14 @@ pub const NAMES: &[&str] = &[
     "cand_latest_of_speaker",
     "msg_addressed_cand_unaddressed",
     "cand_bot",
+    "self_greeting",
+    "same_speaker_dist_1",
+    "short_msg_cand_addr_to_speaker",
+    "cand_question_other_unaddressed",
+    "cand_answered_speaker",
+    "cand_answered_speaker_latest",
+    "cand_is_parent_of_speaker_prev",
+    "cand_in_speaker_prev_conversation",
 ];
 
 fn ix(name: &str) -> u16 {
@@ -95,6 +103,14 @@ struct Ids {
     cand_latest: u16,
     addressed_unaddressed: u16,
     cand_bot: u16,
+    self_greeting: u16,
+    same_dist1: u16,
+    short_rev: u16,
+    q_other_unaddr: u16,
+    answered: u16,
+    answered_latest: u16,
+    parent_of_prev: u16,
+    prev_conv: u16,
 }
 
 impl Ids {
@@ -148,6 +164,14 @@ impl Ids {
             cand_latest: ix("cand_latest_of_speaker"),
             addressed_unaddressed: ix("msg_addressed_cand_unaddressed"),
             cand_bot: ix("cand_bot"),
+            self_greeting: ix("self_greeting"),
+            same_dist1: ix("same_speaker_dist_1"),
+            short_rev: ix("short_msg_cand_addr_to_speaker"),
+            q_other_unaddr: ix("cand_question_other_unaddressed"),
+            answered: ix("cand_answered_speaker"),
+            answered_latest: ix("cand_answered_speaker_latest"),
+            parent_of_prev: ix("cand_is_parent_of_speaker_prev"),
+            prev_conv: ix("cand_in_speaker_prev_conversation"),
         }
     }
 }
@@ -189,6 +213,10 @@ struct Cue {
     system: bool,
     bot: bool,
     mentions_any: bool,
+    /// At most three words ("thanks", "ok that worked").
+    short: bool,
+    /// Opens with a greeting or a call for help (hi, hello, anyone, 大家好, 请问).
+    greeting: bool,
     signature: [u64; 4],
 }
 
@@ -202,6 +230,12 @@ pub struct Walker<'t> {
     latest_by: Vec<u32>,
     latest_to: Vec<u32>,
     partner: Vec<u32>,
+    /// The sender of each passed message's parent (as linked so far), or NONE.
+    parent_sender: Vec<u32>,
+    /// Each passed message's parent, or NONE.
+    parent: Vec<u32>,
+    /// Each passed message's conversation (the index of its root).
+    conversation: Vec<u32>,
     window: usize,
     ids: Ids,
     /// The message the walker stands at; candidates are computed for it.
@@ -226,6 +260,8 @@ impl<'t> Walker<'t> {
                     system: bot && m.kind == shequn_model::MessageKind::Other,
                     bot,
                     mentions_any: !r.mentioned.is_empty(),
+                    short: m.text.split_whitespace().count() <= 3 && m.text.chars().count() <= 20,
+                    greeting: crate::text::is_greeting(&m.text),
                     signature: r.signature,
                 }
             })
@@ -238,6 +274,9 @@ impl<'t> Walker<'t> {
             latest_by: vec![NONE; n],
             latest_to: vec![NONE; n],
             partner: vec![NONE; n],
+            parent_sender: vec![NONE; t.messages.len()],
+            parent: vec![NONE; t.messages.len()],
+            conversation: (0..t.messages.len() as u32).collect(),
             window: window.max(1),
             ids: Ids::new(),
             at: 0,
@@ -279,6 +318,9 @@ impl<'t> Walker<'t> {
             }
             if i > 0 && a.time_ms - self.cues[i - 1].time_ms >= 5 * 60_000 {
                 out.add(ids.self_gap5);
+            }
+            if a.greeting {
+                out.add(ids.self_greeting);
             }
             return;
         }
@@ -329,6 +371,9 @@ impl<'t> Walker<'t> {
         }
         if b.addressee == speaker && b.sender != speaker {
             out.add(ids.rev);
+            if a.short {
+                out.add(ids.short_rev);
+            }
             if self.latest_to[speaker as usize] == j as u32 {
                 out.add(ids.rev_latest);
             }
@@ -348,16 +393,37 @@ impl<'t> Walker<'t> {
             if latest {
                 out.add(ids.same_prev);
             }
+            if d == 1 {
+                out.add(ids.same_dist1);
+            }
         } else if self.partner[speaker as usize] == b.sender {
             out.add(ids.partner);
             if latest {
                 out.add(ids.partner_latest);
             }
         }
+        let prev_own = self.latest_by[speaker as usize];
+        if prev_own != NONE {
+            if self.parent[prev_own as usize] == j as u32 {
+                out.add(ids.parent_of_prev);
+            }
+            if self.conversation[prev_own as usize] == self.conversation[j] {
+                out.add(ids.prev_conv);
+            }
+        }
+        if self.parent_sender[j] == speaker && b.sender != speaker {
+            out.add(ids.answered);
+            if latest {
+                out.add(ids.answered_latest);
+            }
+        }
         if b.question {
             out.add(ids.cand_q);
             if !a.question {
                 out.add(ids.cand_q_not);
+            }
+            if b.sender != speaker && a.addressee == NONE {
+                out.add(ids.q_other_unaddr);
             }
         }
         if b.system {
@@ -383,8 +449,14 @@ impl<'t> Walker<'t> {
         self.at = i;
     }
 
-    /// Moves past message `i` (call after its candidates were scored), remembering what it said.
-    pub fn advance(&mut self, i: MsgIx) {
+    /// Moves past message `i` (call after its candidates were scored), remembering
+    /// what it said and the parent it was given (None: starts a conversation).
+    pub fn advance(&mut self, i: MsgIx, parent: Option<MsgIx>) {
+        if let Some(p) = parent.filter(|&p| p < i) {
+            self.parent_sender[i as usize] = self.t.messages[p as usize].sender;
+            self.parent[i as usize] = p;
+            self.conversation[i as usize] = self.conversation[p as usize];
+        }
         let m = &self.t.messages[i as usize];
         let r = &self.readings[i as usize];
         self.latest_by[m.sender as usize] = i;

@@ -19,7 +19,7 @@ pub fn link(t: &Timeline, settings: &ReplySettings, model: &Weights) -> Vec<Link
         if settings.use_explicit {
             if let Some(p) = m.reply_to {
                 out.push(Link { parent: Some(p), source: LinkSource::Explicit, confidence: 1.0 });
-                walker.advance(i as MsgIx);
+                walker.advance(i as MsgIx, Some(p));
                 continue;
             }
         }
@@ -45,8 +45,8 @@ pub fn link(t: &Timeline, settings: &ReplySettings, model: &Weights) -> Vec<Link
             let source = if named { LinkSource::Mention } else { LinkSource::Inferred };
             Link { parent: Some(j as MsgIx), source, confidence }
         };
+        walker.advance(i as MsgIx, link.parent);
         out.push(link);
-        walker.advance(i as MsgIx);
     }
     out
 }

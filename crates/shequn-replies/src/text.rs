@@ -141,6 +141,18 @@ pub fn is_question(text: &str) -> bool {
     }
 }
 
+/// Whether a text opens with a greeting or a call for help, as conversation starts often do.
+pub fn is_greeting(text: &str) -> bool {
+    const ZH: &[&str] = &["大家好", "请问", "各位", "有人"];
+    const EN: &[&str] = &["hi", "hello", "hey", "anyone", "anybody", "hiya", "greetings", "morning"];
+    let t = text.trim_start();
+    if ZH.iter().any(|g| t.starts_with(g)) {
+        return true;
+    }
+    let first = t.split_whitespace().next().unwrap_or("").trim_matches(TRIM).to_ascii_lowercase();
+    EN.contains(&first.as_str())
+}
+
 /// Reads every message of `t` once.
 pub fn read_all(t: &Timeline, nicks: &NickIndex) -> Vec<Reading> {
     let mut buf = String::new();

@@ -69,7 +69,9 @@ fn examples(data: &[Annotated], window: usize) -> (Vec<Example>, usize) {
                     skipped += 1;
                 }
             }
-            w.advance(i as MsgIx);
+            // Teacher forcing: later messages see the annotated parent (the earliest one).
+            let parent = a.gold[i].as_ref().and_then(|g| g.iter().copied().filter(|&p| (p as usize) < i).min());
+            w.advance(i as MsgIx, parent);
         }
     }
     (out, skipped)

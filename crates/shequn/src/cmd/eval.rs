@@ -199,14 +199,18 @@ fn replies(a: &RepliesArgs) -> anyhow::Result<ExitCode> {
         r.messages,
         r.model.gold
     );
-    println!("{:<34} {:>9} {:>9} {:>9}", "", "P", "R", "F1");
-    let line = |name: &str, s: &Score| println!("{name:<34} {:>9.1} {:>9.1} {:>9.1}", s.precision, s.recall, s.f1);
-    line("shequn linker 本工具", &r.model);
-    line("link-to-previous 链接上一条 (sanity)", &r.baseline);
-    println!("published, #ubuntu test split (ACL 2019, Table 3) 论文结果:");
+    let row = |name: &str, p: f64, r: f64, f: f64| {
+        vec![name.to_string(), format!("{p:.1}"), format!("{r:.1}"), format!("{f:.1}")]
+    };
+    let mut rows = vec![
+        row("shequn linker 本工具 (this split)", r.model.precision, r.model.recall, r.model.f1),
+        row("link-to-previous 链接上一条 (this split)", r.baseline.precision, r.baseline.recall, r.baseline.f1),
+    ];
     for (name, [p, rr, f]) in corpus::PUBLISHED {
-        println!("  {name:<32} {p:>9.1} {rr:>9.1} {f:>9.1}");
+        rows.push(row(&format!("published 论文: {name}"), *p, *rr, *f));
     }
+    print!("{}", crate::table::render(&["", "P", "R", "F1"], &rows));
+    println!("(published numbers: held-back #ubuntu test split, Kummerfeld et al. ACL 2019, Table 3 / 论文测试集结果)");
     let rate = |s: f64| if s > 0.0 { r.messages as f64 / s } else { 0.0 };
     print!("速度 speed: {:.0} messages/s by the clock ({:.3} s linking, one thread)", rate(r.seconds), r.seconds);
     match r.cpu_seconds {
