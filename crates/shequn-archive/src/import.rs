@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
-use shequn_model::{GroupInfo, Mention, Message, Person, Record, RosterEntry, Stamp, SystemEvent};
+use shequn_model::{GroupInfo, MemberRole, Mention, Message, Person, Record, RosterEntry, Stamp, SystemEvent};
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::{ArchiveError, Result};
@@ -23,6 +23,8 @@ pub struct ImportStats {
     pub roster_entries: u64,
     /// Records the parser skipped, with where and why.
     pub skipped: Vec<(String, String)>,
+    /// Distinct notes the parsers left on groups (assumed zones, what the platform does not record).
+    pub notes: Vec<String>,
 }
 
 impl ImportStats {
@@ -40,7 +42,26 @@ impl ImportStats {
         self.members_new += other.members_new;
         self.roster_entries += other.roster_entries;
         self.skipped.extend(other.skipped.iter().cloned());
+        for n in &other.notes {
+            if !self.notes.contains(n) {
+                self.notes.push(n.clone());
+            }
+        }
     }
+}
+
+/// A source (file or export folder) that was imported whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceRecord {
+    /// Hash of the bytes, the format and the parser version.
+    pub fingerprint: String,
+    pub format: String,
+    pub path: String,
+    pub bytes: u64,
+    /// Messages and events the source held when it was imported.
+    pub messages: u64,
+    pub events: u64,
+    pub imported_ms: i64,
 }
 
 struct GroupState {
@@ -49,6 +70,9 @@ struct GroupState {
     members: HashMap<String, i64>,
     /// How often each content hash was seen in this file, for occurrence keys.
     occurrences: HashMap<u128, u32>,
+    /// The name and flags last written per member in this file: most messages
+    /// repeat them, and skipping the write keeps import at one insert per message.
+    written: HashMap<i64, (String, bool, Option<MemberRole>, Option<String>)>,
 }
 
 /// One file's import in progress. Dropping it without [`FileImport::commit`]
@@ -78,6 +102,9 @@ impl<'a> FileImport<'a> {
             Record::Event { group, event } => self.event(group, event),
             Record::Note { group, text } => {
                 let gid = self.slot(group)?.id;
+                if !self.stats.notes.contains(&text) {
+                    self.stats.notes.push(text.clone());
+                }
                 self.tx
                     .prepare_cached("INSERT OR IGNORE INTO notes (group_id, text) VALUES (?1, ?2)")
                     .and_then(|mut s| s.execute(params![gid, text]))
@@ -89,6 +116,32 @@ impl<'a> FileImport<'a> {
                 Ok(())
             }
         }
+    }
+
+    /// Remembers that the source with this fingerprint is now fully imported,
+    /// in the same transaction as its records.
+    pub fn record_source(&mut self, source: &SourceRecord) -> Result<()> {
+        self.tx
+            .execute(
+                "INSERT OR REPLACE INTO sources (fingerprint, format, path, bytes, messages, events, imported_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    source.fingerprint,
+                    source.format,
+                    source.path,
+                    source.bytes as i64,
+                    source.messages as i64,
+                    source.events as i64,
+                    source.imported_ms
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// What this file has added so far.
+    pub fn stats(&self) -> &ImportStats {
+        &self.stats
     }
 
     /// Commits the file and returns what it added.
@@ -141,7 +194,13 @@ impl<'a> FileImport<'a> {
         if !self.stats.group_ids.contains(&id) {
             self.stats.group_ids.push(id);
         }
-        self.groups.push(GroupState { id, platform, members: HashMap::new(), occurrences: HashMap::new() });
+        self.groups.push(GroupState {
+            id,
+            platform,
+            members: HashMap::new(),
+            occurrences: HashMap::new(),
+            written: HashMap::new(),
+        });
         Ok(())
     }
 
@@ -193,6 +252,12 @@ impl<'a> FileImport<'a> {
                 id
             }
         };
+        let slot_state = &self.groups[slot as usize];
+        if let Some((name, bot, role, title)) = slot_state.written.get(&id) {
+            if *name == person.name && *bot == person.is_bot && *role == person.role && *title == person.title {
+                return Ok(id);
+            }
+        }
         // Names over time: remember each name once; the newest becomes the display name.
         if !person.name.is_empty() {
             let inserted = self
@@ -218,6 +283,9 @@ impl<'a> FileImport<'a> {
                 .and_then(|mut s| s.execute(params![id, person.is_bot, person.role.map(|r| r.as_str()), person.title]))
                 .map_err(|e| self.err(e))?;
         }
+        self.groups[slot as usize]
+            .written
+            .insert(id, (person.name.clone(), person.is_bot, person.role, person.title.clone()));
         Ok(id)
     }
 

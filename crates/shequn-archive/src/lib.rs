@@ -12,7 +12,7 @@ mod import;
 mod read;
 mod schema;
 
-pub use import::{FileImport, ImportStats};
+pub use import::{FileImport, ImportStats, SourceRecord};
 pub use read::GroupSummary;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +50,26 @@ impl Archive {
         let label = path.display().to_string();
         let conn = Connection::open(path).map_err(|source| ArchiveError::Sqlite { path: label.clone(), source })?;
         Archive::init(conn, label)
+    }
+
+    /// Opens an existing archive for reading only: one per thread when many
+    /// groups are analysed in parallel (SQLite's WAL lets readers run side by side).
+    pub fn open_readonly(path: &Path) -> Result<Archive> {
+        use rusqlite::OpenFlags;
+        let label = path.display().to_string();
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|source| ArchiveError::Sqlite { path: label.clone(), source })?;
+        let archive = Archive { conn, path: label };
+        let version = archive.schema_version()?;
+        let known = schema::MIGRATIONS.len() as i64;
+        if version != known {
+            return Err(ArchiveError::Invalid(format!(
+                "archive {} is at schema version {version}, this shequn reads version {known}; open it once for writing (any import) to upgrade it",
+                archive.path
+            )));
+        }
+        Ok(archive)
     }
 
     /// An archive that lives in memory (tests, benchmarks of analysis alone).
@@ -111,6 +131,31 @@ impl Archive {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
         Ok(FileImport::new(tx, path))
+    }
+}
+
+impl Archive {
+    /// The source imported earlier with this fingerprint, if any.
+    pub fn source(&self, fingerprint: &str) -> Result<Option<SourceRecord>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(
+                "SELECT fingerprint, format, path, bytes, messages, events, imported_ms FROM sources WHERE fingerprint = ?1",
+                [fingerprint],
+                |r| {
+                    Ok(SourceRecord {
+                        fingerprint: r.get(0)?,
+                        format: r.get(1)?,
+                        path: r.get(2)?,
+                        bytes: r.get::<_, i64>(3)? as u64,
+                        messages: r.get::<_, i64>(4)? as u64,
+                        events: r.get::<_, i64>(5)? as u64,
+                        imported_ms: r.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
     }
 }
 

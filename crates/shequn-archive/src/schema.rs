@@ -2,7 +2,8 @@
 //! migrations applied; each migration runs once, in its own transaction.
 
 /// Migration n (0-based) brings the schema from version n to n + 1.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE groups (
     id            INTEGER PRIMARY KEY,
     platform      TEXT NOT NULL,
@@ -98,4 +99,17 @@ CREATE TABLE notes (
     text      TEXT NOT NULL,
     PRIMARY KEY (group_id, text)
 ) WITHOUT ROWID;
-"#];
+"#,
+    // 2: fingerprints of imported sources, so an unchanged export is recognised without re-parsing.
+    r#"
+CREATE TABLE sources (
+    fingerprint   TEXT PRIMARY KEY,
+    format        TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    bytes         INTEGER NOT NULL,
+    messages      INTEGER NOT NULL,
+    events        INTEGER NOT NULL,
+    imported_ms   INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
+];

@@ -117,6 +117,30 @@ fn reopening_a_file_keeps_data_and_schema() {
         import(&mut a, sample());
     }
     let a = Archive::open(&path).unwrap();
-    assert_eq!(a.schema_version().unwrap(), 1);
+    assert_eq!(a.schema_version().unwrap(), 2);
     assert_eq!(a.counts().unwrap().1, 5);
+}
+
+#[test]
+fn readonly_handles_read_in_parallel_and_refuse_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.db");
+    let mut a = Archive::open(&path).unwrap();
+    import(&mut a, sample());
+    let id = a.group_ids().unwrap()[0];
+    let counts: Vec<usize> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| Archive::open_readonly(&path).unwrap().timeline(id).unwrap().messages.len()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(counts, vec![5, 5, 5]);
+    let mut ro = Archive::open_readonly(&path).unwrap();
+    let wrote = ro.begin_file().and_then(|mut f| {
+        f.apply(group())?;
+        f.apply(msg(Some("9"), 0, Person::named("x"), "x", None))?;
+        f.commit()
+    });
+    assert!(wrote.is_err(), "a read-only handle must refuse writes");
+    assert_eq!(Archive::open_readonly(&path).unwrap().counts().unwrap().1, 5);
 }

@@ -10,13 +10,80 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use serde::Serialize;
-use shequn_archive::{Archive, ImportStats};
+use shequn_archive::{Archive, ImportStats, SourceRecord};
 use shequn_ingest::{Format, Input, ParseError, ParseOptions, Probe, Record, Sink, SinkClosed};
 
 /// One thing to parse: a file or an export folder, with its format.
 pub struct Unit {
     pub path: PathBuf,
     pub format: &'static dyn Format,
+}
+
+/// A source's identity: a hash of its bytes, its format and this parser
+/// version. An unchanged export has the same fingerprint and is not re-read.
+#[derive(Debug, Clone)]
+pub struct Fingerprint {
+    pub hash: String,
+    pub bytes: u64,
+}
+
+/// Hashes a file, or every file under a folder (names and bytes, in name order).
+pub fn fingerprint(unit: &Unit) -> std::io::Result<Fingerprint> {
+    use std::io::Read;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(unit.format.name().as_bytes());
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    let mut files = Vec::new();
+    collect_files(&unit.path, &mut files)?;
+    let mut bytes = 0u64;
+    let mut buf = vec![0u8; 1 << 20];
+    for file in files {
+        if let Ok(rel) = file.strip_prefix(&unit.path) {
+            hasher.update(rel.to_string_lossy().as_bytes());
+        }
+        let mut f = std::fs::File::open(&file)?;
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            hasher.update(&buf[..n]);
+        }
+    }
+    Ok(Fingerprint { hash: format!("{:032x}", hasher.digest128()), bytes })
+}
+
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        entries.sort();
+        for e in entries {
+            collect_files(&e, out)?;
+        }
+    } else {
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+/// Runs `job` over `0..n` on `threads` threads, results in index order.
+fn parallel_map<T: Send>(n: usize, threads: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<T>>> = (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, n.max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= n {
+                    break;
+                }
+                let r = job(i);
+                *results[i].lock().expect("result lock") = Some(r);
+            });
+        }
+    });
+    results.into_iter().map(|m| m.into_inner().expect("result lock").expect("every index ran")).collect()
 }
 
 /// A file or folder that could not be imported, and why.
@@ -149,6 +216,8 @@ pub struct UnitReport {
     pub format: &'static str,
     pub stats: Option<ImportStats>,
     pub error: Option<String>,
+    /// True when the same bytes were imported before and were not read again.
+    pub unchanged: bool,
 }
 
 /// Parses units on worker threads and writes each in its own transaction.
@@ -159,8 +228,18 @@ pub fn run(
     units: &[Unit],
     opts: &ParseOptions,
     threads: usize,
+    force: bool,
     mut on_done: impl FnMut(&UnitReport),
 ) -> anyhow::Result<Vec<UnitReport>> {
+    let prints = parallel_map(units.len(), threads, |i| fingerprint(&units[i]));
+    // A unit seen before with the same bytes is reported from the archive, not re-read.
+    let mut known: Vec<Option<SourceRecord>> = Vec::with_capacity(units.len());
+    for p in &prints {
+        known.push(match p {
+            Ok(fp) if !force => archive.source(&fp.hash)?,
+            _ => None,
+        });
+    }
     let mut senders = Vec::with_capacity(units.len());
     let mut receivers: Vec<Receiver<Chunk>> = Vec::with_capacity(units.len());
     for _ in units {
@@ -179,6 +258,10 @@ pub fn run(
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(unit) = units.get(i) else { break };
                 let Some(tx) = senders[i].lock().expect("sender lock").take() else { continue };
+                if known[i].is_some() {
+                    let _ = tx.send(Chunk::Done(Ok(())));
+                    continue;
+                }
                 let mut sink = ChunkSink { buf: Vec::with_capacity(CHUNK), tx: tx.clone() };
                 let input = Input::new(&unit.path);
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -203,8 +286,14 @@ pub fn run(
             });
         }
         let outcome = (|| -> anyhow::Result<()> {
-            for (unit, rx) in units.iter().zip(receivers.iter()) {
-                let report = write_unit(archive, unit, rx)?;
+            for (i, (unit, rx)) in units.iter().zip(receivers.iter()).enumerate() {
+                let report = match (&known[i], &prints[i]) {
+                    (Some(seen), _) => {
+                        let _ = rx.recv();
+                        unchanged_report(unit, seen)
+                    }
+                    (None, print) => write_unit(archive, unit, rx, print.as_ref().ok())?,
+                };
                 on_done(&report);
                 reports.push(report);
             }
@@ -217,10 +306,31 @@ pub fn run(
     Ok(reports)
 }
 
-fn write_unit(archive: &mut Archive, unit: &Unit, rx: &Receiver<Chunk>) -> anyhow::Result<UnitReport> {
+fn unchanged_report(unit: &Unit, seen: &SourceRecord) -> UnitReport {
+    let stats = ImportStats { messages_present: seen.messages, events_present: seen.events, ..ImportStats::default() };
+    UnitReport {
+        path: unit.path.display().to_string(),
+        format: unit.format.name(),
+        stats: Some(stats),
+        error: None,
+        unchanged: true,
+    }
+}
+
+fn write_unit(
+    archive: &mut Archive,
+    unit: &Unit,
+    rx: &Receiver<Chunk>,
+    print: Option<&Fingerprint>,
+) -> anyhow::Result<UnitReport> {
     let mut file = archive.begin_file()?;
-    let mut report =
-        UnitReport { path: unit.path.display().to_string(), format: unit.format.name(), stats: None, error: None };
+    let mut report = UnitReport {
+        path: unit.path.display().to_string(),
+        format: unit.format.name(),
+        stats: None,
+        error: None,
+        unchanged: false,
+    };
     loop {
         match rx.recv() {
             Ok(Chunk::Records(records)) => {
@@ -229,6 +339,19 @@ fn write_unit(archive: &mut Archive, unit: &Unit, rx: &Receiver<Chunk>) -> anyho
                 }
             }
             Ok(Chunk::Done(Ok(()))) => {
+                if let Some(fp) = print {
+                    let stats = file.stats();
+                    let source = SourceRecord {
+                        fingerprint: fp.hash.clone(),
+                        format: unit.format.name().to_string(),
+                        path: unit.path.display().to_string(),
+                        bytes: fp.bytes,
+                        messages: stats.messages_new + stats.messages_present,
+                        events: stats.events_new + stats.events_present,
+                        imported_ms: chrono::Utc::now().timestamp_millis(),
+                    };
+                    file.record_source(&source)?;
+                }
                 report.stats = Some(file.commit()?);
                 return Ok(report);
             }

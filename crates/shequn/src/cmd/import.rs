@@ -39,6 +39,10 @@ pub struct Args {
     /// Print one JSON summary object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Read every input again even if the same bytes were imported before
+    /// (normally an unchanged export is recognised by its fingerprint and skipped).
+    #[arg(long)]
+    pub force: bool,
     /// Parser threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -79,9 +83,13 @@ pub struct Summary {
     pub events_present: u64,
     pub members_new: u64,
     pub skipped_records: usize,
+    /// Inputs recognised as already imported (same bytes) and not read again.
+    pub unchanged: usize,
     pub seconds: f64,
     pub failures: Vec<Failure>,
     pub passed_over: Vec<Passed>,
+    /// What a reader of these groups must know (assumed zones, what a platform does not record).
+    pub notes: Vec<String>,
     /// Records the parsers skipped: where and why (first 100).
     pub skipped: Vec<(String, String)>,
     pub per_file: Vec<UnitReport>,
@@ -115,7 +123,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         None
     };
     let mut total = ImportStats::default();
-    let reports = pipeline::run(&mut archive, &units, &opts, threads, |r| {
+    let reports = pipeline::run(&mut archive, &units, &opts, threads, args.force, |r| {
         if let Some(stats) = &r.stats {
             total.add(stats);
         }
@@ -146,10 +154,12 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         events_present: total.events_present,
         members_new: total.members_new,
         skipped_records: total.skipped.len(),
+        unchanged: reports.iter().filter(|r| r.unchanged).count(),
         seconds: started.elapsed().as_secs_f64(),
         failures,
         passed_over: passed,
         skipped: total.skipped.iter().take(100).cloned().collect(),
+        notes: total.notes.clone(),
         per_file: reports,
     };
     if args.json {
@@ -173,6 +183,15 @@ fn print_summary(s: &Summary, db: &std::path::Path) {
         s.members_new,
         s.seconds
     );
+    for note in &s.notes {
+        println!("注意 Note: {note}");
+    }
+    if s.unchanged > 0 {
+        println!(
+            "未变 {} input(s) were imported before with the same content and were not read again (--force reads them).",
+            s.unchanged
+        );
+    }
     if s.skipped_records > 0 {
         println!("跳过 Skipped {} record(s) the parsers could not use, for example:", s.skipped_records);
         for (loc, why) in s.skipped.iter().take(5) {
