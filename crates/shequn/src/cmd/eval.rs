@@ -22,6 +22,16 @@ pub struct Args {
 pub enum Target {
     /// Reply links against the IRC disentanglement annotation (Kummerfeld et al. 2019), scored as its graph-eval.py does.
     Replies(RepliesArgs),
+    /// Hide the replies an archive's platforms recorded (Slack threads, Telegram replies) from the
+    /// linker and count how many it finds again: an independent check on real data.
+    ExplicitReplies(ExplicitArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ExplicitArgs {
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -64,7 +74,91 @@ pub struct RepliesArgs {
 pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     match &args.target {
         Target::Replies(a) => replies(a),
+        Target::ExplicitReplies(a) => explicit_replies(_cli, a),
     }
+}
+
+/// What `eval explicit-replies` counts over every group of the archive.
+#[derive(Serialize, Default)]
+struct Recovery {
+    groups: usize,
+    /// Messages the platform recorded as replies (whose parent is an earlier message).
+    recorded_replies: usize,
+    /// The linker, blind to them, chose exactly the recorded parent.
+    same_parent: usize,
+    /// The chosen parent lies in the same thread as the recorded one (same root).
+    same_thread: usize,
+    /// The linker said "starts a conversation".
+    linked_to_nothing: usize,
+    /// Recorded parents further back than the linker's window (it could not choose them).
+    beyond_window: usize,
+    /// The link-to-previous baseline, for scale: same parent, same thread.
+    baseline_same_parent: usize,
+    baseline_same_thread: usize,
+    window: usize,
+}
+
+fn explicit_replies(cli: &Cli, a: &ExplicitArgs) -> anyhow::Result<ExitCode> {
+    let archive = cli.open_archive()?;
+    let weights = Weights::builtin();
+    let hidden = ReplySettings { use_explicit: false, ..ReplySettings::default() };
+    let mut r = Recovery { window: hidden.window, ..Recovery::default() };
+    for g in archive.groups()? {
+        let t = archive.timeline(g.id)?;
+        if !t.messages.iter().any(|m| m.reply_to.is_some()) {
+            continue;
+        }
+        r.groups += 1;
+        let root = |mut i: usize| {
+            while let Some(p) = t.messages[i].reply_to.map(|p| p as usize).filter(|&p| p < i) {
+                i = p;
+            }
+            i
+        };
+        let links = shequn_replies::link(&t, &hidden, &weights);
+        let previous = shequn_replies::link_to_previous(&t);
+        for (i, m) in t.messages.iter().enumerate() {
+            let Some(p) = m.reply_to.map(|p| p as usize).filter(|&p| p < i) else { continue };
+            r.recorded_replies += 1;
+            if i - p > hidden.window {
+                r.beyond_window += 1;
+            }
+            match links[i].parent.map(|q| q as usize) {
+                Some(q) if q == p => {
+                    r.same_parent += 1;
+                    r.same_thread += 1;
+                }
+                Some(q) if root(q) == root(p) => r.same_thread += 1,
+                Some(_) => {}
+                None => r.linked_to_nothing += 1,
+            }
+            if let Some(q) = previous[i].parent.map(|q| q as usize) {
+                r.baseline_same_parent += usize::from(q == p);
+                r.baseline_same_thread += usize::from(root(q) == root(p));
+            }
+        }
+    }
+    if a.json {
+        println!("{}", serde_json::to_string(&r)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let pct = |n: usize| if r.recorded_replies > 0 { 100.0 * n as f64 / r.recorded_replies as f64 } else { 0.0 };
+    println!(
+        "平台记录的回复 {} 条（{} 个群），对推断隐藏 · {} recorded replies in {} groups, hidden from the linker",
+        r.recorded_replies, r.groups, r.recorded_replies, r.groups
+    );
+    println!("  same parent 同一父消息:      {:>6} ({:.1}%)", r.same_parent, pct(r.same_parent));
+    println!("  same thread 同一话题串:      {:>6} ({:.1}%)", r.same_thread, pct(r.same_thread));
+    println!("  no parent 判为新话题:        {:>6} ({:.1}%)", r.linked_to_nothing, pct(r.linked_to_nothing));
+    println!(
+        "  link-to-previous 链接上一条: same parent {} ({:.1}%), same thread {} ({:.1}%)",
+        r.baseline_same_parent,
+        pct(r.baseline_same_parent),
+        r.baseline_same_thread,
+        pct(r.baseline_same_thread)
+    );
+    println!("  beyond window 超出 {} 条窗口: {:>6} ({:.1}%)", r.window, r.beyond_window, pct(r.beyond_window));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The irc-disentanglement folder: the one given, else found above the current folder.
