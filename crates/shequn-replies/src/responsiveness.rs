@@ -92,20 +92,17 @@ pub struct Responsiveness {
     pub all_bids: Vec<Bid>,
 }
 
-/// Who is new: a recorded join or roster join before their first message, or
+/// Who is new: a join (event or roster) recorded before their first message, or
 /// a first message well after the archive begins.
 fn newcomers(t: &Timeline, settings: &ResponsivenessSettings) -> Vec<bool> {
-    let mut joined = vec![false; t.members.len()];
+    // The earliest join recorded for each member (event or roster).
+    let mut joined: Vec<Option<i64>> = t.members.iter().map(|m| m.roster_joined_ms).collect();
     for e in &t.events {
         if e.kind == EventKind::Join {
             for &s in &e.subjects {
-                joined[s as usize] = true;
+                let j = &mut joined[s as usize];
+                *j = Some(j.map_or(e.time_ms, |x| x.min(e.time_ms)));
             }
-        }
-    }
-    for (ix, m) in t.members.iter().enumerate() {
-        if m.roster_joined_ms.is_some() {
-            joined[ix] = true;
         }
     }
     let start = t.first_ms().unwrap_or(0);
@@ -115,7 +112,8 @@ fn newcomers(t: &Timeline, settings: &ResponsivenessSettings) -> Vec<bool> {
         let s = m.sender as usize;
         if !seen[s] {
             seen[s] = true;
-            first_is_new[i] = joined[s] || m.time_ms - start >= settings.newcomer_grace_ms;
+            first_is_new[i] =
+                joined[s].is_some_and(|j| j <= m.time_ms) || m.time_ms - start >= settings.newcomer_grace_ms;
         }
     }
     first_is_new

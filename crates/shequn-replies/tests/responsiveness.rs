@@ -83,6 +83,8 @@ fn newcomer_ignored_is_listed_first() {
     let cat = b.member("Cat");
     b.message(0, ann, "welcome everyone");
     b.message(MIN, bob, "thanks");
+    // Bob rejoins later (IRC-style): that does not make his earlier first message a newcomer's.
+    b.event(5 * DAY, EventKind::Join, &[bob]);
     b.event(10 * DAY, EventKind::Join, &[cat]);
     let hello = b.message(10 * DAY + MIN, cat, "大家好，我是新来的，做跨境电商");
     // A newer unanswered question by an old member.
