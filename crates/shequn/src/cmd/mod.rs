@@ -2,8 +2,10 @@
 
 pub mod demo;
 pub mod group;
+pub mod eval;
 pub mod groups;
 pub mod import;
+pub mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +33,8 @@ pub enum Command {
     Groups(groups::Args),
     Demo(demo::Args),
     Group(group::Args),
+    Eval(eval::Args),
+    Train(train::Args),
 }
 
 impl Cli {
@@ -54,6 +58,8 @@ pub fn run() -> ExitCode {
         Command::Groups(args) => groups::run(&cli, args),
         Command::Demo(args) => demo::run(&cli, args),
         Command::Group(args) => group::run(&cli, args),
+        Command::Eval(args) => eval::run(&cli, args),
+        Command::Train(args) => train::run(&cli, args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,287 @@
+//! What a reader sees in one message's text: whom it addresses, whom it
+//! mentions, whether it asks something, and its content words.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use jieba_rs::Jieba;
+use shequn_model::{MemberIx, Timeline};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// The jieba segmenter, built once on first Chinese text (its dictionary load is slow).
+fn jieba() -> &'static Jieba {
+    static JIEBA: OnceLock<Jieba> = OnceLock::new();
+    JIEBA.get_or_init(Jieba::new)
+}
+
+/// Loads the Chinese segmenter now (about a fifth of a second, once per process)
+/// so a timed run does not count it; linking loads it on first Chinese text anyway.
+pub fn prepare_segmenter() {
+    jieba();
+}
+
+/// Chinese, Japanese or Korean ideographs (the scripts that need word segmentation).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF)
+}
+
+/// Members by lower-cased display name, so text can name them.
+pub struct NickIndex {
+    by_name: HashMap<String, MemberIx>,
+}
+
+impl NickIndex {
+    pub fn new(t: &Timeline) -> NickIndex {
+        let mut by_name = HashMap::with_capacity(t.members.len());
+        for (ix, m) in t.members.iter().enumerate() {
+            let name = m.name.trim().to_lowercase();
+            // One-letter names match ordinary words too often to count as addressing.
+            if name.chars().count() >= 2 {
+                by_name.entry(name).or_insert(ix as MemberIx);
+            }
+        }
+        NickIndex { by_name }
+    }
+
+    fn find(&self, word: &str, buf: &mut String) -> Option<MemberIx> {
+        if word.is_empty() || word.len() > 64 {
+            return None;
+        }
+        buf.clear();
+        if word.is_ascii() {
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+        } else {
+            for c in word.chars() {
+                buf.extend(c.to_lowercase());
+            }
+        }
+        self.by_name.get(buf.as_str()).copied()
+    }
+}
+
+/// One message as the linker reads it.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// The member named at the start (`nick:`, `nick,`, `@nick`, `回复 nick`).
+    pub addressee: Option<MemberIx>,
+    /// Members named anywhere else in the text (and the platform's mentions).
+    pub mentioned: Vec<MemberIx>,
+    /// Asks something: ?/？/吗/怎么/如何/请问/有没有/why/how …
+    pub question: bool,
+    /// Hashes of content words, sorted and without repeats.
+    pub words: Vec<u64>,
+    /// A 256-bit signature of `words`: two messages whose signatures share no
+    /// bit share no word, which spares most exact comparisons.
+    pub signature: [u64; 4],
+}
+
+/// The signature of a word list (see [`Reading::signature`]).
+pub fn signature(words: &[u64]) -> [u64; 4] {
+    let mut sig = [0u64; 4];
+    for w in words {
+        let bit = (w >> 56) as usize;
+        sig[bit >> 6] |= 1 << (bit & 63);
+    }
+    sig
+}
+
+/// Whether two signatures share a bit (the messages may share a word).
+pub fn may_overlap(a: &[u64; 4], b: &[u64; 4]) -> bool {
+    (a[0] & b[0]) | (a[1] & b[1]) | (a[2] & b[2]) | (a[3] & b[3]) != 0
+}
+
+const TRIM: &[char] =
+    &[':', ',', '.', ';', '!', '?', '(', ')', '<', '>', '"', '\'', '：', '，', '。', '！', '？', '、', '@', '[', ']'];
+
+const ZH_QUESTION: &[&str] = &[
+    "吗",
+    "怎么",
+    "如何",
+    "请问",
+    "有没有",
+    "是不是",
+    "为什么",
+    "为啥",
+    "能不能",
+    "可不可以",
+    "哪里",
+    "哪个",
+    "什么",
+    "多少",
+    "咋",
+];
+const EN_QUESTION: &[&str] = &[
+    "why", "how", "what", "where", "when", "who", "which", "anyone", "anybody", "does", "can", "is", "are", "should",
+    "could", "would", "do",
+];
+
+const STOP: &[&str] = &[
+    "the", "and", "you", "for", "that", "this", "with", "have", "not", "are", "was", "but", "can", "your", "its",
+    "it's", "just", "then", "there", "what", "how", "use", "get", "any", "all", "one", "out", "try", "from", "will",
+    "like", "yes", "has", "don't", "i'm", "now", "know", "need", "want", "should", "does", "did", "sure", "thanks",
+];
+
+/// Whether a text asks something, in Chinese or English.
+pub fn is_question(text: &str) -> bool {
+    let t = text.trim_end();
+    if t.ends_with('?') || t.ends_with('？') || t.contains("? ") || t.contains('？') {
+        return true;
+    }
+    if t.chars().any(is_cjk) {
+        return ZH_QUESTION.iter().any(|q| t.contains(q));
+    }
+    let first = t.split_whitespace().find(|w| !w.ends_with(':') && !w.ends_with(','));
+    match first {
+        Some(w) => {
+            let w = w.trim_matches(TRIM).to_ascii_lowercase();
+            EN_QUESTION.contains(&w.as_str())
+        }
+        None => false,
+    }
+}
+
+/// Whether a text opens with a greeting or a call for help, as conversation starts often do.
+pub fn is_greeting(text: &str) -> bool {
+    const ZH: &[&str] = &["大家好", "请问", "各位", "有人"];
+    const EN: &[&str] = &["hi", "hello", "hey", "anyone", "anybody", "hiya", "greetings", "morning"];
+    let t = text.trim_start();
+    if ZH.iter().any(|g| t.starts_with(g)) {
+        return true;
+    }
+    let first = t.split_whitespace().next().unwrap_or("").trim_matches(TRIM).to_ascii_lowercase();
+    EN.contains(&first.as_str())
+}
+
+/// Reads every message of `t` once.
+pub fn read_all(t: &Timeline, nicks: &NickIndex) -> Vec<Reading> {
+    let mut buf = String::new();
+    t.messages.iter().map(|m| read(&m.text, &m.mentions, nicks, &mut buf)).collect()
+}
+
+/// Reads one message text; `platform_mentions` are the mentions the platform recorded.
+pub fn read(text: &str, platform_mentions: &[MemberIx], nicks: &NickIndex, buf: &mut String) -> Reading {
+    let mut r = Reading { question: is_question(text), ..Reading::default() };
+    let trimmed = text.trim_start();
+    // 回复 nick: … (WeChat/QQ manual reply) and @nick at the start.
+    let rest = match trimmed.strip_prefix("回复") {
+        Some(rest) => rest.trim_start(),
+        None => trimmed,
+    };
+    if let Some(first) = rest.split_whitespace().next() {
+        // `nick:`, `nick,`, `@nick`, `回复 nick：…`, and a bare name at the start
+        // ("nick text"), which IRC users often write without the colon.
+        let name = first.split(['：', ':']).next().unwrap_or(first).trim_matches(TRIM);
+        r.addressee = nicks.find(name, buf);
+    }
+    for w in trimmed.split_whitespace().skip(1) {
+        if let Some(m) = nicks.find(w.trim_matches(TRIM), buf) {
+            if Some(m) != r.addressee && !r.mentioned.contains(&m) {
+                r.mentioned.push(m);
+            }
+        }
+    }
+    for &m in platform_mentions {
+        if r.addressee.is_none() && trimmed.starts_with('@') {
+            r.addressee = Some(m);
+        } else if Some(m) != r.addressee && !r.mentioned.contains(&m) {
+            r.mentioned.push(m);
+        }
+    }
+    r.words = content_words(text);
+    r.signature = signature(&r.words);
+    r
+}
+
+/// Hashes of the content words of `text`: lower-cased Latin words of three or
+/// more letters (minus common ones), and jieba words of two or more characters.
+pub fn content_words(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    if text.chars().any(is_cjk) {
+        for w in jieba().cut(text, false) {
+            let w = w.trim();
+            let n = w.chars().count();
+            if n >= 2 && w.chars().any(is_cjk) {
+                out.push(xxh3_64(w.as_bytes()));
+            } else if n >= 3 && w.chars().all(|c| c.is_alphanumeric()) {
+                push_latin(w, &mut out);
+            }
+        }
+    } else {
+        for w in text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-' || c == '_')) {
+            if w.len() >= 3 {
+                push_latin(w, &mut out);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn push_latin(w: &str, out: &mut Vec<u64>) {
+    let h = if w.is_ascii() {
+        let mut buf = [0u8; 64];
+        let n = w.len().min(64);
+        for (d, s) in buf.iter_mut().zip(&w.as_bytes()[..n]) {
+            *d = s.to_ascii_lowercase();
+        }
+        xxh3_64(&buf[..n])
+    } else {
+        xxh3_64(w.to_lowercase().as_bytes())
+    };
+    if stop_hashes().binary_search(&h).is_err() {
+        out.push(h);
+    }
+}
+
+/// Hashes of [`STOP`], sorted, so checking a word costs one hash and a binary search.
+fn stop_hashes() -> &'static [u64] {
+    static HASHES: OnceLock<Vec<u64>> = OnceLock::new();
+    HASHES.get_or_init(|| {
+        let mut v: Vec<u64> = STOP.iter().map(|w| xxh3_64(w.as_bytes())).collect();
+        v.sort_unstable();
+        v
+    })
+}
+
+/// Number of words two sorted word lists share.
+pub fn overlap(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_in_both_languages() {
+        assert!(is_question("how do I mount a usb disk"));
+        assert!(is_question("bob: does that work?"));
+        assert!(is_question("这个怎么安装"));
+        assert!(is_question("有人在吗"));
+        assert!(!is_question("thanks, that worked"));
+        assert!(!is_question("我已经装好了"));
+    }
+
+    #[test]
+    fn chinese_words_overlap() {
+        let a = content_words("数据库连接池怎么配置");
+        let b = content_words("连接池的配置在这里");
+        assert!(overlap(&a, &b) >= 1);
+        let c = content_words("今天天气很好");
+        assert_eq!(overlap(&a, &c), 0);
+    }
+}

@@ -1,0 +1,143 @@
+//! Responsiveness (METHOD §5) on hand-built timelines.
+
+use shequn_model::{explicit_links, EventKind, TimelineBuilder};
+use shequn_replies::responsiveness::BidStatus;
+use shequn_replies::{link, responsiveness, ReplySettings, ResponsivenessSettings, Weights};
+
+const MIN: i64 = 60_000;
+const HOUR: i64 = 60 * MIN;
+const DAY: i64 = 24 * HOUR;
+
+#[test]
+fn question_answered_after_three_minutes() {
+    let mut b = TimelineBuilder::new("g");
+    let ann = b.member("Ann");
+    let bob = b.member("Bob");
+    let q = b.message(0, ann, "how do I export the group history?");
+    b.reply(3 * MIN, bob, "menu, then export", q);
+    let t = b.build();
+    let r = responsiveness(&t, &explicit_links(&t), &ResponsivenessSettings::default(), 2 * DAY);
+    assert_eq!(r.bids, 1);
+    assert_eq!(r.answered, 1);
+    assert_eq!(r.unanswered, 0);
+    assert_eq!(r.median_first_response_ms, Some(3 * MIN));
+    assert_eq!(r.all_bids[0].responder, Some(bob));
+    assert_eq!(r.response_links.explicit, 1);
+    assert!(r.unanswered_examples.is_empty());
+}
+
+#[test]
+fn question_answered_by_name_without_a_platform_link() {
+    let mut b = TimelineBuilder::new("irc");
+    let ann = b.member("ann");
+    let bob = b.member("bob");
+    b.message(0, ann, "how do I export the group history?");
+    b.message(3 * MIN, bob, "ann: menu, then export");
+    let t = b.build();
+    let links = link(&t, &ReplySettings::default(), &Weights::builtin());
+    let r = responsiveness(&t, &links, &ResponsivenessSettings::default(), 2 * DAY);
+    assert_eq!(r.answered, 1);
+    assert_eq!(r.median_first_response_ms, Some(3 * MIN));
+    assert_eq!(r.response_links.mention, 1);
+}
+
+#[test]
+fn question_never_answered() {
+    let mut b = TimelineBuilder::new("g");
+    let ann = b.member("Ann");
+    let bob = b.member("Bob");
+    let q = b.message(0, ann, "有没有人知道报名截止是哪天？");
+    b.message(10 * HOUR, bob, "今晚直播八点开始");
+    let t = b.build();
+    let r = responsiveness(&t, &explicit_links(&t), &ResponsivenessSettings::default(), 3 * DAY);
+    let bid = r.all_bids.iter().find(|x| x.msg == q).expect("the question is a bid");
+    assert!(bid.question);
+    assert_eq!(bid.status, BidStatus::Unanswered);
+    assert_eq!(bid.first_response_ms, None);
+    assert!(r.unanswered_examples.iter().any(|e| e.msg == q));
+    // Asked an hour before the as-of time: too early to call it unanswered.
+    let early = responsiveness(&t, &explicit_links(&t), &ResponsivenessSettings::default(), HOUR);
+    assert_eq!(early.all_bids[0].status, BidStatus::Pending);
+    assert_eq!(early.unanswered, 0);
+}
+
+#[test]
+fn late_answer_keeps_its_gap_and_still_counts_unanswered() {
+    let mut b = TimelineBuilder::new("g");
+    let ann = b.member("Ann");
+    let bob = b.member("Bob");
+    let q = b.message(0, ann, "is the meetup still on?");
+    b.reply(30 * HOUR, bob, "yes, sorry for the delay", q);
+    let t = b.build();
+    let r = responsiveness(&t, &explicit_links(&t), &ResponsivenessSettings::default(), 3 * DAY);
+    assert_eq!(r.all_bids[0].status, BidStatus::Unanswered);
+    assert_eq!(r.all_bids[0].first_response_ms, Some(30 * HOUR));
+    assert_eq!(r.median_first_response_ms, Some(30 * HOUR));
+}
+
+#[test]
+fn newcomer_ignored_is_listed_first() {
+    let mut b = TimelineBuilder::new("g");
+    let ann = b.member("Ann");
+    let bob = b.member("Bob");
+    let cat = b.member("Cat");
+    b.message(0, ann, "welcome everyone");
+    b.message(MIN, bob, "thanks");
+    // Bob rejoins later (IRC-style): that does not make his earlier first message a newcomer's.
+    b.event(5 * DAY, EventKind::Join, &[bob]);
+    b.event(10 * DAY, EventKind::Join, &[cat]);
+    let hello = b.message(10 * DAY + MIN, cat, "大家好，我是新来的，做跨境电商");
+    // A newer unanswered question by an old member.
+    let later = b.message(11 * DAY, ann, "who has the slides from last week?");
+    let t = b.build();
+    let r = responsiveness(&t, &explicit_links(&t), &ResponsivenessSettings::default(), 14 * DAY);
+    assert_eq!(r.newcomer_bids, 1);
+    assert_eq!(r.newcomers_unanswered, 1);
+    assert_eq!(r.unanswered_examples[0].msg, hello);
+    assert!(r.unanswered_examples.iter().any(|e| e.msg == later));
+    // Ann's and Bob's first messages are not newcomers' (no join, at the archive's start).
+    assert!(!r.all_bids.iter().any(|x| x.newcomer && x.sender != cat));
+}
+
+/// Ann asks, bumps her own question, a bot answers the bump; `human_answer` adds Bob's reply to the bump.
+fn asker_only(human_answer: bool) -> shequn_model::Timeline {
+    let mut b = TimelineBuilder::new("g");
+    let ann = b.member("Ann");
+    let bot = b.member("HelperBot");
+    b.member_mut(bot).is_bot = true;
+    let bob = b.member("Bob");
+    let q = b.message(0, ann, "how do I reset my password?");
+    let bump = b.reply(5 * MIN, ann, "anyone?", q);
+    b.reply(6 * MIN, bot, "Please see the FAQ.", bump);
+    if human_answer {
+        b.reply(7 * MIN, bob, "Settings, then Security", bump);
+    }
+    b.build()
+}
+
+#[test]
+fn reply_by_the_asker_only_leaves_the_question_unanswered() {
+    let t = asker_only(false);
+    let r = responsiveness(&t, &explicit_links(&t), &ResponsivenessSettings::default(), 2 * DAY);
+    assert_eq!(r.bids, 1, "the asker's follow-up is part of the same bid");
+    assert_eq!(r.all_bids[0].status, BidStatus::Unanswered);
+    assert_eq!(r.all_bids[0].responder, None, "neither the asker nor a bot answers");
+    // A human answering the follow-up answers the question.
+    let t = asker_only(true);
+    let r = responsiveness(&t, &explicit_links(&t), &ResponsivenessSettings::default(), 2 * DAY);
+    assert_eq!(r.all_bids[0].status, BidStatus::Answered);
+    assert_eq!(r.all_bids[0].first_response_ms, Some(7 * MIN));
+}
+
+#[test]
+fn summary_lines_are_bilingual() {
+    let mut b = TimelineBuilder::new("g");
+    let ann = b.member("Ann");
+    b.message(0, ann, "有人吗？");
+    let t = b.build();
+    let r = responsiveness(&t, &explicit_links(&t), &ResponsivenessSettings::default(), 2 * DAY);
+    let lines = r.summary_lines();
+    assert!(lines.iter().any(|l| l.contains("无人回应") && l.contains("unanswered")));
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["unanswered"], 1);
+}
