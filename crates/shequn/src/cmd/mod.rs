@@ -1,7 +1,9 @@
 //! Subcommands, one file each. `run` parses the command line and dispatches.
 
+pub mod eval_ads;
 pub mod groups;
 pub mod import;
+pub mod train_ads;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +29,24 @@ pub struct Cli {
 pub enum Command {
     Import(import::Args),
     Groups(groups::Args),
+    /// Measure an analysis against labelled data / 用标注数据评测.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+    /// Train a learned model from the corpus / 用语料训练模型.
+    #[command(subcommand)]
+    Train(TrainCommand),
+}
+
+#[derive(Subcommand)]
+pub enum EvalCommand {
+    /// The ad/spam classifier: precision, recall, F1, confusion matrix.
+    Ads(eval_ads::AdsArgs),
+}
+
+#[derive(Subcommand)]
+pub enum TrainCommand {
+    /// The ad/spam model (writes crates/shequn-content/weights/ads.bin).
+    Ads(train_ads::AdsArgs),
 }
 
 impl Cli {
@@ -48,6 +68,8 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Import(args) => import::run(&cli, args),
         Command::Groups(args) => groups::run(&cli, args),
+        Command::Eval(EvalCommand::Ads(args)) => eval_ads::run(args),
+        Command::Train(TrainCommand::Ads(args)) => train_ads::run(args),
     };
     match result {
         Ok(code) => code,
