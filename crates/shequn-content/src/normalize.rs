@@ -129,7 +129,8 @@ pub fn normalize(text: &str) -> Normalized {
     if folded.contains("微信信") {
         folded = folded.replace("微信信", "微信");
     }
-    let compact: String = folded.chars().filter(|c| c.is_alphanumeric() || *c == '.' || *c == '/' || *c == '+').collect();
+    let compact: String =
+        folded.chars().filter(|c| c.is_alphanumeric() || *c == '.' || *c == '/' || *c == '+').collect();
     let has_han = folded.chars().any(is_han);
     let handles = find_handles(&folded, &compact);
     Normalized { folded, compact, has_han, handles }

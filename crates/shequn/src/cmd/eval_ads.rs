@@ -98,7 +98,10 @@ pub fn run(args: &AdsArgs) -> anyhow::Result<ExitCode> {
     }
     let c = &s.confusion;
     println!("ad classifier on {} ({}{})", s.data, s.format, if s.held_out { ", held-out fifth" } else { "" });
-    println!("广告分类器评测: {} 条消息 / messages, {:.2} s ({:.0} msg/s)", s.messages, s.seconds, s.messages_per_second);
+    println!(
+        "广告分类器评测: {} 条消息 / messages, {:.2} s ({:.0} msg/s)",
+        s.messages, s.seconds, s.messages_per_second
+    );
     println!("precision 精确率 {:.4}   recall 召回率 {:.4}   F1 {:.4}", s.precision, s.recall, s.f1);
     println!("                  predicted ad   predicted not");
     println!("actual ad 实际广告  {:>12}   {:>13}", c.true_positive, c.false_negative);

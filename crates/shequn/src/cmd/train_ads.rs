@@ -34,7 +34,11 @@ struct Source {
 /// with 2,800 of its rows, 0.929 with all); `shequn eval ads --format fbs` measures recall on it.
 const SOURCES: &[Source] = &[
     Source { path: "cn-sms-spam/data/sample1.csv", format: LabelledFormat::CnSms, skip_held_out: false },
-    Source { path: "cn-tg-spam-markivory/ml/data/tg-spam/train.csv", format: LabelledFormat::CnTg, skip_held_out: true },
+    Source {
+        path: "cn-tg-spam-markivory/ml/data/tg-spam/train.csv",
+        format: LabelledFormat::CnTg,
+        skip_held_out: true,
+    },
     Source { path: "uci-sms-spam/SMSSpamCollection", format: LabelledFormat::Uci, skip_held_out: true },
     Source { path: "tg-spam/data", format: LabelledFormat::TgSpam, skip_held_out: false },
 ];
