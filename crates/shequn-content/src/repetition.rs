@@ -128,9 +128,9 @@ pub fn repetition(portfolio: &[&Timeline], settings: &RepetitionSettings) -> Rep
         }
     }
     let mut by_root: HashMap<usize, Vec<(usize, MsgIx)>> = HashMap::new();
-    for id in 0..hashes.len() {
+    for (id, occ) in occurrences.iter().enumerate() {
         let r = find(&mut parent, id);
-        by_root.entry(r).or_default().extend(occurrences[id].iter().copied());
+        by_root.entry(r).or_default().extend(occ.iter().copied());
     }
     let mut clusters: Vec<(RepeatCluster, Vec<(usize, MsgIx)>)> = Vec::new();
     for (_, mut occ) in by_root {
