@@ -25,6 +25,8 @@ pub enum Target {
     /// Hide the replies an archive's platforms recorded (Slack threads, Telegram replies) from the
     /// linker and count how many it finds again: an independent check on real data.
     ExplicitReplies(ExplicitArgs),
+    /// The ad/spam classifier on a labelled set: precision, recall, F1, confusion matrix.
+    Ads(super::eval_ads::AdsArgs),
 }
 
 #[derive(clap::Args)]
@@ -75,6 +77,7 @@ pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     match &args.target {
         Target::Replies(a) => replies(a),
         Target::ExplicitReplies(a) => explicit_replies(_cli, a),
+        Target::Ads(a) => super::eval_ads::run(a),
     }
 }
 

@@ -1,11 +1,13 @@
 //! Subcommands, one file each. `run` parses the command line and dispatches.
 
 pub mod demo;
-pub mod group;
 pub mod eval;
+pub mod eval_ads;
+pub mod group;
 pub mod groups;
 pub mod import;
 pub mod train;
+pub mod train_ads;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

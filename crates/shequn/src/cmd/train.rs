@@ -21,6 +21,8 @@ pub struct Args {
 pub enum Target {
     /// The reply-link scorer, from the IRC disentanglement train split; prints the dev score after.
     Replies(RepliesArgs),
+    /// The ad/spam model (writes crates/shequn-content/weights/ads.bin).
+    Ads(super::train_ads::AdsArgs),
 }
 
 #[derive(clap::Args)]
@@ -41,6 +43,7 @@ pub struct RepliesArgs {
 pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     match &args.target {
         Target::Replies(a) => replies(a),
+        Target::Ads(a) => super::train_ads::run(a),
     }
 }
 

@@ -1,0 +1,316 @@
+//! The ad/spam verdict for one message (METHOD §7): explainable rule features
+//! plus the learned model, combined into one log-odds score. Every verdict
+//! lists the features that fired.
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::{buckets, tokens};
+use crate::model::LinearModel;
+use crate::normalize::{money_amounts, normalize, HandleKind, Normalized};
+
+/// Ad settings (METHOD §7). Rule weights are added to the model's log-odds.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(default)]
+pub struct AdSettings {
+    /// Log-odds above which a message is an ad.
+    pub threshold: f32,
+    /// Added when a contact handle (WeChat, QQ, phone, t.me) appears together with a solicitation word.
+    pub contact_weight: f32,
+    /// Added per promotion word, up to `promotion_cap` words.
+    pub promotion_weight: f32,
+    pub promotion_cap: usize,
+    /// Added when the message holds a link.
+    pub link_weight: f32,
+    /// Added when a money amount appears together with a promotion word.
+    pub money_weight: f32,
+    /// Added when this is the sender's first message in the group.
+    pub first_message_weight: f32,
+    /// Added when the same or near-same text was posted in several groups or many times.
+    pub repetition_weight: f32,
+    /// How many model tokens to quote as reasons.
+    pub reason_tokens: usize,
+}
+
+impl Default for AdSettings {
+    fn default() -> Self {
+        AdSettings {
+            threshold: 0.0,
+            contact_weight: 2.0,
+            promotion_weight: 0.75,
+            promotion_cap: 3,
+            link_weight: 0.5,
+            money_weight: 0.75,
+            first_message_weight: 0.5,
+            repetition_weight: 2.0,
+            reason_tokens: 3,
+        }
+    }
+}
+
+/// Promotion words (METHOD §7 and the fbs-sms-cn categories), matched on the folded text.
+pub const PROMOTION_WORDS: &[&str] = &[
+    "优惠",
+    "折扣",
+    "代理",
+    "招商",
+    "兼职",
+    "日赚",
+    "日结",
+    "返利",
+    "返现",
+    "扫码",
+    "链接",
+    "刷单",
+    "刷下单",
+    "一单一结",
+    "好评",
+    "无押金",
+    "多劳多得",
+    "加盟",
+    "推广",
+    "引流",
+    "爆粉",
+    "贷款",
+    "放款",
+    "低息",
+    "免息",
+    "秒到",
+    "博彩",
+    "彩票",
+    "棋牌",
+    "娱乐城",
+    "包赔",
+    "稳赚",
+    "躺赚",
+    "回本",
+    "带单",
+    "喊单",
+    "收益",
+    "理财",
+    "培训",
+    "特价",
+    "促销",
+    "清仓",
+    "包邮",
+    "限时",
+    "秒杀",
+    "领取",
+    "免费领",
+    "红包群",
+    "资源群",
+    "开户",
+    "办证",
+    "发票",
+    "代开",
+    "兑换",
+    "积分",
+    "点击",
+    "详情",
+    "咨询",
+    "退订",
+    "回复td",
+    "earn",
+    "profit",
+    "investment",
+    "invest",
+    "crypto",
+    "bitcoin",
+    "forex",
+    "trading",
+    "withdrawal",
+    "free",
+    "prize",
+    "winner",
+    "won",
+    "claim",
+    "urgent",
+    "offer",
+    "discount",
+    "promo",
+    "casino",
+    "bonus",
+    "income",
+    "signals",
+    "giveaway",
+    "airdrop",
+    "subscribe",
+    "txt",
+    "reply stop",
+];
+
+/// Words that ask the reader to get in touch (with a handle they make contact solicitation).
+pub const SOLICITATION_WORDS: &[&str] = &[
+    "加微信",
+    "加微",
+    "加我",
+    "加qq",
+    "加q",
+    "私聊",
+    "私信",
+    "联系",
+    "详询",
+    "咨询",
+    "微信号",
+    "qq号",
+    "dm me",
+    "pm me",
+    "contact",
+    "message me",
+    "write to",
+    "whatsapp",
+    "telegram",
+    "call",
+];
+
+/// Which kind of evidence fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdFeatureKind {
+    Contact,
+    Promotion,
+    Link,
+    Money,
+    FirstMessage,
+    Repetition,
+    Model,
+}
+
+/// One fired feature, with what it saw and what it added to the score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdFeature {
+    pub kind: AdFeatureKind,
+    pub detail: String,
+    pub weight: f32,
+}
+
+/// The verdict on one message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdVerdict {
+    pub ad: bool,
+    /// Total log-odds (model + rules).
+    pub score: f32,
+    pub features: Vec<AdFeature>,
+}
+
+/// What the message's context adds (unknown when classifying a bare text).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AdContext {
+    pub first_message: bool,
+    /// Copies of this text elsewhere (other groups or the same group), 0 when none.
+    pub repeated: u32,
+    pub repeated_groups: u32,
+}
+
+/// Classifies a text with the shipped model.
+pub fn classify(text: &str, context: AdContext, settings: &AdSettings) -> AdVerdict {
+    classify_with(LinearModel::shipped(), &normalize(text), context, settings)
+}
+
+/// Classifies a normalised text with a given model.
+pub fn classify_with(model: &LinearModel, n: &Normalized, context: AdContext, settings: &AdSettings) -> AdVerdict {
+    let toks = tokens(n);
+    let model_logit = model.logit(&buckets(&toks));
+    let mut features = Vec::new();
+    let folded = n.folded.as_str();
+
+    let promos: Vec<&str> = PROMOTION_WORDS.iter().copied().filter(|w| contains_word(folded, w)).collect();
+    let contacts: Vec<String> = n
+        .handles
+        .iter()
+        .filter(|h| h.kind != HandleKind::Url)
+        .map(|h| format!("{}: {}", h.kind.as_str(), h.text))
+        .collect();
+    let solicits: Vec<&str> = SOLICITATION_WORDS.iter().copied().filter(|w| contains_word(folded, w)).collect();
+    if !contacts.is_empty() && (!solicits.is_empty() || !promos.is_empty()) {
+        let mut detail = contacts.join(", ");
+        if !solicits.is_empty() {
+            detail = format!("{} ({})", detail, solicits.join(", "));
+        }
+        features.push(AdFeature { kind: AdFeatureKind::Contact, detail, weight: settings.contact_weight });
+    }
+    if !promos.is_empty() {
+        let counted = promos.len().min(settings.promotion_cap);
+        features.push(AdFeature {
+            kind: AdFeatureKind::Promotion,
+            detail: promos.join(", "),
+            weight: settings.promotion_weight * counted as f32,
+        });
+    }
+    let links: Vec<&str> =
+        n.handles.iter().filter(|h| matches!(h.kind, HandleKind::Url)).map(|h| h.text.as_str()).collect();
+    if !links.is_empty() {
+        features.push(AdFeature { kind: AdFeatureKind::Link, detail: links.join(", "), weight: settings.link_weight });
+    }
+    let money = money_amounts(folded);
+    if !money.is_empty() && !promos.is_empty() {
+        features.push(AdFeature {
+            kind: AdFeatureKind::Money,
+            detail: money.join(", "),
+            weight: settings.money_weight,
+        });
+    }
+    if context.first_message {
+        features.push(AdFeature {
+            kind: AdFeatureKind::FirstMessage,
+            detail: "the sender's first message in the group / 发送者在群里的第一条消息".into(),
+            weight: settings.first_message_weight,
+        });
+    }
+    if context.repeated > 0 {
+        features.push(AdFeature {
+            kind: AdFeatureKind::Repetition,
+            detail: format!("{} near-same copies in {} groups", context.repeated, context.repeated_groups),
+            weight: settings.repetition_weight,
+        });
+    }
+    let mut top: Vec<(f32, &str)> =
+        toks.iter().map(|t| (model.weight(t), t.as_str())).filter(|(w, _)| *w > 0.0).collect();
+    top.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let named: Vec<String> = top
+        .iter()
+        .take(settings.reason_tokens)
+        .map(|(w, t)| format!("{} ({:+.2})", t.split_once(':').map_or(*t, |(_, s)| s), w))
+        .collect();
+    features.push(AdFeature {
+        kind: AdFeatureKind::Model,
+        detail: format!("model log-odds {model_logit:+.2}; strongest: {}", named.join(", ")),
+        weight: model_logit,
+    });
+    let score: f32 = features.iter().map(|f| f.weight).sum();
+    let ad = score > settings.threshold;
+    AdVerdict { ad, score, features }
+}
+
+/// Substring match for Han words; word-boundary match for Latin words (so `won` is not in `wonderful`).
+fn contains_word(haystack: &str, word: &str) -> bool {
+    if !word.is_ascii() {
+        return haystack.contains(word);
+    }
+    haystack.match_indices(word).any(|(i, _)| {
+        let before = haystack[..i].chars().next_back();
+        let after = haystack[i + word.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin_words_match_whole_words_only() {
+        assert!(contains_word("you won a prize", "won"));
+        assert!(!contains_word("wonderful day", "won"));
+        assert!(contains_word("快来兼职吧", "兼职"));
+    }
+
+    #[test]
+    fn context_adds_its_features() {
+        let plain = classify("hello there", AdContext::default(), &AdSettings::default());
+        let ctx = AdContext { first_message: true, repeated: 4, repeated_groups: 3 };
+        let with = classify("hello there", ctx, &AdSettings::default());
+        let kinds: Vec<AdFeatureKind> = with.features.iter().map(|f| f.kind).collect();
+        assert!(kinds.contains(&AdFeatureKind::FirstMessage) && kinds.contains(&AdFeatureKind::Repetition));
+        assert!((with.score - plain.score - 2.5).abs() < 1e-4);
+    }
+}

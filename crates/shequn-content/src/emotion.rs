@@ -1,0 +1,144 @@
+//! Emotional and personal expression (METHOD §9, seed 000 同化期): emoji,
+//! stickers, laughter, sentiment words, first-person feelings.
+
+use shequn_model::{MessageKind, Msg};
+
+use crate::normalize::Normalized;
+
+const LAUGHTER: &[&str] = &["哈哈", "嘿嘿", "嘻嘻", "呵呵", "233", "lol", "haha", "hehe", "lmao", "rofl", "xd", "笑死"];
+const SENTIMENT: &[&str] = &[
+    "开心",
+    "高兴",
+    "难过",
+    "伤心",
+    "感动",
+    "激动",
+    "生气",
+    "烦",
+    "累",
+    "爱你",
+    "喜欢",
+    "讨厌",
+    "羡慕",
+    "心疼",
+    "委屈",
+    "害怕",
+    "紧张",
+    "郁闷",
+    "无聊",
+    "幸福",
+    "太好了",
+    "太棒了",
+    "好棒",
+    "可惜",
+    "遗憾",
+    "加油",
+    "谢谢",
+    "感谢",
+    "抱抱",
+    "辛苦",
+    "love",
+    "hate",
+    "happy",
+    "sad",
+    "angry",
+    "excited",
+    "awesome",
+    "great",
+    "terrible",
+    "sorry",
+    "thanks",
+    "thank you",
+    "congrats",
+    "congratulations",
+    "miss you",
+    "ugh",
+    "yay",
+    "wow",
+    "omg",
+];
+const FIRST_PERSON_FEELING: &[&str] = &[
+    "我觉得",
+    "我感觉",
+    "我好",
+    "我太",
+    "我真的",
+    "我很",
+    "我超",
+    "我今天",
+    "我也是",
+    "i feel",
+    "i'm so",
+    "im so",
+    "i am so",
+    "i love",
+    "i hate",
+    "i think",
+    "i miss",
+    "i'm happy",
+    "i'm sad",
+    "i'm tired",
+];
+
+/// Whether a message expresses emotion or something personal.
+pub fn is_emotional(m: &Msg, n: &Normalized) -> bool {
+    if m.kind == MessageKind::Sticker {
+        return true;
+    }
+    let s = n.folded.as_str();
+    let has_emoji = s.chars().any(|c| matches!(c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF));
+    // WeChat/QQ inline emoticons: [微笑] [表情] [Smile].
+    let inline = s.contains('[')
+        && s.contains(']')
+        && (s.contains("[表情]")
+            || s.contains("[微笑]")
+            || s.contains("[捂脸]")
+            || s.contains("[smile]")
+            || s.contains("[呲牙]")
+            || s.contains("[强]"));
+    let word = |list: &[&str]| {
+        list.iter().any(|w| {
+            if w.is_ascii() {
+                s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || c == ' ')).any(|part| {
+                    part.match_indices(w).any(|(i, _)| {
+                        let before = part[..i].chars().next_back();
+                        let after = part[i + w.len()..].chars().next();
+                        !before.is_some_and(|c| c.is_ascii_alphanumeric())
+                            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+                    })
+                })
+            } else {
+                s.contains(w)
+            }
+        })
+    };
+    has_emoji || inline || word(LAUGHTER) || word(SENTIMENT) || word(FIRST_PERSON_FEELING)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::normalize;
+    use shequn_model::TimelineBuilder;
+
+    fn emotional(text: &str) -> bool {
+        let mut b = TimelineBuilder::new("g");
+        let a = b.member("a");
+        b.message(0, a, text);
+        let t = b.build();
+        is_emotional(&t.messages[0], &normalize(text))
+    }
+
+    #[test]
+    fn recognises_emotion_in_both_languages() {
+        assert!(emotional("哈哈哈笑死我了"));
+        assert!(emotional("我觉得今天特别累"));
+        assert!(emotional("lol that's great"));
+        assert!(emotional("see you 🎉"));
+        assert!(emotional("[表情][表情]"));
+        assert!(!emotional("请把文件发到群里"));
+        assert!(!emotional("the build failed on line 12"));
+        // "hate" inside "whatever" is not a feeling.
+        assert!(!emotional("whatever works"));
+    }
+}

@@ -1,0 +1,249 @@
+//! Text normalisation shared by every content feature (METHOD §7–§9): spammers
+//! write 𝐕𝐗, ｖｘ, 加薇 and Cyrillic look-alikes to dodge filters, so every
+//! feature reads the folded text, never the raw one.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
+
+/// A message's text, folded, with what was recognised in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalized {
+    /// NFKC, full-width → half-width, homoglyphs folded, lower-case, variants of 微信/QQ unified.
+    pub folded: String,
+    /// `folded` without whitespace, punctuation and decoration (for rules that spammers break up).
+    pub compact: String,
+    /// Whether the text holds any Han character (decides whether to segment it).
+    pub has_han: bool,
+    pub handles: Vec<Handle>,
+}
+
+/// A contact handle or link found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handle {
+    pub kind: HandleKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandleKind {
+    Url,
+    Telegram,
+    Phone,
+    Qq,
+    Wechat,
+}
+
+impl HandleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandleKind::Url => "url",
+            HandleKind::Telegram => "telegram",
+            HandleKind::Phone => "phone",
+            HandleKind::Qq => "qq",
+            HandleKind::Wechat => "wechat",
+        }
+    }
+}
+
+/// Folds one character: Cyrillic and Greek look-alikes to Latin, decorative
+/// marks dropped (None). Runs after NFKC, which already maps full-width and
+/// mathematical alphanumerics (𝐕 → V, ｖ → v, ① → 1).
+fn fold_char(c: char) -> Option<char> {
+    let folded = match c {
+        // Cyrillic look-alikes.
+        'а' | 'А' => 'a',
+        'в' | 'В' => 'b',
+        'е' | 'Е' | 'ё' | 'Ё' => 'e',
+        'к' | 'К' => 'k',
+        'м' | 'М' => 'm',
+        'н' | 'Н' => 'h',
+        'о' | 'О' => 'o',
+        'р' | 'Р' => 'p',
+        'с' | 'С' => 'c',
+        'т' | 'Т' => 't',
+        'у' | 'У' => 'y',
+        'х' | 'Х' => 'x',
+        'і' | 'І' => 'i',
+        'ѕ' | 'Ѕ' => 's',
+        // Greek look-alikes.
+        'Α' | 'α' => 'a',
+        'Β' | 'β' => 'b',
+        'Ε' | 'ε' => 'e',
+        'Ι' | 'ι' => 'i',
+        'Κ' | 'κ' => 'k',
+        'Μ' => 'm',
+        'Ν' | 'ν' => 'v',
+        'Ο' | 'ο' => 'o',
+        'Ρ' | 'ρ' => 'p',
+        'Τ' | 'τ' => 't',
+        'Χ' | 'χ' => 'x',
+        'Υ' | 'υ' => 'y',
+        'Ζ' => 'z',
+        // Plus-like signs used for 加.
+        '➕' | '﹢' => '+',
+        // Zero-width and direction marks, BOM.
+        '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}' | '\u{202a}'..='\u{202e}' => return None,
+        // Combining marks left over after NFKC (Zalgo-style decoration).
+        '\u{0300}'..='\u{036f}' | '\u{20d0}'..='\u{20ff}' => return None,
+        c => c,
+    };
+    Some(folded.to_lowercase().next().unwrap_or(folded))
+}
+
+/// Variant spellings of contact words, unified after character folding.
+const VARIANTS: &[(&str, &str)] = &[
+    ("薇信", "微信"),
+    ("徽信", "微信"),
+    ("威信号", "微信号"),
+    ("v信", "微信"),
+    ("vx", "微信"),
+    ("wx", "微信"),
+    ("weixin", "微信"),
+    ("wechat", "微信"),
+    ("加薇", "加微信"),
+    ("加威", "加微信"),
+    ("加v", "加微信"),
+    ("+v", "加微信"),
+    ("+薇", "加微信"),
+    ("+微", "加微"),
+    ("伽v", "加微信"),
+    ("扣扣", "qq"),
+    ("企鹅号", "qq号"),
+    ("蔻蔻", "qq"),
+    ("电报", "telegram"),
+    ("飞机号", "telegram"),
+];
+
+/// Normalises a text and recognises its handles.
+pub fn normalize(text: &str) -> Normalized {
+    let mut folded: String = text.nfkc().filter_map(fold_char).collect();
+    for (from, to) in VARIANTS {
+        if folded.contains(from) {
+            folded = folded.replace(from, to);
+        }
+    }
+    // "加微信信" can arise from "加v信"; keep one.
+    if folded.contains("微信信") {
+        folded = folded.replace("微信信", "微信");
+    }
+    let compact: String =
+        folded.chars().filter(|c| c.is_alphanumeric() || *c == '.' || *c == '/' || *c == '+').collect();
+    let has_han = folded.chars().any(is_han);
+    let handles = find_handles(&folded, &compact);
+    Normalized { folded, compact, has_han, handles }
+}
+
+/// CJK unified ideographs (basic block and extension A).
+pub fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
+}
+
+struct Patterns {
+    url: Regex,
+    domain: Regex,
+    telegram: Regex,
+    phone: Regex,
+    qq: Regex,
+    wechat: Regex,
+    money: Regex,
+}
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| Patterns {
+        url: Regex::new(r"(?:https?://|www\.)[^\s，。,;；）)】]+").expect("url pattern"),
+        domain: Regex::new(r"\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|cn|net|org|top|xyz|cc|io|me|ltd|vip|shop|club|info|app|link|site|online)\b(?:/[^\s，。]*)?").expect("domain pattern"),
+        telegram: Regex::new(r"(?:t\.me|telegram\.me)/[a-z0-9_+]+|(?:^|[^a-z0-9_.])@[a-z][a-z0-9_]{4,31}\b").expect("telegram pattern"),
+        phone: Regex::new(r"(?:\+?86)?1[3-9]\d{9}|\+\d{1,3}[\d -]{7,14}\d").expect("phone pattern"),
+        qq: Regex::new(r"(?:qq|q号|q群|qq群)[号码群:：]*\s*[1-9]\d{4,10}").expect("qq pattern"),
+        wechat: Regex::new(r"(?:微信|微|wxid_)[号码:：]*\s*[a-z0-9][a-z0-9_-]{5,19}").expect("wechat pattern"),
+        money: Regex::new(r"(?:[¥$￥]\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:元|块|万|rmb|美元|usd|usdt|dollars?|\$|k\b|w\b))").expect("money pattern"),
+    })
+}
+
+fn find_handles(folded: &str, compact: &str) -> Vec<Handle> {
+    let p = patterns();
+    let mut out = Vec::new();
+    let mut push = |kind: HandleKind, text: &str| {
+        let text = text.trim().trim_start_matches(|c: char| !c.is_alphanumeric() && c != '@').to_string();
+        if !out.iter().any(|h: &Handle| h.kind == kind && h.text == text) {
+            out.push(Handle { kind, text });
+        }
+    };
+    for m in p.url.find_iter(folded) {
+        push(HandleKind::Url, m.as_str());
+    }
+    for m in p.telegram.find_iter(folded) {
+        push(HandleKind::Telegram, m.as_str());
+    }
+    if !p.url.is_match(folded) {
+        for m in p.domain.find_iter(folded) {
+            push(HandleKind::Url, m.as_str());
+        }
+    }
+    // Phone, QQ and WeChat ids are often broken up by spaces or marks: read the compact form.
+    for m in p.phone.find_iter(compact) {
+        push(HandleKind::Phone, m.as_str());
+    }
+    for m in p.qq.find_iter(compact) {
+        push(HandleKind::Qq, m.as_str());
+    }
+    for m in p.wechat.find_iter(compact) {
+        push(HandleKind::Wechat, m.as_str());
+    }
+    out
+}
+
+/// Money amounts written in a text (`日赚500元`, `$350000`, `6-25元`).
+pub fn money_amounts(folded: &str) -> Vec<String> {
+    patterns().money.find_iter(folded).map(|m| m.as_str().trim().to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_math_alphanumerics_and_full_width() {
+        assert_eq!(normalize("𝐕𝐗：abc123").folded, "微信:abc123");
+        assert_eq!(normalize("ＶＸ").folded, "微信");
+        assert_eq!(normalize("𝕏𝘏𝘾593").folded, "xhc593");
+    }
+
+    #[test]
+    fn folds_cyrillic_lookalikes() {
+        // "сasinо" with Cyrillic с and о.
+        assert_eq!(normalize("\u{0441}asin\u{043e}").folded, "casino");
+    }
+
+    #[test]
+    fn unifies_wechat_variants() {
+        assert!(normalize("加薇 sx111505").folded.starts_with("加微信"));
+        assert!(normalize("有需要+V").folded.contains("加微信"));
+        assert!(normalize("薇信号码").folded.contains("微信号"));
+    }
+
+    #[test]
+    fn drops_zero_width_marks() {
+        assert_eq!(normalize("加\u{200b}微\u{200d}信").folded, "加微信");
+    }
+
+    #[test]
+    fn finds_handles() {
+        let n = normalize("加QQ943265666 或 微信号：abc_12345，看 https://x.cn/a 和 t.me/spamchan 电话 138 0013 8000");
+        let kinds: Vec<HandleKind> = n.handles.iter().map(|h| h.kind).collect();
+        for k in [HandleKind::Qq, HandleKind::Wechat, HandleKind::Url, HandleKind::Telegram, HandleKind::Phone] {
+            assert!(kinds.contains(&k), "{k:?} missing from {:?}", n.handles);
+        }
+        assert!(normalize("see you at 10, ok?").handles.is_empty());
+    }
+
+    #[test]
+    fn finds_money() {
+        assert_eq!(money_amounts("一天120块钱左右"), vec!["120块"]);
+        assert_eq!(money_amounts("withdrawal of $8000"), vec!["$8000"]);
+    }
+}

@@ -1,0 +1,207 @@
+//! One group's content report (METHOD §7–§9) and the per-message labels the
+//! diagnosis consumes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use shequn_model::{ContentLabel, Example, MemberIx, MessageKind, MsgIx, Timeline};
+
+use crate::ads::{classify_with, AdContext, AdFeature, AdSettings};
+use crate::emotion::is_emotional;
+use crate::model::LinearModel;
+use crate::normalize::normalize;
+use crate::policy::{check, AdPolicy, Violation};
+use crate::push::{pushes, PushReport, PushSettings};
+use crate::repetition::{Repetition, RepetitionSettings};
+use crate::value::{classify_normalized, value_report, ValueReport, ValueSettings};
+
+/// All content thresholds (METHOD §7–§9), echoed in every report.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+#[serde(default)]
+pub struct ContentSettings {
+    pub ads: AdSettings,
+    pub repetition: RepetitionSettings,
+    pub push: PushSettings,
+    pub value: ValueSettings,
+    /// Evidence examples kept per list.
+    pub examples: usize,
+}
+
+/// An ad with the features that fired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdExample {
+    pub example: Example,
+    pub score: f32,
+    pub features: Vec<AdFeature>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdPoster {
+    pub name: String,
+    pub ads: u32,
+    pub messages: u32,
+    pub examples: Vec<AdExample>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdSummary {
+    pub ads: u32,
+    /// Ads / text messages.
+    pub ad_share: f64,
+    /// Most ads first.
+    pub posters: Vec<AdPoster>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyReport {
+    pub ads_checked: u32,
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmotionReport {
+    pub human_messages: u32,
+    pub emotional: u32,
+    pub share: f64,
+    /// Shares in the first and second halves of the group's messages (rising = assimilation).
+    pub first_half_share: f64,
+    pub second_half_share: f64,
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContentReport {
+    pub group: String,
+    pub messages: u32,
+    pub ads: AdSummary,
+    pub policy: Option<PolicyReport>,
+    pub push: PushReport,
+    pub value: ValueReport,
+    pub emotion: EmotionReport,
+    pub settings: ContentSettings,
+    /// Per message, in timeline order.
+    #[serde(skip)]
+    pub labels: Vec<ContentLabel>,
+}
+
+/// Analyses one group. `portfolio` is the portfolio repetition and this
+/// group's index in it (from [`crate::repetition::repetition`]); without it,
+/// repetition is looked for within the group only. `as_of_ms` defaults to the
+/// newest message.
+pub fn analyze_group(
+    t: &Timeline,
+    settings: &ContentSettings,
+    policy: Option<&AdPolicy>,
+    portfolio: Option<(&Repetition, usize)>,
+    as_of_ms: Option<i64>,
+) -> ContentReport {
+    let model = LinearModel::shipped();
+    let n_examples = settings.examples.max(1);
+    let own;
+    let (rep, g) = match portfolio {
+        Some(p) => p,
+        None => {
+            own = crate::repetition::repetition(&[t], &settings.repetition);
+            (&own, 0)
+        }
+    };
+    let push = pushes(t, &settings.push, portfolio);
+    let mut seen: HashSet<MemberIx> = HashSet::new();
+    let mut labels = vec![ContentLabel::default(); t.messages.len()];
+    let mut kinds = vec![None; t.messages.len()];
+    let mut ad_ix: Vec<MsgIx> = Vec::new();
+    let mut posters: HashMap<MemberIx, AdPoster> = HashMap::new();
+    let mut sent: HashMap<MemberIx, u32> = HashMap::new();
+    let (mut text_messages, mut human, mut emotional) = (0u32, 0u32, 0u32);
+    let half = t.messages.len() / 2;
+    let (mut human_first, mut emo_first) = (0u32, 0u32);
+    let mut emotion_examples = Vec::new();
+    for (i, m) in t.messages.iter().enumerate() {
+        let first_message = seen.insert(m.sender);
+        *sent.entry(m.sender).or_default() += 1;
+        let sender = t.sender(m);
+        let n = normalize(&m.text);
+        labels[i].push = push.is_push[i];
+        let is_human = !sender.is_bot && !push.is_push[i];
+        if is_human {
+            human += 1;
+            if is_emotional(m, &n) {
+                labels[i].emotional = true;
+                emotional += 1;
+                if i < half {
+                    emo_first += 1;
+                }
+                if emotion_examples.len() < n_examples {
+                    emotion_examples.push(Example::of(t, i as MsgIx));
+                }
+            }
+            if i < half {
+                human_first += 1;
+            }
+        }
+        // A push is reported as a push (its own killer in METHOD §7), not also as an ad.
+        if push.is_push[i] || !matches!(m.kind, MessageKind::Text | MessageKind::Link) || m.text.trim().is_empty() {
+            continue;
+        }
+        text_messages += 1;
+        let (repeated, repeated_groups) =
+            rep.cluster_of(g, i as MsgIx).map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
+        let ctx = AdContext { first_message, repeated, repeated_groups };
+        let v = classify_with(model, &n, ctx, &settings.ads);
+        if v.ad {
+            labels[i].ad = true;
+            ad_ix.push(i as MsgIx);
+            let p = posters.entry(m.sender).or_insert_with(|| AdPoster {
+                name: sender.name.clone(),
+                ads: 0,
+                messages: 0,
+                examples: Vec::new(),
+            });
+            p.ads += 1;
+            if p.examples.len() < n_examples {
+                p.examples.push(AdExample {
+                    example: Example::of(t, i as MsgIx),
+                    score: v.score,
+                    features: v.features,
+                });
+            }
+        } else {
+            kinds[i] = classify_normalized(&n, &settings.value);
+            labels[i].value = kinds[i];
+        }
+    }
+    let mut posters: Vec<AdPoster> = posters
+        .into_iter()
+        .map(|(s, mut p)| {
+            p.messages = sent[&s];
+            p
+        })
+        .collect();
+    posters.sort_by(|a, b| b.ads.cmp(&a.ads).then(a.name.cmp(&b.name)));
+    let ratio = |a: u32, b: u32| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let as_of = as_of_ms.or(t.last_ms()).unwrap_or(0);
+    let policy = policy.map(|p| PolicyReport { ads_checked: ad_ix.len() as u32, violations: check(t, p, &ad_ix) });
+    ContentReport {
+        group: t.group.name.clone(),
+        messages: t.messages.len() as u32,
+        ads: AdSummary { ads: ad_ix.len() as u32, ad_share: ratio(ad_ix.len() as u32, text_messages), posters },
+        policy,
+        value: value_report(t, &kinds, as_of, &settings.value),
+        emotion: EmotionReport {
+            human_messages: human,
+            emotional,
+            share: ratio(emotional, human),
+            first_half_share: ratio(emo_first, human_first),
+            second_half_share: ratio(emotional - emo_first, human - human_first),
+            examples: emotion_examples,
+        },
+        push,
+        settings: settings.clone(),
+        labels,
+    }
+}
+
+/// Value mix as plain counts by kind name (for tables).
+pub fn mix_by_name(r: &ValueReport) -> BTreeMap<&'static str, u32> {
+    r.mix.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+}
