@@ -1,5 +1,6 @@
 //! Subcommands, one file each. `run` parses the command line and dispatches.
 
+pub mod bench;
 pub mod groups;
 pub mod import;
 
@@ -26,6 +27,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     Import(import::Args),
+    Bench(bench::Args),
     Groups(groups::Args),
 }
 
@@ -48,6 +50,7 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Import(args) => import::run(&cli, args),
         Command::Groups(args) => groups::run(&cli, args),
+        Command::Bench(args) => bench::run(&cli, args),
     };
     match result {
         Ok(code) => code,
