@@ -37,6 +37,9 @@ pub struct Args {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Only write the export to DIR/result.json (with --keep DIR) and stop: an input for other tools.
+    #[arg(long, requires = "keep")]
+    pub generate_only: bool,
 }
 
 pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
@@ -50,6 +53,18 @@ pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         keep: args.keep.clone(),
         threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
     };
+    if args.generate_only {
+        let dir = args.keep.as_deref().expect("clap requires --keep");
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("result.json");
+        let written = bench::generate::write_export(&path, args.messages, args.groups)?;
+        if args.json {
+            println!("{}", serde_json::json!({"path": path, "messages": written.messages, "bytes": written.bytes}));
+        } else {
+            println!("{}: {} messages, {:.1} MB", path.display(), written.messages, written.bytes as f64 / 1e6);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let summary = bench::run(&settings, |i, run| {
         if !args.json {
             eprintln!(
