@@ -12,6 +12,26 @@ pub fn peak_kb() -> Option<u64> {
     parse_vm_hwm(&std::fs::read_to_string("/proc/self/status").ok()?)
 }
 
+/// CPU seconds (user + system, all threads) this process has used so far, from /proc/self/stat.
+/// On a shared machine this, not the wall clock, says what a stage costs.
+pub fn cpu_seconds() -> Option<f64> {
+    parse_cpu_ticks(&std::fs::read_to_string("/proc/self/stat").ok()?).map(|t| t as f64 / TICKS_PER_SECOND)
+}
+
+/// Linux reports times in USER_HZ, fixed at 100 for user space on every architecture shequn runs on.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// utime + stime (fields 14 and 15) of a /proc/PID/stat line. The command name
+/// (field 2) is in parentheses and may hold spaces, so fields are counted after its `)`.
+pub fn parse_cpu_ticks(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After ")" come field 3 (state) onwards: utime is field 14 → index 11.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
 /// Reads the `VmHWM:` line of a /proc/PID/status text (value in kB).
 pub fn parse_vm_hwm(status: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -26,7 +46,7 @@ pub fn parse_vm_hwm(status: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_vm_hwm;
+    use super::{parse_cpu_ticks, parse_vm_hwm};
 
     #[test]
     fn reads_the_high_water_mark_not_other_lines() {
@@ -39,6 +59,13 @@ mod tests {
         assert_eq!(parse_vm_hwm("VmRSS:\t1672 kB\n"), None);
         assert_eq!(parse_vm_hwm("VmHWM:\tlots kB\n"), None);
         assert_eq!(parse_vm_hwm("VmHWM:\t12 pages\n"), None);
+    }
+
+    #[test]
+    fn cpu_ticks_skip_a_command_name_with_spaces() {
+        let stat = "4242 (my (odd) prog) R 1 2 3 4 5 6 7 8 9 10 250 30 0 0 20 0 3 0 100 0 0";
+        assert_eq!(parse_cpu_ticks(stat), Some(280));
+        assert_eq!(parse_cpu_ticks("4242 (x) R 1 2"), None);
     }
 
     #[test]

@@ -45,16 +45,20 @@ pub const CHAIN: &[&str] = &[IMPORT, LOAD];
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
     pub seconds: f64,
+    /// CPU seconds the process used during the stage (all threads).
+    pub cpu_seconds: Option<f64>,
     pub peak_kb: Option<u64>,
 }
 
 /// Times `f`, with the peak-RSS mark reset before it.
 fn measure<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<(T, Sample)> {
     memory::reset_peak();
+    let cpu_before = memory::cpu_seconds();
     let start = Instant::now();
     let value = f()?;
     let seconds = start.elapsed().as_secs_f64();
-    Ok((value, Sample { seconds, peak_kb: memory::peak_kb() }))
+    let cpu_seconds = memory::cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
+    Ok((value, Sample { seconds, cpu_seconds, peak_kb: memory::peak_kb() }))
 }
 
 /// One run's samples by stage, plus what it found out about the input.
@@ -140,6 +144,8 @@ pub struct StageSummary {
     pub mb_per_s: Option<f64>,
     /// Highest peak resident set of the stage over the runs, MB (2^20 bytes).
     pub peak_rss_mb: Option<f64>,
+    /// Median CPU seconds (user + system, all threads): what the stage costs when the machine is shared.
+    pub cpu_seconds: Option<f64>,
     pub seconds_spread: Spread,
     pub msgs_per_s_spread: Spread,
     pub runs: usize,
@@ -200,6 +206,8 @@ pub fn summarise(settings: &Settings, runs: &[Run], peak_reset_supported: bool) 
                 msgs_per_s: rate.median,
                 mb_per_s: reads_export(name).then(|| bytes as f64 / MB / seconds.median),
                 peak_rss_mb: peak,
+                cpu_seconds: Spread::of(&samples.iter().filter_map(|s| s.cpu_seconds).collect::<Vec<_>>())
+                    .map(|s| s.median),
                 seconds_spread: seconds,
                 msgs_per_s_spread: rate,
                 runs: samples.len(),
@@ -214,6 +222,7 @@ pub fn summarise(settings: &Settings, runs: &[Run], peak_reset_supported: bool) 
     let end_to_end = Spread::of(&chain_totals);
     let ratio = |a: &str, b: &str| Some(stages.get(a)?.seconds / stages.get(b)?.seconds);
     let mut not_run: Vec<String> = runs.iter().flat_map(|r| r.not_run.clone()).collect();
+    not_run.sort();
     not_run.dedup();
     Summary {
         messages,
@@ -262,7 +271,7 @@ mod tests {
     fn run_with(secs: &[(&'static str, f64)]) -> Run {
         let mut r = Run { messages: 1000, bytes: 2_000_000, ..Run::default() };
         for (name, s) in secs {
-            r.samples.insert(name, Sample { seconds: *s, peak_kb: Some(2048) });
+            r.samples.insert(name, Sample { seconds: *s, cpu_seconds: Some(*s / 2.0), peak_kb: Some(2048) });
         }
         r
     }
@@ -281,6 +290,7 @@ mod tests {
         assert_eq!(import.msgs_per_s, 1000.0 / 3.0);
         assert_eq!(import.mb_per_s, Some(2.0 / 3.0));
         assert_eq!(import.peak_rss_mb, Some(2.0));
+        assert_eq!(import.cpu_seconds, Some(1.5));
         assert!(s.stages[REIMPORT].mb_per_s.is_none());
         // Chains per run: 3, 5, 5 seconds.
         assert_eq!(s.end_to_end_seconds, Some(Spread { median: 5.0, min: 3.0, max: 5.0 }));

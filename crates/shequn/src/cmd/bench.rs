@@ -93,17 +93,21 @@ fn print_table(s: &Summary) {
         s.runs,
         s.threads
     );
-    println!("{:<20} {:>9} {:>19} {:>12} {:>9} {:>10}", "stage", "seconds", "(min–max)", "msgs/s", "MB/s", "peak MB");
+    println!(
+        "{:<20} {:>9} {:>19} {:>8} {:>12} {:>9} {:>10}",
+        "stage", "seconds", "(min–max)", "cpu s", "msgs/s", "MB/s", "peak MB"
+    );
     let order = [bench::GENERATE, bench::READ, bench::SERDE, bench::PARSE, bench::IMPORT, bench::REIMPORT, bench::LOAD];
     let mut names: Vec<&str> = order.iter().copied().filter(|n| s.stages.contains_key(n)).collect();
     names.extend(s.stages.keys().copied().filter(|n| !order.contains(n)));
     for name in names {
         let st = &s.stages[name];
         println!(
-            "{:<20} {:>9.3} {:>19} {:>12.0} {:>9} {:>10}",
+            "{:<20} {:>9.3} {:>19} {:>8} {:>12.0} {:>9} {:>10}",
             name,
             st.seconds,
             format!("({:.3}–{:.3})", st.seconds_spread.min, st.seconds_spread.max),
+            st.cpu_seconds.map_or("-".into(), |c| format!("{c:.2}")),
             st.msgs_per_s,
             st.mb_per_s.map_or("-".into(), |m| format!("{m:.1}")),
             st.peak_rss_mb.map_or("-".into(), |m| format!("{m:.0}")),
