@@ -4,9 +4,11 @@
 pub mod cn_system;
 mod csv_rows;
 pub mod generic_jsonl;
+pub mod irc;
 pub mod qq;
 pub mod qq_qce;
 mod qq_sender;
+pub mod slack;
 pub mod wechat;
 pub mod wecom;
 
@@ -16,9 +18,13 @@ use crate::Format;
 pub fn all() -> &'static [&'static dyn Format] {
     &[
         &generic_jsonl::GenericJsonl,
+        &irc::IrcLog,
         &qq::QqTxt,
         &qq::QqMht,
         &qq_qce::QqChatExporter,
+        &slack::SlackExport,
+        &slack::SlackZip,
+        &slack::SlackEvents,
         &wechat::WechatCsv,
         &wecom::WecomArchive,
         &wecom::WecomRoster,
