@@ -49,6 +49,9 @@ struct Line {
     /// For events: who it happened to (names), when not the sender.
     #[serde(default)]
     subjects: Vec<String>,
+    /// Stable ids of `subjects`, in the same order (links them to their messages).
+    #[serde(default)]
+    subject_ids: Vec<String>,
     #[serde(default)]
     mentions: Vec<String>,
     /// Red packet or transfer amount in yuan (or the currency's main unit).
@@ -141,7 +144,15 @@ impl Format for GenericJsonl {
                 })?;
                 let mut event = SystemEvent::new(time, kind, line.text.clone());
                 event.id = line.id.clone();
-                event.subjects = line.subjects.iter().map(Person::named).collect();
+                event.subjects = line
+                    .subjects
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| match line.subject_ids.get(i) {
+                        Some(id) => Person::with_id(id.clone(), name.clone()),
+                        None => Person::named(name),
+                    })
+                    .collect();
                 // A join or leave with no subjects concerns the sender.
                 if event.subjects.is_empty() && matches!(kind, EventKind::Join | EventKind::Leave) {
                     event.subjects.extend(sender.clone());
@@ -235,6 +246,22 @@ mod tests {
                 assert_eq!(message.time.offset_s, 8 * 3600);
             }
             other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn subject_ids_give_event_subjects_their_ids() {
+        let recs = parse(
+            r#"{"group":"a","time":"2024-03-01T20:00:00+08:00","sender":"Op","sender_id":"o1","event":"kick","subjects":["Bob","Cid"],"subject_ids":["b1"]}"#,
+        )
+        .unwrap();
+        match &recs[1] {
+            Record::Event { event, .. } => {
+                assert_eq!(event.subjects[0].platform_id.as_deref(), Some("b1"));
+                assert_eq!(event.subjects[1].platform_id, None, "no id given for the second subject");
+                assert_eq!(event.actor.as_ref().and_then(|a| a.platform_id.as_deref()), Some("o1"));
+            }
+            other => panic!("expected an event, got {other:?}"),
         }
     }
 

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use serde::Serialize;
+use shequn_archive::Archive;
 use shequn_model::rfc3339_utc;
 
 use super::Cli;
@@ -36,7 +37,25 @@ pub struct GroupRow {
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let archive = cli.open_archive()?;
-    let rows: Vec<GroupRow> = archive
+    let rows = rows(&archive)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!(
+            "The archive {} holds no groups yet. Import an export first: shequn import PATH",
+            cli.db_path().display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", render_table(&rows));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every group in the archive as `groups --json` shows it.
+pub fn rows(archive: &Archive) -> anyhow::Result<Vec<GroupRow>> {
+    Ok(archive
         .groups()?
         .into_iter()
         .map(|g| GroupRow {
@@ -54,18 +73,11 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             last_message: g.last_ms.map(rfc3339_utc),
             days_active: g.days_active,
         })
-        .collect();
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    if rows.is_empty() {
-        println!(
-            "The archive {} holds no groups yet. Import an export first: shequn import PATH",
-            cli.db_path().display()
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
+        .collect())
+}
+
+/// The groups table as text (Chinese names line up).
+pub fn render_table(rows: &[GroupRow]) -> String {
     let day = |s: &Option<String>| s.as_deref().map(|t| t[..10].to_string()).unwrap_or_else(|| "-".into());
     let body: Vec<Vec<String>> = rows
         .iter()
@@ -82,21 +94,17 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    print!(
-        "{}",
-        table::render(
-            &[
-                "id",
-                "platform 平台",
-                "name 群名",
-                "members 成员",
-                "messages 消息",
-                "first 首条",
-                "last 末条",
-                "days 活跃天数"
-            ],
-            &body
-        )
-    );
-    Ok(ExitCode::SUCCESS)
+    table::render(
+        &[
+            "id",
+            "platform 平台",
+            "name 群名",
+            "members 成员",
+            "messages 消息",
+            "first 首条",
+            "last 末条",
+            "days 活跃天数",
+        ],
+        &body,
+    )
 }

@@ -1,6 +1,7 @@
 //! Subcommands, one file each. `run` parses the command line and dispatches.
 
 pub mod bench;
+pub mod demo;
 pub mod groups;
 pub mod import;
 
@@ -29,6 +30,7 @@ pub enum Command {
     Import(import::Args),
     Bench(bench::Args),
     Groups(groups::Args),
+    Demo(demo::Args),
 }
 
 impl Cli {
@@ -51,6 +53,7 @@ pub fn run() -> ExitCode {
         Command::Import(args) => import::run(&cli, args),
         Command::Groups(args) => groups::run(&cli, args),
         Command::Bench(args) => bench::run(&cli, args),
+        Command::Demo(args) => demo::run(&cli, args),
     };
     match result {
         Ok(code) => code,
