@@ -1,22 +1,29 @@
 //! One module per platform export format. To add a platform, write a module
 //! with a type implementing [`crate::Format`] and list it in [`all`].
 
+pub mod chatlab;
 pub mod cn_system;
 mod csv_rows;
+pub mod discord;
 pub mod generic_jsonl;
 pub mod irc;
+mod json_stream;
 pub mod qq;
 pub mod qq_qce;
 mod qq_sender;
 pub mod slack;
+pub mod telegram;
 pub mod wechat;
 pub mod wecom;
+pub mod whatsapp;
 
 use crate::Format;
 
 /// Every format shequn reads, in no particular order: sniffing picks by score.
 pub fn all() -> &'static [&'static dyn Format] {
     &[
+        &chatlab::ChatLab,
+        &discord::Discord,
         &generic_jsonl::GenericJsonl,
         &irc::IrcLog,
         &qq::QqTxt,
@@ -25,8 +32,10 @@ pub fn all() -> &'static [&'static dyn Format] {
         &slack::SlackExport,
         &slack::SlackZip,
         &slack::SlackEvents,
+        &telegram::Telegram,
         &wechat::WechatCsv,
         &wecom::WecomArchive,
         &wecom::WecomRoster,
+        &whatsapp::WhatsApp,
     ]
 }

@@ -189,8 +189,9 @@ struct Conversation {
     id: String,
     #[serde(default)]
     name: Option<String>,
+    /// Real exports write `"members": null` for some channels.
     #[serde(default)]
-    members: Vec<String>,
+    members: Option<Vec<String>>,
     #[serde(default)]
     user: Option<String>,
 }
@@ -265,7 +266,7 @@ fn parse_export(tree: &mut dyn Tree, sink: &mut dyn Sink) -> Result<(), ParseErr
             let display = match (&c.name, kind) {
                 (Some(n), _) if !n.is_empty() => n.clone(),
                 _ => {
-                    let mut members: Vec<&str> = c.members.iter().map(String::as_str).collect();
+                    let mut members: Vec<&str> = c.members.iter().flatten().map(String::as_str).collect();
                     if members.is_empty() {
                         members.extend(c.user.as_deref());
                     }
@@ -722,6 +723,15 @@ mod tests {
         assert!(
             matches!(convert(&bot, 0, &p, "x"), Some(Record::Message { message, .. }) if message.sender.is_bot && message.sender.name == "ci")
         );
+    }
+
+    #[test]
+    fn channel_list_accepts_null_members() {
+        let list: Vec<Conversation> =
+            serde_json::from_str(r#"[{"id":"C1","name":"general","members":null},{"id":"D1","members":["U1"]}]"#)
+                .unwrap();
+        assert!(list[0].members.is_none());
+        assert_eq!(list[1].members.as_deref(), Some(&["U1".to_string()][..]));
     }
 
     #[test]

@@ -1,0 +1,575 @@
+//! Telegram Desktop JSON export: one chat (`result.json` with `name`, `type`,
+//! `id`, `messages`) or the full-account export (`chats.list[]`, `left_chats.list[]`).
+//!
+//! The file is read as a stream: a serde visitor walks the document and hands
+//! each message to the sink as soon as it is read, so a 1 GB export parses in
+//! memory bounded by one message. Service messages (joins, removals, pins,
+//! title changes) become events: they are the churn signal.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDateTime};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+use shequn_model::{
+    EventKind, GroupInfo, GroupKind, GroupSlot, Mention, Message, MessageKind, Person, Platform, Record, Sink, Stamp,
+    SystemEvent,
+};
+
+use crate::{Format, Input, ParseError, ParseOptions, Probe, Score};
+
+pub struct Telegram;
+
+impl Format for Telegram {
+    fn name(&self) -> &'static str {
+        "telegram"
+    }
+
+    fn description(&self) -> &'static str {
+        "Telegram Desktop JSON export (result.json): one chat or the whole account"
+    }
+
+    fn sniff(&self, probe: &Probe) -> Score {
+        let head = probe.head_text();
+        let start = head.trim_start();
+        if !start.starts_with('{') {
+            return 0;
+        }
+        let single = head.contains("\"messages\"") && head.contains("\"type\"") && head.contains("\"id\"");
+        let telegram_types = [
+            "\"personal_chat\"",
+            "\"private_group\"",
+            "\"private_supergroup\"",
+            "\"public_supergroup\"",
+            "\"private_channel\"",
+            "\"public_channel\"",
+            "\"saved_messages\"",
+            "\"bot_chat\"",
+        ];
+        let typed = telegram_types.iter().any(|t| head.contains(t));
+        let account = head.contains("\"personal_information\"") || head.contains("\"frequent_contacts\"");
+        let tg_fields =
+            head.contains("\"from_id\"") || head.contains("\"date_unixtime\"") || head.contains("\"text_entities\"");
+        if (account && (typed || head.contains("\"chats\""))) || (single && typed) {
+            90
+        } else if single && tg_fields && !head.contains("\"guild\"") && !head.contains("\"chatlab\"") {
+            70
+        } else {
+            0
+        }
+    }
+
+    fn parse(&self, input: &Input, opts: &ParseOptions, sink: &mut dyn Sink) -> Result<(), ParseError> {
+        let reader = input.open_skip_bom()?;
+        let mut ctx = Ctx { input, opts, sink, next_slot: 0, failure: None, messages: 0 };
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let result = DocumentSeed { ctx: &mut ctx }.deserialize(&mut de).and_then(|()| de.end());
+        match (result, ctx.failure.take()) {
+            // Our own failure, placed where serde stopped reading.
+            (Err(e), Some(mut failure)) if failure.message != shequn_model::SinkClosed.to_string() => {
+                let line = format!("line {}, column {}", e.line(), e.column());
+                failure.location = Some(match failure.location {
+                    Some(loc) => format!("{line} ({loc})"),
+                    None => line,
+                });
+                Err(failure)
+            }
+            (_, Some(failure)) => Err(failure),
+            (Err(e), None) => Err(ParseError::json(&input.path, &e, "Telegram export JSON")
+                .hint("export the chat again from Telegram Desktop (Export chat history → JSON)")),
+            (Ok(()), None) => Ok(()),
+        }
+    }
+}
+
+/// What the visitors share while walking the document.
+struct Ctx<'a> {
+    input: &'a Input,
+    opts: &'a ParseOptions,
+    sink: &'a mut dyn Sink,
+    next_slot: GroupSlot,
+    /// A failure that is not a JSON syntax error (the sink closed, a bad value),
+    /// kept here because serde errors carry only text.
+    failure: Option<ParseError>,
+    messages: u64,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, record: Record) -> Result<(), ParseError> {
+        self.sink.push(record).map_err(|_| ParseError::sink_closed(&self.input.path))
+    }
+
+    fn fail<E: de::Error>(&mut self, err: ParseError) -> E {
+        let text = err.message.clone();
+        self.failure = Some(err);
+        E::custom(text)
+    }
+}
+
+/// The top level: a single chat, or the account export holding `chats` and `left_chats`.
+struct DocumentSeed<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(ChatVisitor { ctx: self.ctx, top: true })
+    }
+}
+
+/// One chat object (also the top level, which may instead hold chat lists).
+struct ChatVisitor<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    top: bool,
+}
+
+#[derive(Default)]
+struct ChatHead {
+    name: Option<String>,
+    kind: Option<String>,
+    id: Option<String>,
+    slot: Option<GroupSlot>,
+}
+
+impl ChatHead {
+    fn declare(&mut self, ctx: &mut Ctx) -> Result<GroupSlot, ParseError> {
+        if let Some(slot) = self.slot {
+            return Ok(slot);
+        }
+        if self.kind.is_none() && self.id.is_none() {
+            return Err(ParseError::new(
+                &ctx.input.path,
+                "a \"messages\" array with no Telegram chat \"type\" or \"id\" before it",
+            )
+            .hint("this does not look like a Telegram Desktop export; check --format"));
+        }
+        let id = self.id.clone().or_else(|| self.name.clone()).unwrap_or_else(|| "saved".into());
+        let name = self.name.clone().unwrap_or_else(|| match self.kind.as_deref() {
+            Some("saved_messages") => "Saved Messages".into(),
+            _ => id.clone(),
+        });
+        let kind = match self.kind.as_deref() {
+            Some("personal_chat" | "bot_chat" | "saved_messages") => GroupKind::Direct,
+            Some("private_channel" | "public_channel") => GroupKind::Channel,
+            _ => GroupKind::Group,
+        };
+        ctx.push(Record::Group(GroupInfo {
+            platform: Platform::Telegram,
+            platform_id: id,
+            name,
+            kind,
+            member_count: None,
+        }))?;
+        let slot = ctx.next_slot;
+        ctx.next_slot += 1;
+        self.slot = Some(slot);
+        Ok(slot)
+    }
+}
+
+impl<'de> Visitor<'de> for ChatVisitor<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Telegram chat object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut head = ChatHead::default();
+        let mut saw_messages = false;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "name" => head.name = map.next_value::<Option<String>>()?,
+                "type" => head.kind = map.next_value::<Option<String>>()?,
+                "id" => head.id = map.next_value::<Option<Value>>()?.map(|v| id_text(&v)),
+                "messages" => {
+                    saw_messages = true;
+                    let slot = head.declare(self.ctx).map_err(|e| self.ctx.fail(e))?;
+                    map.next_value_seed(MessagesSeed { ctx: self.ctx, slot })?;
+                }
+                "chats" | "left_chats" if self.top => map.next_value_seed(ChatListSeed { ctx: self.ctx })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        // A chat with no messages is still a group (a 0-message export imports cleanly).
+        if !self.top || saw_messages || head.kind.is_some() {
+            head.declare(self.ctx).map_err(|e| self.ctx.fail(e))?;
+        }
+        Ok(())
+    }
+}
+
+/// `{"about": ..., "list": [chat, ...]}` of the account export.
+struct ChatListSeed<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for ChatListSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChatListSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a chat list object with \"list\"")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "list" {
+                map.next_value_seed(ChatArraySeed { ctx: self.ctx })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ChatArraySeed<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for ChatArraySeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChatArraySeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of chats")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(OneChatSeed { ctx: self.ctx })?.is_some() {}
+        Ok(())
+    }
+}
+
+struct OneChatSeed<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for OneChatSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(ChatVisitor { ctx: self.ctx, top: false })
+    }
+}
+
+/// The `messages` array: each element is read, converted and pushed at once.
+struct MessagesSeed<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    slot: GroupSlot,
+}
+
+impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessagesSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of Telegram messages")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(raw) = seq.next_element::<RawMessage>()? {
+            self.ctx.messages += 1;
+            let record = convert(&raw, self.slot, self.ctx.opts)
+                .map_err(|msg| {
+                    ParseError::new(&self.ctx.input.path, msg).at(format!("message id {}", id_text(&raw.id)))
+                })
+                .and_then(|r| r.map_or(Ok(()), |r| self.ctx.push(r)));
+            if let Err(e) = record {
+                return Err(self.ctx.fail(e));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One element of `messages`, as much of it as shequn uses.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawMessage {
+    id: Value,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    date: Option<String>,
+    date_unixtime: Option<String>,
+    edited: Option<String>,
+    edited_unixtime: Option<String>,
+    from: Option<String>,
+    from_id: Option<Value>,
+    actor: Option<String>,
+    actor_id: Option<Value>,
+    action: Option<String>,
+    members: Option<Vec<Option<String>>>,
+    title: Option<String>,
+    message_id: Option<Value>,
+    inviter: Option<String>,
+    text: Value,
+    text_entities: Option<Vec<Value>>,
+    reply_to_message_id: Option<Value>,
+    #[serde(deserialize_with = "present")]
+    forwarded_from: bool,
+    media_type: Option<String>,
+    photo: Option<String>,
+    file: Option<String>,
+    mime_type: Option<String>,
+    sticker_emoji: Option<String>,
+    poll: Option<Value>,
+    location_information: Option<Value>,
+    contact_information: Option<Value>,
+    duration_seconds: Option<i64>,
+}
+
+/// A field that is there, even as `null` (`"forwarded_from": null` is a hidden sender).
+fn present<'de, D: de::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// Ids come as numbers (`"id": 42`) or strings (`"from_id": "user42"`).
+fn id_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn person(name: &Option<String>, id: &Option<Value>) -> Person {
+    let id = id.as_ref().map(id_text).filter(|s| !s.is_empty());
+    let name = name.clone().or_else(|| id.clone()).unwrap_or_else(|| "Deleted Account".into());
+    Person { platform_id: id, name, ..Person::default() }
+}
+
+/// `date_unixtime` when present (with the export's own offset read from the
+/// local `date` beside it), else the zone-less `date` read in the assumed zone.
+fn stamp(local: &Option<String>, unix: &Option<String>, opts: &ParseOptions) -> Result<Option<Stamp>, String> {
+    let local_dt = match local {
+        Some(s) if s.ends_with('Z') || s.contains('+') => {
+            let dt = DateTime::parse_from_rfc3339(s).map_err(|e| format!("date {s:?} is not a date-time: {e}"))?;
+            return Ok(Some(Stamp::from_datetime(&dt)));
+        }
+        Some(s) => Some(
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+                .map_err(|e| format!("date {s:?} is not YYYY-MM-DDTHH:MM:SS: {e}"))?,
+        ),
+        None => None,
+    };
+    if let Some(u) = unix {
+        let secs: i64 = u.trim().parse().map_err(|_| format!("date_unixtime {u:?} is not a number"))?;
+        let mut st = Stamp::from_unix_ms(secs * 1000);
+        if let Some(l) = local_dt {
+            let diff = l.and_utc().timestamp() - secs;
+            if diff.abs() <= 18 * 3600 {
+                st.offset_s = diff as i32;
+            }
+        }
+        return Ok(Some(st));
+    }
+    Ok(local_dt.map(|l| Stamp::from_local_assumed(l, opts.zone_or_local())))
+}
+
+/// An entity object of `text` or `text_entities`: its text, and a mention where it is one.
+fn entity(e: &Value, out: &mut String, mentions: &mut Vec<Mention>) {
+    let t = e.get("text").and_then(Value::as_str).unwrap_or("");
+    out.push_str(t);
+    match e.get("type").and_then(Value::as_str) {
+        Some("mention") => mentions.push(Mention::Member(Person::named(t.trim_start_matches('@')))),
+        Some("mention_name") => {
+            let id = e.get("user_id").map(id_text).map(|id| format!("user{id}"));
+            mentions.push(Mention::Member(Person { platform_id: id, name: t.to_string(), ..Person::default() }));
+        }
+        _ => {}
+    }
+}
+
+/// Plain text and mentions from `text` (a string, or an array of strings and
+/// entity objects); a plain-string `text` takes its mentions from `text_entities`.
+fn flatten(text: &Value, entities: &Option<Vec<Value>>) -> (String, Vec<Mention>) {
+    let mut out = String::new();
+    let mut mentions = Vec::new();
+    match text {
+        Value::Array(parts) => {
+            for p in parts {
+                match p {
+                    Value::String(s) => out.push_str(s),
+                    obj @ Value::Object(_) => entity(obj, &mut out, &mut mentions),
+                    _ => {}
+                }
+            }
+        }
+        other => {
+            if let Value::String(s) = other {
+                out.push_str(s);
+            }
+            let mut ignored = String::new();
+            for e in entities.iter().flatten() {
+                entity(e, &mut ignored, &mut mentions);
+            }
+        }
+    }
+    (out, mentions)
+}
+
+fn message_kind(m: &RawMessage) -> MessageKind {
+    if m.photo.is_some() {
+        return MessageKind::Image;
+    }
+    match m.media_type.as_deref() {
+        Some("sticker") => return MessageKind::Sticker,
+        Some("animation") => return MessageKind::Image,
+        Some("video_file" | "video_message") => return MessageKind::Video,
+        Some("voice_message" | "audio_file") => return MessageKind::Voice,
+        Some(_) => return MessageKind::File,
+        None => {}
+    }
+    if m.sticker_emoji.is_some() {
+        return MessageKind::Sticker;
+    }
+    if m.file.is_some() || m.mime_type.is_some() {
+        return MessageKind::File;
+    }
+    if m.poll.is_some() {
+        return MessageKind::Poll;
+    }
+    if m.location_information.is_some() {
+        return MessageKind::Location;
+    }
+    if m.contact_information.is_some() {
+        return MessageKind::Other;
+    }
+    MessageKind::Text
+}
+
+/// One raw message → a record.
+fn convert(m: &RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<Option<Record>, String> {
+    let Some(time) = stamp(&m.date, &m.date_unixtime, opts)? else {
+        return Err("a message with neither \"date\" nor \"date_unixtime\"".into());
+    };
+    let id = Some(id_text(&m.id)).filter(|s| !s.is_empty());
+    let (text, mentions) = flatten(&m.text, &m.text_entities);
+    if m.kind.as_deref() == Some("service") {
+        let actor = person(&m.actor, &m.actor_id);
+        let action = m.action.clone().unwrap_or_default();
+        let members: Vec<Person> = m.members.iter().flatten().flatten().map(Person::named).collect();
+        let (kind, actor_opt, subjects, detail, target) = match action.as_str() {
+            "phone_call" | "group_call" => {
+                let message = Message {
+                    id,
+                    time,
+                    sender: actor,
+                    text: m.duration_seconds.map(|d| format!("call, {d} s")).unwrap_or_default(),
+                    kind: MessageKind::Call,
+                    ..Message::default()
+                };
+                return Ok(Some(Record::Message { group, message }));
+            }
+            "invite_members" => (EventKind::Join, Some(actor), members, Some("invited".to_string()), None),
+            "join_group_by_link" => {
+                let via = m.inviter.as_ref().map(|i| format!("link by {i}")).unwrap_or_else(|| "link".into());
+                (EventKind::Join, None, vec![actor], Some(via), None)
+            }
+            "join_group_by_request" => (EventKind::Join, None, vec![actor], Some("request".into()), None),
+            "remove_members" => {
+                let self_leave = members.len() == 1 && members[0].name == actor.name;
+                if self_leave || members.is_empty() {
+                    (EventKind::Leave, None, vec![actor], None, None)
+                } else {
+                    (EventKind::Kick, Some(actor), members, None, None)
+                }
+            }
+            "pin_message" => (EventKind::Pin, Some(actor), vec![], None, m.message_id.as_ref().map(id_text)),
+            "edit_group_title" => (EventKind::Rename, Some(actor), vec![], m.title.clone(), None),
+            "create_group" | "create_channel" => (EventKind::Create, Some(actor), members, m.title.clone(), None),
+            _ => (EventKind::Other, Some(actor), members, Some(action.clone()), None),
+        };
+        let mut event = SystemEvent::new(time, kind, if text.is_empty() { action } else { text });
+        event.id = id;
+        event.actor = actor_opt;
+        event.subjects = subjects;
+        event.detail = detail;
+        event.target = target;
+        return Ok(Some(Record::Event { group, event }));
+    }
+    let edited = stamp(&m.edited, &m.edited_unixtime, opts)?;
+    // The export flags no bots: a `via_bot` message is still sent by the person who used the bot.
+    let sender = person(&m.from, &m.from_id);
+    let message = Message {
+        id,
+        time,
+        sender,
+        text,
+        kind: message_kind(m),
+        amount_cents: None,
+        reply_to: m.reply_to_message_id.as_ref().map(id_text),
+        mentions,
+        forwarded: m.forwarded_from,
+        edited,
+    };
+    Ok(Some(Record::Message { group, message }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn parse(text: &str) -> Result<Vec<Record>, ParseError> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        Telegram.parse(&Input::new(f.path()), &ParseOptions::default(), &mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn account_export_with_service_events() {
+        let recs = parse(
+            r#"{"about":"x","personal_information":{"user_id":1},
+            "chats":{"about":"y","list":[
+              {"name":"G","type":"private_supergroup","id":5,"messages":[
+                {"id":1,"type":"service","date":"2024-01-01T10:00:00","date_unixtime":"1704103200","actor":"Ann","actor_id":"user1","action":"invite_members","members":["Bob",null],"text":""},
+                {"id":2,"type":"message","date":"2024-01-01T10:01:00","date_unixtime":"1704074460","from":"Bob","from_id":"user2","text":["hi ",{"type":"mention_name","text":"Ann","user_id":1}," ",{"type":"mention","text":"@cid"}],"reply_to_message_id":1,"forwarded_from":null},
+                {"id":3,"type":"service","date":"2024-01-01T10:02:00","actor":"Bob","actor_id":"user2","action":"remove_members","members":["Bob"],"text":""},
+                {"id":4,"type":"service","date":"2024-01-01T10:03:00","actor":"Ann","actor_id":"user1","action":"remove_members","members":["Cid"],"text":""}
+              ]},
+              {"name":"Empty","type":"public_channel","id":6,"messages":[]}
+            ]},
+            "left_chats":{"list":[{"name":"Old","type":"private_group","id":7,"messages":[
+                {"id":9,"type":"service","date":"2020-01-01T00:00:00","actor":"Z","actor_id":"user9","action":"join_group_by_link","inviter":"Group","text":""}]}]}}"#,
+        )
+        .unwrap();
+        let groups: Vec<_> =
+            recs.iter().filter_map(|r| if let Record::Group(g) = r { Some(g) } else { None }).collect();
+        assert_eq!(groups.len(), 3);
+        assert_eq!(groups[1].kind, GroupKind::Channel);
+        let kinds: Vec<_> = recs
+            .iter()
+            .filter_map(|r| if let Record::Event { event, .. } = r { Some(event.kind) } else { None })
+            .collect();
+        assert_eq!(kinds, vec![EventKind::Join, EventKind::Leave, EventKind::Kick, EventKind::Join]);
+        let msg = recs.iter().find_map(|r| if let Record::Message { message, .. } = r { Some(message) } else { None });
+        let msg = msg.unwrap();
+        assert_eq!(msg.text, "hi Ann @cid");
+        assert_eq!(msg.reply_to.as_deref(), Some("1"));
+        assert!(msg.forwarded);
+        assert_eq!(msg.mentions.len(), 2);
+        // date 10:01 local beside a unix time 8 hours earlier: the export was written at UTC+8.
+        assert_eq!(msg.time.unix_ms, 1_704_074_460_000);
+        assert_eq!(msg.time.offset_s, 8 * 3600);
+        assert!(!msg.time.zone_inferred);
+    }
+}

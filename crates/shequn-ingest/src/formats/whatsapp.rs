@@ -1,0 +1,595 @@
+//! WhatsApp "Export chat" text, from Android (`12/9/20, 23:55 - Name: text`)
+//! and iOS (`[12.09.20, 23:55:01] Name: text`), as a `.txt` or the `.zip`
+//! holding it. Header shapes follow whatstk's `header_format_support.json`.
+//!
+//! A file uses one header shape throughout; a line that looks like a header
+//! in another shape is a continuation of the previous message. Day/month order
+//! is decided per file from all its dates (a day above 12 settles it). The
+//! export has no ids: the group is keyed by its name and messages by content.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::sync::OnceLock;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use regex::Regex;
+use shequn_model::{
+    EventKind, GroupInfo, GroupKind, Message, MessageKind, Person, Platform, Record, Sink, Stamp, SystemEvent,
+};
+
+use crate::{decode_text, head_is_utf8, Format, Input, ParseError, ParseOptions, Probe, Score, SinkResultExt};
+
+pub struct WhatsApp;
+
+fn header_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(concat!(
+            r"^[\x{200E}\x{200F}\x{FEFF}]?(\[)?(\d{1,4})([./-])(\d{1,2})([./-])(\d{1,4}),?[ \x{202F}\x{00A0}]+",
+            r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[ \x{202F}\x{00A0}]*([AaPp])\.?[ \x{202F}\x{00A0}]?[Mm]\.?)?(\])?",
+            r"(?:[ \x{202F}\x{00A0}]*[-–][ \x{202F}\x{00A0}]| )(.*)$"
+        ))
+        .expect("valid regex")
+    })
+}
+
+/// What a header line looks like, apart from its numbers: one per file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Shape {
+    bracket: bool,
+    dash: bool,
+    sep: u8,
+    first_is_year: bool,
+    last_is_year4: bool,
+    seconds: bool,
+    ampm: bool,
+}
+
+struct Header<'t> {
+    shape: Shape,
+    parts: [u32; 3],
+    hms: (u32, u32, u32),
+    pm: Option<bool>,
+    rest: &'t str,
+}
+
+fn header(line: &str) -> Option<Header<'_>> {
+    let c = header_re().captures(line)?;
+    let bracket = c.get(1).is_some();
+    if bracket != c.get(11).is_some() || c[3] != c[5] {
+        return None;
+    }
+    let rest_start = c.get(12).expect("group").start();
+    let time_end = (8..=11).filter_map(|i| c.get(i)).map(|m| m.end()).max().unwrap_or(rest_start);
+    let between = &line[time_end..rest_start];
+    let num = |i: usize| c[i].parse::<u32>().unwrap_or(0);
+    let ampm = c.get(10).map(|m| m.as_str().eq_ignore_ascii_case("p"));
+    Some(Header {
+        shape: Shape {
+            bracket,
+            dash: between.contains('-') || between.contains('–'),
+            sep: c[3].as_bytes()[0],
+            first_is_year: c[2].len() == 4,
+            last_is_year4: c[6].len() == 4,
+            seconds: c.get(9).is_some(),
+            ampm: ampm.is_some(),
+        },
+        parts: [num(2), num(4), num(6)],
+        hms: (num(7), num(8), c.get(9).map_or(0, |_| num(9))),
+        pm: ampm,
+        rest: c.get(12).expect("group").as_str(),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Dmy,
+    Mdy,
+    Ymd,
+    Ydm,
+}
+
+impl Order {
+    fn date(self, p: [u32; 3]) -> Option<NaiveDate> {
+        let (y, m, d) = match self {
+            Order::Dmy => (p[2], p[1], p[0]),
+            Order::Mdy => (p[2], p[0], p[1]),
+            Order::Ymd => (p[0], p[1], p[2]),
+            Order::Ydm => (p[0], p[2], p[1]),
+        };
+        let y = if y < 100 { 2000 + y } else { y };
+        NaiveDate::from_ymd_opt(y as i32, m, d)
+    }
+}
+
+/// The date order that reads every date of the file; `true` when the dates settled it.
+fn decide_order(dates: &[[u32; 3]], shape: Shape) -> (Order, bool) {
+    let prefs: &[Order] = if shape.first_is_year {
+        &[Order::Ymd, Order::Ydm]
+    } else if shape.ampm {
+        &[Order::Mdy, Order::Dmy, Order::Ymd, Order::Ydm]
+    } else {
+        &[Order::Dmy, Order::Mdy, Order::Ymd, Order::Ydm]
+    };
+    let valid: Vec<Order> = prefs.iter().copied().filter(|o| dates.iter().all(|d| o.date(*d).is_some())).collect();
+    match valid.first() {
+        Some(first) => (*first, valid.len() == 1 || dates.is_empty()),
+        None => (prefs[0], false),
+    }
+}
+
+/// One header line and the lines that continue it.
+struct Entry {
+    line_no: usize,
+    time: NaiveDateTime,
+    rest: String,
+}
+
+fn clean_name(name: &str) -> String {
+    let n: String = name.chars().filter(|c| !matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}' | '\u{202C}')).collect();
+    let n = n.trim();
+    let n = n.strip_prefix('~').map(|s| s.trim_start_matches([' ', '\u{202F}', '\u{00A0}'])).unwrap_or(n);
+    n.trim().to_string()
+}
+
+fn strip_marks(s: &str) -> &str {
+    s.trim_start_matches(['\u{200E}', '\u{200F}']).trim_end()
+}
+
+struct SystemRule {
+    re: Regex,
+    kind: EventKind,
+}
+
+/// English system texts (the fixtures' UI language). Group 1 is the actor or
+/// subject, group 2 (where present) the others or the new name.
+fn system_rules() -> &'static [SystemRule] {
+    static RULES: OnceLock<Vec<SystemRule>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let r = |re: &str, kind| SystemRule { re: Regex::new(re).expect("valid regex"), kind };
+        vec![
+            r(r"^(.+?) joined using this group's invite link$", EventKind::Join),
+            r(r"^(.+?) joined from the community$", EventKind::Join),
+            r(r"^(.+?) joined$", EventKind::Join),
+            r(r"^(.+?) added (.+)$", EventKind::Join),
+            r(r"^(.+?) removed (.+)$", EventKind::Kick),
+            r(r"^(.+?) left$", EventKind::Leave),
+            r(r#"^(.+?) created group ["“](.+)["”]$"#, EventKind::Create),
+            r(r#"^(.+?) changed the subject (?:from ["“].*["”] )?to ["“](.+)["”]$"#, EventKind::Rename),
+            r(r#"^(.+?) changed the group name (?:from ["“].*["”] )?to ["“](.+)["”]$"#, EventKind::Rename),
+            r(r"^(.+?) (?:changed|deleted) this group's icon$", EventKind::Other),
+            r(r"^(.+?) changed the group description$", EventKind::Topic),
+            r(r"^(.+?) changed their phone number.*$", EventKind::Other),
+            r(r"^(.+?) changed to (.+)$", EventKind::Other),
+        ]
+    })
+}
+
+fn is_encryption_notice(text: &str) -> bool {
+    let t = strip_marks(text);
+    t.starts_with("Messages and calls are end-to-end encrypted")
+        || t.starts_with("Messages to this group are now secured")
+        || t.starts_with("Messages you send to this group are now secured")
+        || t.starts_with("Messages to this chat and calls are now secured")
+        || t.starts_with("Messages you send to this chat and calls are now secured")
+}
+
+fn split_people(list: &str) -> Vec<Person> {
+    list.split(", ")
+        .flat_map(|p| p.split(" and "))
+        .map(clean_name)
+        .filter(|p| !p.is_empty())
+        .map(Person::named)
+        .collect()
+}
+
+fn system_event(text: &str, time: Stamp) -> Option<SystemEvent> {
+    let t = strip_marks(text);
+    if is_encryption_notice(t) {
+        let mut e = SystemEvent::new(time, EventKind::Other, t);
+        e.detail = Some("encryption notice".into());
+        return Some(e);
+    }
+    for rule in system_rules() {
+        let Some(c) = rule.re.captures(t) else { continue };
+        let who = &c[1];
+        if who.contains(": ") || who.ends_with(':') || who.contains('"') {
+            continue;
+        }
+        let who = Person::named(clean_name(who));
+        let mut e = SystemEvent::new(time, rule.kind, t);
+        let second = c.get(2).map(|m| m.as_str());
+        match (rule.kind, second) {
+            (EventKind::Join | EventKind::Kick, Some(others)) => {
+                e.actor = Some(who);
+                e.subjects = split_people(others);
+                e.detail = Some(if rule.kind == EventKind::Join { "added".into() } else { "removed".into() });
+            }
+            (EventKind::Join, None) => {
+                e.detail = t.contains("invite link").then(|| "link".to_string());
+                e.subjects = vec![who];
+            }
+            (EventKind::Leave, _) => e.subjects = vec![who],
+            (EventKind::Create | EventKind::Rename, Some(name)) => {
+                e.actor = Some(who);
+                e.detail = Some(name.to_string());
+            }
+            (_, detail) => {
+                e.actor = Some(who);
+                e.detail = detail.map(str::to_string);
+            }
+        }
+        return Some(e);
+    }
+    None
+}
+
+fn media_kind(text: &str) -> MessageKind {
+    let t = strip_marks(text).trim();
+    let lower = t.to_lowercase();
+    let by_ext = |name: &str| {
+        let ext = name.rsplit('.').next().unwrap_or("").trim_end_matches('>').to_ascii_lowercase();
+        match ext.as_str() {
+            "jpg" | "jpeg" | "png" | "gif" => MessageKind::Image,
+            "webp" => MessageKind::Sticker,
+            "mp4" | "3gp" | "mov" => MessageKind::Video,
+            "opus" | "ogg" | "m4a" | "mp3" | "aac" => MessageKind::Voice,
+            "vcf" => MessageKind::Other,
+            _ => MessageKind::File,
+        }
+    };
+    match lower.as_str() {
+        "<media omitted>" | "<médias omis>" => MessageKind::Other,
+        "image omitted" | "gif omitted" => MessageKind::Image,
+        "video omitted" => MessageKind::Video,
+        "audio omitted" => MessageKind::Voice,
+        "sticker omitted" => MessageKind::Sticker,
+        "contact card omitted" => MessageKind::Other,
+        "missed voice call" | "missed video call" => MessageKind::Call,
+        _ if lower.ends_with("document omitted") => MessageKind::File,
+        _ if lower.starts_with("<attached: ") => by_ext(&lower),
+        _ if lower.ends_with("(file attached)") => by_ext(lower.trim_end_matches("(file attached)").trim()),
+        _ if lower.starts_with("location: ") => MessageKind::Location,
+        _ if lower.starts_with("poll:") => MessageKind::Poll,
+        _ => MessageKind::Text,
+    }
+}
+
+fn is_deleted(text: &str) -> bool {
+    matches!(
+        strip_marks(text).trim(),
+        "This message was deleted" | "You deleted this message" | "This message was deleted."
+    )
+}
+
+/// The chat's text and the name its file carries (`WhatsApp Chat with X`).
+fn read_export(input: &Input) -> Result<(String, Option<String>), ParseError> {
+    let path = &input.path;
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    let bytes = input.read_bytes()?;
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok((decode_text(path, &bytes)?, name_from_file(&stem)));
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| ParseError::new(path, format!("not a readable zip: {e}")).hint("unzip it and import the .txt"))?;
+    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    let pick = names
+        .iter()
+        .filter(|n| n.to_ascii_lowercase().ends_with(".txt"))
+        .min_by_key(|n| !(n.ends_with("_chat.txt") || n.contains("WhatsApp Chat")))
+        .cloned()
+        .ok_or_else(|| {
+            ParseError::new(path, "the zip holds no .txt chat").hint("a WhatsApp export zip holds _chat.txt")
+        })?;
+    let mut entry = zip.by_name(&pick).map_err(|e| ParseError::new(path, format!("cannot read {pick}: {e}")))?;
+    let mut data = Vec::new();
+    entry
+        .read_to_end(&mut data)
+        .map_err(|e| ParseError::new(path, format!("cannot unpack: {e}")).at(format!("entry {pick}")))?;
+    let text = decode_text(path, &data).map_err(|e| e.at(format!("entry {pick}")))?;
+    let inner = pick.rsplit('/').next().unwrap_or(&pick).trim_end_matches(".txt").to_string();
+    Ok((text, name_from_file(&stem).or_else(|| name_from_file(&inner))))
+}
+
+fn name_from_file(stem: &str) -> Option<String> {
+    ["WhatsApp Chat with ", "WhatsApp Chat - ", "WhatsApp-Chat mit ", "Chat de WhatsApp con "]
+        .iter()
+        .find_map(|p| stem.strip_prefix(p))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+impl Format for WhatsApp {
+    fn name(&self) -> &'static str {
+        "whatsapp"
+    }
+
+    fn description(&self) -> &'static str {
+        "WhatsApp \"Export chat\" text (Android or iOS), .txt or .zip"
+    }
+
+    fn sniff(&self, probe: &Probe) -> Score {
+        if probe.head.starts_with(b"PK\x03\x04") {
+            // The first local header names the first entry: `_chat.txt` or `WhatsApp Chat … .txt`.
+            let n = probe.head.get(26..28).map_or(0, |b| u16::from_le_bytes([b[0], b[1]]) as usize);
+            let name = probe.head.get(30..30 + n).map(String::from_utf8_lossy).unwrap_or_default();
+            return if name.ends_with("_chat.txt") || (name.contains("WhatsApp") && name.ends_with(".txt")) {
+                80
+            } else {
+                0
+            };
+        }
+        if !head_is_utf8(probe) {
+            return 0;
+        }
+        let text = probe.head_text();
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let Some(first) = lines.next() else { return 0 };
+        if header(first).is_none() {
+            return 0;
+        }
+        let headers: Vec<Header> = std::iter::once(first).chain(lines.take(50)).filter_map(header).collect();
+        // `[2019-01-01 12:00:00] <nick> text` and `* nick joins` are IRC logs, not WhatsApp.
+        if headers.iter().any(|h| h.rest.starts_with('<') || h.rest.starts_with('*') || h.rest.starts_with("-!-")) {
+            return 0;
+        }
+        if headers.iter().any(|h| h.rest.contains(": ")) {
+            75
+        } else {
+            40
+        }
+    }
+
+    fn parse(&self, input: &Input, opts: &ParseOptions, sink: &mut dyn Sink) -> Result<(), ParseError> {
+        let path = &input.path;
+        let (text, file_name) = read_export(input)?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+
+        let mut counts: HashMap<Shape, usize> = HashMap::new();
+        for l in &lines {
+            if let Some(h) = header(l) {
+                *counts.entry(h.shape).or_default() += 1;
+            }
+        }
+        let Some(shape) = counts.iter().max_by_key(|(s, n)| (**n, s.dash, s.bracket)).map(|(s, _)| *s) else {
+            return Err(ParseError::new(path, "no WhatsApp message header found")
+                .at("line 1")
+                .hint("expected lines like `12/09/20, 23:55 - Name: text` or `[12.09.20, 23:55:01] Name: text`"));
+        };
+        let dates: Vec<[u32; 3]> =
+            lines.iter().filter_map(|l| header(l)).filter(|h| h.shape == shape).map(|h| h.parts).collect();
+        let (order, settled) = decide_order(&dates, shape);
+
+        let mut entries: Vec<Entry> = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            match header(l).filter(|h| h.shape == shape) {
+                Some(h) => {
+                    let date = order.date(h.parts).ok_or_else(|| {
+                        ParseError::new(
+                            path,
+                            format!("date {:?} cannot be read in one day/month order with the rest", h.parts),
+                        )
+                        .at(format!("line {}", i + 1))
+                    })?;
+                    let (mut hh, mm, ss) = h.hms;
+                    if let Some(pm) = h.pm {
+                        hh %= 12;
+                        if pm {
+                            hh += 12;
+                        }
+                    }
+                    let time = date.and_hms_opt(hh, mm, ss).ok_or_else(|| {
+                        ParseError::new(path, format!("time {hh}:{mm}:{ss} is not a time of day"))
+                            .at(format!("line {}", i + 1))
+                    })?;
+                    entries.push(Entry { line_no: i + 1, time, rest: h.rest.to_string() });
+                }
+                None => match entries.last_mut() {
+                    Some(e) => {
+                        e.rest.push('\n');
+                        e.rest.push_str(l);
+                    }
+                    None if l.trim().is_empty() => {}
+                    None => {
+                        return Err(ParseError::new(path, "text before the first message header")
+                            .at(format!("line {}", i + 1))
+                            .hint("a WhatsApp export starts with a dated line"))
+                    }
+                },
+            }
+        }
+
+        let zone = opts.zone_or_local();
+        let mut records: Vec<Record> = Vec::new();
+        let mut senders: HashSet<String> = HashSet::new();
+        let mut group_signs = false;
+        let mut named_by_event: Option<String> = None;
+        let mut named_by_notice: Option<String> = None;
+        for e in &entries {
+            let time = Stamp::from_local_assumed(e.time, zone);
+            let rest = e.rest.as_str();
+            let split = rest.find(": ").map(|i| (&rest[..i], &rest[i + 2..])).or_else(|| {
+                let first_line = rest.lines().next().unwrap_or("");
+                first_line
+                    .strip_suffix(':')
+                    .filter(|n| !n.contains(": "))
+                    .map(|n| (n, rest[first_line.len()..].trim_start_matches('\n')))
+            });
+            // A system line: the whole rest is a known system text (Android), or the text
+            // after the group's name is one, marked by U+200E (iOS).
+            let event = match split {
+                Some((name, body)) if body.starts_with('\u{200E}') || is_encryption_notice(body) => {
+                    system_event(body, time).inspect(|ev| {
+                        if is_encryption_notice(body) && ev.kind == EventKind::Other {
+                            named_by_notice.get_or_insert_with(|| clean_name(name));
+                        }
+                    })
+                }
+                _ => None,
+            }
+            .or_else(|| system_event(rest, time));
+            if let Some(mut ev) = event {
+                if matches!(ev.kind, EventKind::Create | EventKind::Rename) {
+                    named_by_event = ev.detail.clone();
+                }
+                if !matches!(ev.kind, EventKind::Other) || ev.text.contains("group") {
+                    group_signs = true;
+                }
+                ev.text = strip_marks(&ev.text).to_string();
+                records.push(Record::Event { group: 0, event: ev });
+                continue;
+            }
+            let Some((name, body)) = split else {
+                let mut ev = SystemEvent::new(time, EventKind::Other, strip_marks(rest));
+                ev.detail = Some(format!("unrecognised system line {}", e.line_no));
+                records.push(Record::Event { group: 0, event: ev });
+                continue;
+            };
+            let sender = Person::named(clean_name(name));
+            senders.insert(sender.name.clone());
+            if is_deleted(body) {
+                let mut ev = SystemEvent::new(time, EventKind::Recall, strip_marks(body));
+                ev.actor = Some(sender);
+                records.push(Record::Event { group: 0, event: ev });
+                continue;
+            }
+            let body = body.trim_start_matches('\u{200E}');
+            let message = Message {
+                id: None,
+                time,
+                sender,
+                text: body.to_string(),
+                kind: media_kind(body),
+                ..Message::default()
+            };
+            records.push(Record::Message { group: 0, message });
+        }
+
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("WhatsApp chat").to_string();
+        let name = file_name.or(named_by_notice).or(named_by_event).unwrap_or(stem);
+        let kind = if group_signs || senders.len() > 2 { GroupKind::Group } else { GroupKind::Direct };
+        sink.push(Record::Group(GroupInfo {
+            platform: Platform::Whatsapp,
+            platform_id: name.clone(),
+            name,
+            kind,
+            member_count: None,
+        }))
+        .or_closed(path)?;
+        let offset = zone.local_minus_utc();
+        let zone_text = format!(
+            "UTC{}{:02}:{:02}",
+            if offset < 0 { '-' } else { '+' },
+            offset.abs() / 3600,
+            offset.abs() % 3600 / 60
+        );
+        sink.push(Record::Note {
+            group: 0,
+            text: format!("时间按 {zone_text} 读取（WhatsApp 导出不含时区） / times read as {zone_text} (WhatsApp exports carry no zone)"),
+        })
+        .or_closed(path)?;
+        if !settled {
+            let how = match order {
+                Order::Dmy => ("日/月", "day/month"),
+                Order::Mdy => ("月/日", "month/day"),
+                Order::Ymd => ("年/月/日", "year/month/day"),
+                Order::Ydm => ("年/日/月", "year/day/month"),
+            };
+            sink.push(Record::Note {
+                group: 0,
+                text: format!(
+                    "日期顺序无法从日期本身确定，按{}读取 / the dates do not settle their order; read as {}",
+                    how.0, how.1
+                ),
+            })
+            .or_closed(path)?;
+        }
+        for r in records {
+            sink.push(r).or_closed(path)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn parse_named(text: &str, name: &str) -> Vec<Record> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(name);
+        std::fs::File::create(&p).unwrap().write_all(text.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        let opts = ParseOptions { zone: chrono::FixedOffset::east_opt(0) };
+        WhatsApp.parse(&Input::new(&p), &opts, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn irc_logs_with_bracketed_dates_are_not_claimed() {
+        let sniff = |text: &str| {
+            WhatsApp.sniff(&Probe { path: std::path::Path::new("x.log"), dir_entries: &[], head: text.as_bytes() })
+        };
+        assert_eq!(sniff("[2019-01-01 12:00:00] <ann> hello: world\n[2019-01-01 12:00:05] * bob waves\n"), 0);
+        assert!(sniff("[2019-01-01 12:00:00] ann: hello\n") > 0);
+    }
+
+    #[test]
+    fn android_group_events_and_day_over_twelve() {
+        let recs = parse_named(
+            concat!(
+                "03/04/21, 09:00 - Ann created group \"Hikers\"\n",
+                "03/04/21, 09:01 - Ann added Bob, Cid and Dee\n",
+                "13/04/21, 10:00 - Bob: first line\nsecond line\n",
+                "13/04/21, 10:01 - ~ Eve joined using this group's invite link\n",
+                "13/04/21, 10:02 - Ann removed Cid\n",
+                "13/04/21, 10:03 - Dee left\n",
+                "13/04/21, 10:04 - Bob: <Media omitted>\n",
+                "13/04/21, 10:05 - Ann: This message was deleted\n",
+            ),
+            "WhatsApp Chat with Hikers.txt",
+        );
+        let Record::Group(g) = &recs[0] else { panic!() };
+        assert_eq!((g.name.as_str(), g.kind), ("Hikers", GroupKind::Group));
+        let events: Vec<_> =
+            recs.iter().filter_map(|r| if let Record::Event { event, .. } = r { Some(event) } else { None }).collect();
+        let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
+        use EventKind::*;
+        assert_eq!(kinds, vec![Create, Join, Join, Kick, Leave, Recall]);
+        assert_eq!(events[1].subjects.len(), 3);
+        assert_eq!(events[2].subjects[0].name, "Eve");
+        let msgs: Vec<_> = recs
+            .iter()
+            .filter_map(|r| if let Record::Message { message, .. } = r { Some(message) } else { None })
+            .collect();
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(msgs[0].text, "first line\nsecond line");
+        // 13/04 settles day-first, so 03/04 is the 3rd of April.
+        assert_eq!(shequn_model::rfc3339_utc(events[0].time.unix_ms), "2021-04-03T09:00:00Z");
+        assert_eq!(msgs[1].kind, MessageKind::Other);
+    }
+
+    #[test]
+    fn ios_brackets_marks_and_twelve_hour_us_dates() {
+        let recs = parse_named(
+            concat!(
+                "[1/2/22, 9:15:00 PM] Club: \u{200E}Messages and calls are end-to-end encrypted.\n",
+                "[1/2/22, 9:16:00 PM] Club: \u{200E}Ann added Bob\n",
+                "\u{200E}[1/13/22, 12:05:09 AM] ~\u{202F}Bob: \u{200E}image omitted\n",
+            ),
+            "_chat.txt",
+        );
+        let Record::Group(g) = &recs[0] else { panic!() };
+        assert_eq!(g.name, "Club");
+        let msg = recs
+            .iter()
+            .find_map(|r| if let Record::Message { message, .. } = r { Some(message) } else { None })
+            .unwrap();
+        assert_eq!(msg.sender.name, "Bob");
+        assert_eq!(msg.kind, MessageKind::Image);
+        assert_eq!(shequn_model::rfc3339_utc(msg.time.unix_ms), "2022-01-13T00:05:09Z");
+        assert!(msg.time.zone_inferred);
+    }
+}
