@@ -1,5 +1,6 @@
 //! Subcommands, one file each. `run` parses the command line and dispatches.
 
+pub mod bench;
 pub mod demo;
 pub mod eval;
 pub mod eval_ads;
@@ -32,6 +33,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     Import(import::Args),
+    Bench(bench::Args),
     Groups(groups::Args),
     Demo(demo::Args),
     Group(group::Args),
@@ -58,6 +60,7 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Import(args) => import::run(&cli, args),
         Command::Groups(args) => groups::run(&cli, args),
+        Command::Bench(args) => bench::run(&cli, args),
         Command::Demo(args) => demo::run(&cli, args),
         Command::Group(args) => group::run(&cli, args),
         Command::Eval(args) => eval::run(&cli, args),

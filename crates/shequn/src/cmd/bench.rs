@@ -1,0 +1,141 @@
+//! `shequn bench`: how fast shequn is on this machine, stage by stage.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::Cli;
+use crate::bench::{self, Settings, Summary};
+
+const AFTER: &str = "Generates a portfolio as one Telegram Desktop export, then times each stage on it:
+generate, read the bytes (reference), a bare serde parse (reference: the practical
+limit), parse only, import into a fresh archive, re-import of the unchanged export,
+and reading every group back. Peak memory is measured per stage. See docs/performance.md.
+
+Examples:
+  shequn bench --messages 1000000 --groups 2000 --runs 3
+  shequn bench --messages 200000 --groups 200 --keep /tmp/b --json";
+
+/// Measure shequn's speed and memory on a generated portfolio (性能测试).
+#[derive(clap::Args)]
+#[command(after_help = AFTER)]
+pub struct Args {
+    /// Messages in the generated portfolio.
+    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    pub messages: u64,
+    /// Groups (chats) the messages are spread over.
+    #[arg(long, default_value_t = 2000, value_name = "G")]
+    pub groups: usize,
+    /// Repeat the whole benchmark and report the median with min and max.
+    #[arg(long, default_value_t = 1, value_name = "R")]
+    pub runs: usize,
+    /// Keep the export and the archive in this folder (default: a temporary folder, removed after).
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// Threads for parsing and loading (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Only write the export to DIR/result.json (with --keep DIR) and stop: an input for other tools.
+    #[arg(long, requires = "keep")]
+    pub generate_only: bool,
+}
+
+pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    if args.messages == 0 || args.groups == 0 || args.runs == 0 {
+        anyhow::bail!("--messages, --groups and --runs must each be at least 1");
+    }
+    let settings = Settings {
+        messages: args.messages,
+        groups: args.groups,
+        runs: args.runs,
+        keep: args.keep.clone(),
+        threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+    };
+    if args.generate_only {
+        let dir = args.keep.as_deref().expect("clap requires --keep");
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("result.json");
+        let written = bench::generate::write_export(&path, args.messages, args.groups)?;
+        if args.json {
+            println!("{}", serde_json::json!({"path": path, "messages": written.messages, "bytes": written.bytes}));
+        } else {
+            println!("{}: {} messages, {:.1} MB", path.display(), written.messages, written.bytes as f64 / 1e6);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let summary = bench::run(&settings, |i, run| {
+        if !args.json {
+            eprintln!(
+                "run {}/{} done ({} messages, {:.1} MB)",
+                i + 1,
+                settings.runs,
+                run.messages,
+                run.bytes as f64 / 1e6
+            );
+        }
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print_table(&summary);
+    }
+    Ok(if summary.mismatches.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_table(s: &Summary) {
+    println!(
+        "性能 Benchmark: {} messages in {} groups, {:.1} MB Telegram export, {} run(s), {} thread(s)",
+        s.messages,
+        s.groups,
+        s.export_bytes as f64 / 1e6,
+        s.runs,
+        s.threads
+    );
+    println!(
+        "{:<20} {:>9} {:>19} {:>8} {:>12} {:>9} {:>10}",
+        "stage", "seconds", "(min–max)", "cpu s", "msgs/s", "MB/s", "peak MB"
+    );
+    let order = [bench::GENERATE, bench::READ, bench::SERDE, bench::PARSE, bench::IMPORT, bench::REIMPORT, bench::LOAD];
+    let mut names: Vec<&str> = order.iter().copied().filter(|n| s.stages.contains_key(n)).collect();
+    names.extend(s.stages.keys().copied().filter(|n| !order.contains(n)));
+    for name in names {
+        let st = &s.stages[name];
+        println!(
+            "{:<20} {:>9.3} {:>19} {:>8} {:>12.0} {:>9} {:>10}",
+            name,
+            st.seconds,
+            format!("({:.3}–{:.3})", st.seconds_spread.min, st.seconds_spread.max),
+            st.cpu_seconds.map_or("-".into(), |c| format!("{c:.2}")),
+            st.msgs_per_s,
+            st.mb_per_s.map_or("-".into(), |m| format!("{m:.1}")),
+            st.peak_rss_mb.map_or("-".into(), |m| format!("{m:.0}")),
+        );
+    }
+    if let (Some(e2e), Some(rate)) = (&s.end_to_end_seconds, s.end_to_end_msgs_per_s) {
+        println!(
+            "end to end (import + load): {:.2} s ({:.2}–{:.2}), {:.0} msgs/s, peak {} MB",
+            e2e.median,
+            e2e.min,
+            e2e.max,
+            rate,
+            s.peak_rss_mb.map_or("?".into(), |m| format!("{m:.0}"))
+        );
+    }
+    if let Some(r) = s.import_over_serde {
+        println!("import / bare serde parse: {r:.2}× (target ≤ 3×)");
+    }
+    if let Some(r) = s.reimport_over_import {
+        println!("unchanged re-import / first import: {:.1}% (target ≤ 10%)", r * 100.0);
+    }
+    if !s.peak_reset_supported {
+        println!("注意 Note: this system cannot reset the peak-memory mark; each stage's peak includes the stages before it.");
+    }
+    for n in &s.not_run {
+        println!("未测 Not measured: {n}");
+    }
+    for m in &s.mismatches {
+        eprintln!("不一致 Mismatch: {m}");
+    }
+}
