@@ -9,8 +9,10 @@ use anyhow::{bail, Context};
 use rayon::prelude::*;
 use serde_json::json;
 use shequn_archive::Archive;
+use shequn_content::ContentSettings;
 use shequn_diagnosis::{diagnose, Diagnosis, Role, Settings};
-use shequn_model::{explicit_links, Timeline};
+use shequn_model::Timeline;
+use shequn_replies::{ReplySettings, ResponsivenessSettings, Weights};
 
 use super::Cli;
 
@@ -53,12 +55,22 @@ pub fn as_of_ms(archive: &Archive, given: Option<&str>) -> anyhow::Result<i64> {
     Ok(archive.groups()?.iter().filter_map(|g| g.last_ms).max().unwrap_or(0))
 }
 
-/// Diagnoses one timeline with the analyses available here: explicit links, no content labels.
-/// The reply analysis (inferred links, responsiveness via `Diagnosis::with_responsiveness`)
-/// and the content analysis (labels) plug in at this point.
+/// Diagnoses one timeline with every analysis: inferred reply links (explicit ones
+/// win), content labels (ads, pushes, value, emotion), then responsiveness, which
+/// can turn the action into "respond". Cross-group repetition is not looked at here.
 pub fn diagnose_timeline(t: &Timeline, settings: &Settings, as_of: i64) -> Diagnosis {
-    let links = explicit_links(t);
-    diagnose(t, &links, &[], settings, as_of)
+    static WEIGHTS: std::sync::OnceLock<Weights> = std::sync::OnceLock::new();
+    let weights = WEIGHTS.get_or_init(Weights::builtin);
+    let links = shequn_replies::link(t, &ReplySettings::default(), weights);
+    let content = shequn_content::analyze_group(t, &ContentSettings::default(), None, None, Some(as_of));
+    let d = diagnose(t, &links, &content.labels, settings, as_of);
+    let r = shequn_replies::responsiveness(t, &links, &ResponsivenessSettings::default(), as_of);
+    let summary = shequn_diagnosis::Responsiveness {
+        bids: r.bids as u32,
+        unanswered: r.unanswered as u32,
+        median_first_response_minutes: r.median_first_response_ms.map(|ms| ms as f64 / 60_000.0),
+    };
+    d.with_responsiveness(t, &links, &content.labels, as_of, summary)
 }
 
 /// Diagnoses the given groups in parallel, each thread with its own read-only archive handle.
