@@ -9,17 +9,32 @@ fn shequn(db: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// Five people talking on days 1–10 of March 2024 in 读书会; one person once in 旧群 on 1 January.
+/// Five people talking on days 1–10 of March 2024 in 读书会 at varied hours and in their own
+/// words (a fixed daily time with one template would be a mechanical push, METHOD §7); one
+/// person once in 旧群 on 1 January.
 fn export() -> String {
+    const SAID: [&str; 7] = [
+        "这章讲得好，大家怎么看",
+        "我觉得作者的论证有点跳",
+        "同意，不过第二节的例子不太对",
+        "哈哈，昨晚读到两点",
+        "有人读过他的另一本书吗？",
+        "明天我来分享一下笔记",
+        "这个观点我不同意，但是很有启发",
+    ];
     let mut lines = Vec::new();
     for day in 1..=10 {
         for who in 0..5 {
+            let hour = 8 + (day * 7 + who * 5) % 14;
+            let minute = (day * 13 + who * 29) % 60;
             lines.push(format!(
-                r#"{{"group":"读书会","time":"2024-03-{day:02}T20:{who:02}:00+08:00","sender":"u{who}","text":"第{day}天的读书笔记，大家怎么看","mentions":["u{}"]}}"#,
+                r#"{{"group":"读书会","time":"2024-03-{day:02}T{hour:02}:{minute:02}:00+08:00","sender":"u{who}","text":"{}","mentions":["u{}"]}}"#,
+                SAID[(day * 3 + who) % SAID.len()],
                 (who + 1) % 5
             ));
         }
     }
+    lines.sort_by_key(|l| l[l.find("\"time\"").unwrap()..].to_string());
     lines.push(r#"{"group":"旧群","time":"2024-01-01T10:00:00+08:00","sender":"x","text":"hello"}"#.to_string());
     lines.join("\n")
 }
