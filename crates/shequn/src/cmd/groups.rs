@@ -8,12 +8,19 @@ use shequn_model::rfc3339_utc;
 use super::Cli;
 use crate::table;
 
-/// List the groups in the archive (群列表): platform, name, members, messages, dates.
+/// List the groups in the archive (群列表): platform, name, members, messages, dates, and
+/// each group's diagnosis: status, stage and recommended action.
 #[derive(clap::Args)]
 pub struct Args {
     /// Print a JSON array, one object per group.
     #[arg(long)]
     pub json: bool,
+    /// Diagnose as of this instant (RFC 3339). Default: the newest message in the archive.
+    #[arg(long, value_name = "RFC3339")]
+    pub as_of: Option<String>,
+    /// A TOML file overriding diagnosis thresholds.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 /// One group as `groups --json` prints it: a contract other tools read.
@@ -32,14 +39,25 @@ pub struct GroupRow {
     pub first_message: Option<String>,
     pub last_message: Option<String>,
     pub days_active: u64,
+    /// alive | declining | dormant | dead (METHOD §1).
+    pub status: String,
+    /// formation | assimilation | collaboration, or null when not alive (METHOD §2).
+    pub stage: Option<String>,
+    /// The recommended action (METHOD §11).
+    pub action: String,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    let settings = super::group::load_settings(args.config.as_deref())?;
     let archive = cli.open_archive()?;
-    let rows: Vec<GroupRow> = archive
-        .groups()?
+    let groups = archive.groups()?;
+    let as_of = super::group::as_of_ms(&archive, args.as_of.as_deref())?;
+    let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+    let diagnoses = super::group::diagnose_groups(cli, &ids, &settings, as_of)?;
+    let rows: Vec<GroupRow> = groups
         .into_iter()
-        .map(|g| GroupRow {
+        .zip(&diagnoses)
+        .map(|(g, d)| GroupRow {
             id: g.id,
             platform: g.platform,
             platform_id: g.platform_id,
@@ -53,6 +71,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             first_message: g.first_ms.map(rfc3339_utc),
             last_message: g.last_ms.map(rfc3339_utc),
             days_active: g.days_active,
+            status: d.status.as_str().to_string(),
+            stage: d.stage.map(|s| s.as_str().to_string()),
+            action: d.triage.action.as_str().to_string(),
         })
         .collect();
     if args.json {
@@ -79,6 +100,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 day(&r.first_message),
                 day(&r.last_message),
                 r.days_active.to_string(),
+                r.status.clone(),
+                r.stage.clone().unwrap_or_else(|| "-".into()),
+                r.action.clone(),
             ]
         })
         .collect();
@@ -93,7 +117,10 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 "messages 消息",
                 "first 首条",
                 "last 末条",
-                "days 活跃天数"
+                "days 活跃天数",
+                "status 状态",
+                "stage 阶段",
+                "action 建议"
             ],
             &body
         )

@@ -1,5 +1,6 @@
 //! Subcommands, one file each. `run` parses the command line and dispatches.
 
+pub mod group;
 pub mod groups;
 pub mod import;
 
@@ -27,6 +28,7 @@ pub struct Cli {
 pub enum Command {
     Import(import::Args),
     Groups(groups::Args),
+    Group(group::Args),
 }
 
 impl Cli {
@@ -48,6 +50,7 @@ pub fn run() -> ExitCode {
     let result = match &cli.command {
         Command::Import(args) => import::run(&cli, args),
         Command::Groups(args) => groups::run(&cli, args),
+        Command::Group(args) => group::run(&cli, args),
     };
     match result {
         Ok(code) => code,

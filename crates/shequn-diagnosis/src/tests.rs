@@ -1,0 +1,446 @@
+//! Verdicts and threshold boundaries on small hand-built timelines.
+
+use shequn_model::{ContentLabel, EventKind, MemberIx, MemberRole, Timeline, TimelineBuilder};
+
+use crate::facts::{DAY_MS, WEEK_MS};
+use crate::*;
+
+const T0: i64 = 1_600_000_000_000 - 1_600_000_000_000 % DAY_MS; // midnight UTC
+const HOUR: i64 = 3_600_000;
+
+fn day(d: i64) -> i64 {
+    T0 + d * DAY_MS + 12 * HOUR
+}
+
+/// A group where `people` members each speak once on each of `days`.
+fn group_speaking_on(days: &[i64], people: usize) -> (Timeline, i64) {
+    let mut b = TimelineBuilder::new("g");
+    let ms: Vec<MemberIx> = (0..people).map(|i| b.member(&format!("m{i}"))).collect();
+    for &d in days {
+        for (k, &m) in ms.iter().enumerate() {
+            b.message(day(d) + k as i64 * 1000, m, "hello there, how is everyone doing today");
+        }
+    }
+    (b.build(), 0)
+}
+
+fn run(t: &Timeline, as_of: i64) -> Diagnosis {
+    diagnose(t, &[], &[], &Settings::default(), as_of)
+}
+
+#[test]
+fn alive_needs_four_days_three_is_dormant() {
+    let (t, _) = group_speaking_on(&[100, 105, 110, 115], 2);
+    assert_eq!(run(&t, day(116)).status, Status::Alive);
+    let (t, _) = group_speaking_on(&[100, 105, 110], 2);
+    let d = run(&t, day(116));
+    assert_eq!(d.status, Status::Dormant);
+    assert_eq!(d.evidence.member_days, 3);
+}
+
+#[test]
+fn dead_at_exactly_thirty_days_silent_not_at_twenty_nine() {
+    let (t, _) = group_speaking_on(&[100], 1);
+    let last = day(100);
+    assert_eq!(run(&t, last + 29 * DAY_MS).status, Status::Dormant);
+    let d = run(&t, last + 30 * DAY_MS);
+    assert_eq!(d.status, Status::Dead);
+    assert!(d.evidence.last_member_message.is_some());
+    assert!(d.evidence.reason_en.contains("30 days"));
+}
+
+#[test]
+fn operator_and_bot_broadcasts_do_not_keep_a_group_alive() {
+    let mut b = TimelineBuilder::new("g");
+    let owner = b.member("owner");
+    b.member_mut(owner).role = Some(MemberRole::Owner);
+    let bot = b.member("bot");
+    b.member_mut(bot).is_bot = true;
+    let m = b.member("m");
+    b.message(day(10), m, "a member once spoke here");
+    for d in 50..80 {
+        b.message(day(d), owner, "daily tip from the owner");
+        b.message(day(d) + 1000, bot, "daily push");
+    }
+    let d = run(&b.build(), day(80));
+    assert_eq!(d.status, Status::Dead);
+    assert!(d.evidence.broadcast_only);
+    assert_eq!(d.triage.action, Action::Dissolve);
+}
+
+#[test]
+fn push_labelled_sender_counts_as_bot() {
+    let mut b = TimelineBuilder::new("g");
+    let pusher = b.member("pusher");
+    for d in 0..20 {
+        b.message(day(d), pusher, "今日资讯 https://x");
+    }
+    let t = b.build();
+    let labels = vec![ContentLabel { push: true, ..Default::default() }; t.messages.len()];
+    let d = diagnose(&t, &[], &labels, &Settings::default(), day(20));
+    assert_eq!(d.status, Status::Dead);
+    // Without labels the same sender is a member and the group is alive.
+    assert_eq!(run(&t, day(20)).status, Status::Alive);
+}
+
+#[test]
+fn declining_when_recent_four_weeks_under_half() {
+    // 10 messages per week for 4 weeks, then 4 per week on ≥ 4 days.
+    let mut b = TimelineBuilder::new("g");
+    let a = b.member("a");
+    for w in 0..4 {
+        for k in 0..10 {
+            b.message(day(w * 7) + k * 1000, a, "text text text");
+        }
+    }
+    for w in 4..8 {
+        for k in 0..4 {
+            b.message(day(w * 7 + k), a, "text");
+        }
+    }
+    let t = b.build();
+    let d = run(&t, day(55) + HOUR);
+    assert_eq!(d.evidence.human_before, 40);
+    assert_eq!(d.evidence.human_recent, 16);
+    assert_eq!(d.status, Status::Declining);
+    // 20 of 40 is exactly half: not below half, so alive.
+    let mut b = TimelineBuilder::new("g");
+    let a = b.member("a");
+    for w in 0..8 {
+        let n = if w < 4 { 10 } else { 5 };
+        for k in 0..n {
+            let at = if w < 4 { day(w * 7) + k * 1000 } else { day(w * 7 + k) };
+            b.message(at, a, "text");
+        }
+    }
+    assert_eq!(run(&b.build(), day(55) + HOUR).status, Status::Alive);
+}
+
+#[test]
+fn temporary_at_eighty_percent_not_seventy_nine() {
+    let build = |in_burst: i64, outside: i64| {
+        let mut b = TimelineBuilder::new("g");
+        let a = b.member("a");
+        for k in 0..outside {
+            b.message(day(k * 3), a, "before");
+        }
+        for k in 0..in_burst {
+            b.message(day(200) + k * 60_000, a, "event");
+        }
+        b.build()
+    };
+    let d = run(&build(80, 20), day(260));
+    assert!((d.temporary.peak_share - 0.8).abs() < 1e-9);
+    assert!(d.temporary.temporary);
+    let d = run(&build(79, 21), day(260));
+    assert!(!d.temporary.temporary);
+}
+
+/// A hub (index 0) answered by `leaves` others: a star of replies.
+fn star(leaves: usize, hub_is_owner: bool) -> Timeline {
+    let mut b = TimelineBuilder::new("star");
+    let hub = b.member("hub");
+    if hub_is_owner {
+        b.member_mut(hub).role = Some(MemberRole::Owner);
+    }
+    let ls: Vec<MemberIx> = (0..leaves).map(|i| b.member(&format!("l{i}"))).collect();
+    for d in 0..20 {
+        for (k, &l) in ls.iter().enumerate() {
+            let at = day(d) + k as i64 * 120_000;
+            let q = b.message(at, l, "a question about the product?");
+            b.reply(at + 60_000, hub, "the answer is in the manual", q);
+        }
+    }
+    b.build()
+}
+
+#[test]
+fn centralization_of_a_star_is_one_and_hub_and_spoke() {
+    let d = run(&star(4, false), day(20));
+    assert!((d.network.centralization - 1.0).abs() < 1e-9);
+    assert_eq!(d.network.structure, Structure::HubAndSpoke);
+    assert_eq!(d.network.reciprocity, 0.0, "leaves never answer the hub");
+}
+
+#[test]
+fn centralization_boundary_at_point_six() {
+    // Degrees [3,2,2,1] → Σ(3−d)=1+1+2=4 over (3·2)=6 → 0.667; a ring of 4 → 0.
+    assert!(freeman(&[3, 2, 2, 1]) >= 0.6);
+    assert!(freeman(&[2, 2, 2, 2]) < 0.6);
+    let s = Settings { hub_centralization: 1.01, hub_operator_share: 1.01, ..Settings::default() };
+    let d = diagnose(&star(4, false), &[], &[], &s, day(20));
+    assert_eq!(d.network.structure, Structure::Mesh);
+}
+
+/// A mesh of `n` members replying around a ring every day for `days` days.
+fn mesh(n: usize, days: i64) -> Timeline {
+    let mut b = TimelineBuilder::new("mesh");
+    let ms: Vec<MemberIx> = (0..n).map(|i| b.member(&format!("m{i}"))).collect();
+    for d in 0..days {
+        let mut prev = b.message(day(d), ms[0], "I think we should look at the new release notes closely");
+        for k in 1..=n {
+            prev = b.reply(
+                day(d) + k as i64 * 60_000,
+                ms[k % n],
+                "I see it differently, but the notes are worth it",
+                prev,
+            );
+        }
+    }
+    b.build()
+}
+
+#[test]
+fn key_people_are_the_smallest_half_covering_set() {
+    let d = run(&star(6, false), day(20));
+    // The hub is at one end of every interaction: half of all ends.
+    assert_eq!(d.key_people.people.len(), 1);
+    assert_eq!(d.key_people.people[0].name, "hub");
+    assert!((d.key_people.people[0].share - 1.0).abs() < 1e-9);
+    assert!(d.key_people.fragile);
+    let d = run(&mesh(8, 30), day(30));
+    // A ring of 8 equals: four of them hold half the interaction ends.
+    assert_eq!(d.key_people.people.len(), 4);
+    assert!(d.key_people.covered >= 0.5);
+}
+
+#[test]
+fn only_operator_as_key_person_is_fragile() {
+    let d = run(&star(6, true), day(20));
+    assert_eq!(d.key_people.non_operator_count, 0);
+    assert!(d.key_people.fragile);
+    assert_eq!(d.stage, Some(Stage::Formation));
+}
+
+#[test]
+fn mesh_with_many_members_is_assimilation_and_then_collaboration_with_cooperation() {
+    let d = run(&mesh(8, 30), day(30));
+    assert_eq!(d.status, Status::Alive);
+    assert_eq!(d.network.structure, Structure::Mesh);
+    assert_eq!(d.stage, Some(Stage::Assimilation));
+    assert!(d.stage_detail.as_ref().unwrap().playbook_zh.contains("同化期"));
+    let mut t = mesh(8, 70);
+    let last = t.messages.len() - 1;
+    for k in 0..3 {
+        t.messages[last - k].text = "let's start a project together next month".into();
+    }
+    let d = run(&t, day(70));
+    assert!(d.stage_detail.as_ref().unwrap().signals.weeks_held >= 8);
+    assert_eq!(d.stage, Some(Stage::Collaboration));
+}
+
+#[test]
+fn no_stage_when_not_alive() {
+    let (t, _) = group_speaking_on(&[1], 2);
+    let d = run(&t, day(60));
+    assert_eq!(d.stage, None);
+    let json = serde_json::to_value(&d).unwrap();
+    assert!(json["stage"].is_null());
+}
+
+#[test]
+fn key_person_loss_after_months_then_two_weeks_silent() {
+    let mut b = TimelineBuilder::new("g");
+    let a = b.member("a");
+    let c = b.member("c");
+    let e = b.member("e");
+    let g = b.member("g");
+    for d in 0..100 {
+        let q = b.message(day(d), a, "a long enough opening message for the day");
+        b.reply(day(d) + 1000, c, "a reply to that opening message", q);
+        if d >= 80 {
+            b.reply(day(d) + 2000, e, "another reply to that opening message", q);
+        }
+    }
+    for d in 100..120 {
+        let q = b.message(day(d), g, "g keeps talking without a anymore");
+        b.reply(day(d) + 1000, e, "e answers g", q);
+    }
+    let t = b.build();
+    let d = run(&t, day(112) + HOUR);
+    assert!(d.key_people.losses.iter().all(|l| l.name != "a"), "13 days silent is not yet a loss");
+    let d = run(&t, day(113) + HOUR);
+    let loss = d.key_people.losses.iter().find(|l| l.name == "a").expect("a lost after 14 days");
+    assert!(loss.weekly_before > loss.weekly_after);
+}
+
+#[test]
+fn roles_thinker_critic_onlooker_and_unknown_silent() {
+    let mut b = TimelineBuilder::new("g");
+    let th = b.member("thinker");
+    let cr = b.member("critic");
+    let on = b.member("onlooker");
+    let ad = b.member("spammer");
+    let mut ad_ix = Vec::new();
+    for d in 0..10 {
+        let q = b.message(day(d), th, "My view: the market will turn once rates stop rising this year");
+        let r = b.reply(day(d) + 1000, cr, "I disagree, but only partly: rates are not the only driver here", q);
+        if d < 3 {
+            b.reply(day(d) + 2000, on, "why?", r);
+            b.reply(day(d) + 3000, on, "interesting", q);
+        }
+        ad_ix.push(b.message(day(d) + 4000, ad, "加微信 领取优惠") as usize);
+    }
+    let t = b.build();
+    let mut labels = vec![ContentLabel::default(); t.messages.len()];
+    for i in ad_ix {
+        labels[i].ad = true;
+    }
+    let d = diagnose(&t, &[], &labels, &Settings::default(), day(10));
+    let role = |n: &str| d.roles.members.iter().find(|m| m.name == n).unwrap().role;
+    assert_eq!(role("thinker"), Role::Thinker);
+    assert_eq!(role("critic"), Role::Critic);
+    assert_eq!(role("onlooker"), Role::Onlooker);
+    assert_eq!(role("spammer"), Role::Advertiser);
+    assert_eq!(d.roles.silent_share, None, "no roster, joins or member count: unknown");
+    assert_eq!(d.triage.action, Action::CleanAds);
+}
+
+#[test]
+fn silent_members_from_joins_and_member_count() {
+    let (mut t, _) = group_speaking_on(&[1, 2, 3, 4, 5], 2);
+    for i in 0..8 {
+        t.members.push(shequn_model::MemberMeta { id: 100 + i, name: format!("quiet{i}"), ..t.members[0].clone() });
+    }
+    for i in 2..10u32 {
+        t.events.push(shequn_model::Ev {
+            id: i64::from(i),
+            time_ms: day(0),
+            kind: EventKind::Join,
+            actor: None,
+            subjects: vec![i],
+            target: None,
+            detail: None,
+            amount_cents: None,
+            text: String::new(),
+        });
+    }
+    let d = run(&t, day(6));
+    assert_eq!(d.roles.counts["silent"], 8);
+    assert!((d.roles.silent_share.unwrap() - 0.8).abs() < 1e-9);
+    assert!(!d.roles.flags.contains(&"silent_over_threshold".to_string()), "exactly 80% is not over");
+    t.group.member_count = Some(100);
+    let d = run(&t, day(6));
+    assert_eq!(d.roles.counts["silent"], 98);
+    assert!(d.roles.flags.contains(&"silent_over_threshold".to_string()));
+}
+
+#[test]
+fn churn_cohorts_and_leave_spike_after_ad_burst() {
+    let mut b = TimelineBuilder::new("g");
+    let a = b.member("a");
+    let spam = b.member("spam");
+    let newcomers: Vec<MemberIx> = (0..4).map(|i| b.member(&format!("n{i}"))).collect();
+    for d in 0..100 {
+        b.message(day(d), a, "daily chat");
+    }
+    let mut ads = Vec::new();
+    for k in 0..3 {
+        ads.push(b.message(day(100) + k * 60_000, spam, "兼职日赚500 加vx") as usize);
+    }
+    let t0 = b.build();
+    let mut t = t0;
+    let ev = |id, time_ms, kind, who: MemberIx| shequn_model::Ev {
+        id,
+        time_ms,
+        kind,
+        actor: None,
+        subjects: vec![who],
+        target: None,
+        detail: None,
+        amount_cents: None,
+        text: String::new(),
+    };
+    for (k, &n) in newcomers.iter().enumerate() {
+        t.events.push(ev(k as i64, day(1), EventKind::Join, n));
+    }
+    t.events.push(ev(10, day(100) + HOUR, EventKind::Leave, newcomers[0]));
+    t.events.push(ev(11, day(100) + 2 * HOUR, EventKind::Leave, newcomers[1]));
+    t.events.sort_by_key(|e| e.time_ms);
+    let mut labels = vec![ContentLabel::default(); t.messages.len()];
+    for i in ads {
+        labels[i].ad = true;
+    }
+    let d = diagnose(&t, &[], &labels, &Settings::default(), day(101));
+    assert_eq!(d.churn.joins, 4);
+    assert_eq!(d.churn.leaves, 2);
+    let c = &d.churn.cohorts[0];
+    assert_eq!(c.size, 4);
+    assert_eq!(c.present[2], Some(1.0), "all four were still there after 12 weeks");
+    assert_eq!(c.spoke[0], Some(0.0));
+    assert_eq!(d.churn.leave_spikes.len(), 1);
+    assert_eq!(d.churn.leave_spikes[0].cause, "ad");
+    assert!((d.churn.median_days_to_leave.unwrap() - 99.0).abs() < 0.2);
+}
+
+#[test]
+fn broadcast_only_pushes_get_cut_pushes() {
+    let mut b = TimelineBuilder::new("g");
+    let bot = b.member("bot");
+    let ms: Vec<MemberIx> = (0..3).map(|i| b.member(&format!("m{i}"))).collect();
+    for d in 0..30 {
+        for k in 0..4 {
+            b.message(day(d) + k * 1000, bot, "早报 https://news");
+        }
+        b.message(day(d) + HOUR, ms[(d % 3) as usize], "morning");
+    }
+    let t = b.build();
+    let labels: Vec<ContentLabel> =
+        t.messages.iter().map(|m| ContentLabel { push: m.sender == bot, ..Default::default() }).collect();
+    let d = diagnose(&t, &[], &labels, &Settings::default(), day(30));
+    assert_eq!(d.status, Status::Alive);
+    assert!(d.content.broadcast_only);
+    assert_eq!(d.triage.action, Action::CutPushes);
+}
+
+#[test]
+fn dormant_with_willing_members_migrates_with_their_ids() {
+    let mut b = TimelineBuilder::new("g");
+    let ms: Vec<MemberIx> = (0..4).map(|i| b.member(&format!("m{i}"))).collect();
+    for (k, &m) in ms.iter().enumerate() {
+        b.member_mut(m).platform_id = Some(format!("wxid_{k}"));
+        b.message(day(40) + k as i64 * 1000, m, "still here");
+    }
+    let d = run(&b.build(), day(60));
+    assert_eq!(d.status, Status::Dormant);
+    assert_eq!(d.triage.action, Action::Migrate);
+    assert_eq!(d.triage.migration.len(), 4);
+    assert_eq!(d.triage.migration[0].platform_id.as_deref(), Some("wxid_0"));
+}
+
+#[test]
+fn responsiveness_plugs_in_and_can_make_respond() {
+    let t = mesh(8, 30);
+    let d = run(&t, day(30));
+    assert_eq!(d.triage.action, Action::Keep);
+    let d = d.with_responsiveness(
+        &t,
+        &[],
+        &[],
+        day(30),
+        Responsiveness { bids: 10, unanswered: 5, median_first_response_minutes: None },
+    );
+    assert_eq!(d.triage.action, Action::Respond);
+}
+
+#[test]
+fn portfolio_counts_early_deaths_and_is_deterministic() {
+    let (short, _) = group_speaking_on(&[0, 1, 2, 3], 2);
+    let long = mesh(5, 200);
+    let ts = vec![short, long];
+    let p = diagnose_timelines(&ts, &Settings::default(), day(200));
+    assert_eq!(p.summary.groups, 2);
+    assert_eq!(p.summary.by_status["dead"], 1);
+    assert_eq!(p.summary.died_early, 1);
+    let q = diagnose_timelines(&ts, &Settings::default(), day(200));
+    assert_eq!(p, q);
+}
+
+#[test]
+fn messages_after_as_of_are_ignored() {
+    let (t, _) = group_speaking_on(&[0, 1, 2, 3, 100, 101, 102, 103], 2);
+    assert_eq!(run(&t, day(4)).status, Status::Alive);
+    assert_eq!(run(&t, day(60)).status, Status::Dead);
+    assert_eq!(run(&t, day(104)).status, Status::Alive);
+    let _ = WEEK_MS;
+}
