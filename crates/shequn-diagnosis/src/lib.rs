@@ -19,7 +19,7 @@ mod triage;
 pub use churn::{Churn, Cohort, Emotion, LeaveSpike, WeekCount, COHORT_WEEKS};
 pub use key_people::{KeyBasis, KeyLoss, KeyPeople, KeyPerson};
 pub use network::{freeman, Network, Structure};
-pub use portfolio::{diagnose_portfolio, diagnose_timelines, GroupInput, Portfolio, PortfolioSummary};
+pub use portfolio::{diagnose_portfolio, diagnose_timelines, summarize, GroupInput, Portfolio, PortfolioSummary};
 pub use roles::{MemberRole, Role, RoleMix};
 pub use settings::Settings;
 pub use stage::{Stage, StageSignals, StageVerdict};

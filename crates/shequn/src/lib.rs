@@ -2,6 +2,7 @@
 //! archive, the analyses and the report writers together. Each subcommand
 //! lives in its own file under `cmd/` with its own usage text.
 
+pub mod analysis;
 pub mod cmd;
 pub mod pipeline;
 pub mod table;

@@ -1,8 +1,10 @@
 //! Subcommands, one file each. `run` parses the command line and dispatches.
 
+pub mod analyze;
 pub mod group;
 pub mod groups;
 pub mod import;
+pub mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +31,8 @@ pub enum Command {
     Import(import::Args),
     Groups(groups::Args),
     Group(group::Args),
+    Report(report::Args),
+    Analyze(analyze::Args),
 }
 
 impl Cli {
@@ -51,6 +55,8 @@ pub fn run() -> ExitCode {
         Command::Import(args) => import::run(&cli, args),
         Command::Groups(args) => groups::run(&cli, args),
         Command::Group(args) => group::run(&cli, args),
+        Command::Report(args) => report::run(&cli, args),
+        Command::Analyze(args) => analyze::run(&cli, args),
     };
     match result {
         Ok(code) => code,
