@@ -2,59 +2,12 @@
 //! escaped, the CSVs, and (when Chromium is installed) the page in a real browser.
 
 mod browser;
+mod fixture;
 
+use fixture::results;
 use serde_json::Value;
-use shequn::analysis::{analyse_timelines, PortfolioResults};
-use shequn_diagnosis::Settings;
-use shequn_model::{EventKind, Timeline, TimelineBuilder};
+use shequn::analysis::PortfolioResults;
 use shequn_report::ReportInput;
-
-const DAY: i64 = 86_400_000;
-const T0: i64 = 1_700_000_000_000;
-pub const HOSTILE: &str = "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\"> [click](javascript:document.title='PWNED') <a href=\"javascript:document.title='PWNED'\">x</a>";
-
-/// `n` groups of different fates: group k is active for a length that depends on k,
-/// has replies between members and join events; group 1 ends with a hostile message.
-pub fn portfolio(n: i64) -> Vec<Timeline> {
-    (1..=n)
-        .map(|k| {
-            let mut b = TimelineBuilder::new(&format!("群{k} group-{k}"));
-            b.group_mut().id = k;
-            let people: Vec<u32> = (0..8)
-                .map(|i| {
-                    let m = b.member(&format!("成员{i}-{k}"));
-                    b.member_mut(m).platform_id = Some(format!("wxid_{k}_{i}"));
-                    m
-                })
-                .collect();
-            for &p in &people {
-                b.event(T0 - DAY, EventKind::Join, &[p]);
-            }
-            // Active days: from 3 up to 120, so some groups are dead, some alive.
-            let days = 3 + (k * 37) % 118;
-            let mut last = 0;
-            for d in 0..days {
-                for j in 0..(1 + (d + k) % 4) {
-                    let t = T0 + d * DAY + j * 60_000;
-                    let s = people[((d + j) % 8) as usize];
-                    if j > 0 {
-                        b.reply(t, s, &format!("回复 reply {d}-{j}"), last);
-                    } else {
-                        last = b.message(t, s, &format!("问题 question {d}?"));
-                    }
-                }
-            }
-            if k == 1 {
-                b.message(T0 + days * DAY, people[1], HOSTILE);
-            }
-            b.build()
-        })
-        .collect()
-}
-
-pub fn results(n: i64) -> PortfolioResults {
-    analyse_timelines(&portfolio(n), &Settings::default(), T0 + 130 * DAY)
-}
 
 /// A structural JSON Schema check (type, required, properties, items, prefixItems,
 /// enum, const) driven by the schema file: enough for the subset the schema uses.

@@ -5,6 +5,7 @@ pub mod group;
 pub mod groups;
 pub mod import;
 pub mod report;
+pub mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ pub enum Command {
     Group(group::Args),
     Report(report::Args),
     Analyze(analyze::Args),
+    Serve(serve::Args),
 }
 
 impl Cli {
@@ -57,6 +59,7 @@ pub fn run() -> ExitCode {
         Command::Group(args) => group::run(&cli, args),
         Command::Report(args) => report::run(&cli, args),
         Command::Analyze(args) => analyze::run(&cli, args),
+        Command::Serve(args) => serve::run(&cli, args),
     };
     match result {
         Ok(code) => code,
