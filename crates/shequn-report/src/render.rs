@@ -194,7 +194,7 @@ fn portfolio_page(input: &ReportInput) -> String {
         bi("状态", "status"),
         bi("阶段", "stage"),
         bi("建议", "action"),
-        bi("成员消息", "member msgs"),
+        bi("近30天成员消息", "member msgs (30 d)"),
         bi("寿命(天)", "lifespan (d)"),
         bi("原因", "reason"),
     );
