@@ -3,4 +3,11 @@
 
 pub mod html;
 pub mod page;
+pub mod render;
+pub mod results;
 pub mod svg;
+pub mod tables;
+
+pub use render::render_html;
+pub use results::{GroupResult, GroupSeries, NetNode, ReportInput, UnansweredBid, SCHEMA_VERSION};
+pub use tables::{groups_csv, migration_csv, report_json, triage_csv, unanswered_csv, write_all};

@@ -3,7 +3,7 @@
 //! The portfolio page is visible at load; each group page sits in a
 //! `<template>` (parsed, never rendered until opened), so a report of 2,000
 //! groups opens as fast as its portfolio table. The language switch toggles
-//! `lang="zh"` / `lang="en"` spans with CSS. A Content-Security-Policy allows
+//! `lang="zh"` / `lang="en"` spans with CSS; `?lang=zh|en` in the address picks one. A Content-Security-Policy allows
 //! only the page's own script, by hash, and no network at all.
 
 use base64::Engine;
@@ -49,7 +49,8 @@ const SCRIPT: &str = r#"
 var root=document.documentElement;
 function setLang(l){root.setAttribute('data-lang',l);root.setAttribute('lang',l==='zh'?'zh-CN':'en');try{localStorage.setItem('shequn-lang',l)}catch(e){}}
 var saved=null;try{saved=localStorage.getItem('shequn-lang')}catch(e){}
-setLang(saved||((navigator.language||'zh').toLowerCase().indexOf('zh')===0?'zh':'en'));
+var asked=/[?&]lang=(zh|en)\b/.exec(location.search);
+setLang(asked?asked[1]:saved||((navigator.language||'zh').toLowerCase().indexOf('zh')===0?'zh':'en'));
 document.getElementById('lang-switch').addEventListener('click',function(){setLang(root.getAttribute('data-lang')==='zh'?'en':'zh')});
 var portfolio=document.getElementById('portfolio'),view=document.getElementById('group-view');
 function route(){

@@ -3,6 +3,7 @@
 //! lives in its own file under `cmd/` with its own usage text.
 
 pub mod agreement;
+pub mod analysis;
 pub mod bench;
 pub mod cmd;
 pub mod pipeline;

@@ -161,6 +161,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let (rows, diagnoses) = groups::rows(&archive, &db, &settings, as_of)?;
     let agreement = crate::agreement::agreement(&rows, &diagnoses, &written.truth);
     let seconds_diagnose = started.elapsed().as_secs_f64();
+    super::report::write_report_for(&db, &args.out, &settings, as_of)?;
     let summary = Summary {
         groups: written.truth.groups.len(),
         messages: written.messages,
@@ -210,6 +211,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(t) = &summary.telegram {
         println!("电报 Telegram export: {t}");
     }
+    println!("报告 Report: {}", args.out.join("report.html").display());
     println!("下一步 Next: shequn --db {} groups", shell_quote(&summary.archive));
     Ok(ExitCode::SUCCESS)
 }

@@ -55,10 +55,18 @@ pub fn as_of_ms(archive: &Archive, given: Option<&str>) -> anyhow::Result<i64> {
     Ok(archive.groups()?.iter().filter_map(|g| g.last_ms).max().unwrap_or(0))
 }
 
-/// Diagnoses one timeline with every analysis: inferred reply links (explicit ones
-/// win), content labels (ads, pushes, value, emotion), then responsiveness, which
-/// can turn the action into "respond". Cross-group repetition is not looked at here.
-pub fn diagnose_timeline(t: &Timeline, settings: &Settings, as_of: i64) -> Diagnosis {
+/// What every analysis says about one group: the reply links, the content
+/// report (with one label per message) and the diagnosis built on both.
+pub struct Analysed {
+    pub links: Vec<shequn_model::Link>,
+    pub content: shequn_content::ContentReport,
+    pub diagnosis: Diagnosis,
+}
+
+/// Runs every analysis on one timeline: inferred reply links (explicit ones win),
+/// content labels (ads, pushes, value, emotion), the diagnosis, then responsiveness,
+/// which can turn the action into "respond". Cross-group repetition is not looked at here.
+pub fn analyse(t: &Timeline, settings: &Settings, as_of: i64) -> Analysed {
     static WEIGHTS: std::sync::OnceLock<Weights> = std::sync::OnceLock::new();
     let weights = WEIGHTS.get_or_init(Weights::builtin);
     let links = shequn_replies::link(t, &ReplySettings::default(), weights);
@@ -70,7 +78,13 @@ pub fn diagnose_timeline(t: &Timeline, settings: &Settings, as_of: i64) -> Diagn
         unanswered: r.unanswered as u32,
         median_first_response_minutes: r.median_first_response_ms.map(|ms| ms as f64 / 60_000.0),
     };
-    d.with_responsiveness(t, &links, &content.labels, as_of, summary)
+    let diagnosis = d.with_responsiveness(t, &links, &content.labels, as_of, summary);
+    Analysed { links, content, diagnosis }
+}
+
+/// The diagnosis of one timeline with every analysis run (see [`analyse`]).
+pub fn diagnose_timeline(t: &Timeline, settings: &Settings, as_of: i64) -> Diagnosis {
+    analyse(t, settings, as_of).diagnosis
 }
 
 /// Diagnoses the given groups in parallel, each thread with its own read-only archive handle.

@@ -1,5 +1,6 @@
 //! Subcommands, one file each. `run` parses the command line and dispatches.
 
+pub mod analyze;
 pub mod bench;
 pub mod demo;
 pub mod eval;
@@ -7,6 +8,8 @@ pub mod eval_ads;
 pub mod group;
 pub mod groups;
 pub mod import;
+pub mod report;
+pub mod serve;
 pub mod train;
 pub mod train_ads;
 
@@ -39,6 +42,9 @@ pub enum Command {
     Group(group::Args),
     Eval(eval::Args),
     Train(train::Args),
+    Report(report::Args),
+    Analyze(analyze::Args),
+    Serve(serve::Args),
 }
 
 impl Cli {
@@ -65,6 +71,9 @@ pub fn run() -> ExitCode {
         Command::Group(args) => group::run(&cli, args),
         Command::Eval(args) => eval::run(&cli, args),
         Command::Train(args) => train::run(&cli, args),
+        Command::Report(args) => report::run(&cli, args),
+        Command::Analyze(args) => analyze::run(&cli, args),
+        Command::Serve(args) => serve::run(&cli, args),
     };
     match result {
         Ok(code) => code,

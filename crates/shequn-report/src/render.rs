@@ -1,0 +1,549 @@
+//! The HTML report: the portfolio page and one page per group, assembled by
+//! [`crate::page::document`]. Every piece of text goes through `esc` or `bi`.
+
+use std::fmt::Write;
+
+use shequn_diagnosis::{Diagnosis, Status};
+
+use crate::html::{bi, esc};
+use crate::page::{document, GroupPage};
+use crate::results::{GroupResult, ReportInput};
+use crate::svg::{self, Node, Series, PALETTE};
+
+fn status_zh(s: &str) -> &'static str {
+    match s {
+        "alive" => "活跃",
+        "declining" => "衰退",
+        "dormant" => "休眠",
+        "dead" => "死亡",
+        _ => "—",
+    }
+}
+
+fn stage_zh(s: &str) -> &'static str {
+    match s {
+        "formation" => "形成期",
+        "assimilation" => "同化期",
+        "collaboration" => "协作期",
+        _ => "—",
+    }
+}
+
+fn action_zh(s: &str) -> &'static str {
+    match s {
+        "keep" => "保持",
+        "respond" => "回应",
+        "clean_ads" => "清理广告",
+        "cut_pushes" => "减少推送",
+        "boost" => "激活",
+        "split" => "拆分",
+        "dissolve" => "解散",
+        "migrate" => "迁移",
+        _ => "—",
+    }
+}
+
+/// Cohort heat-map rows drawn per group.
+const MAX_COHORT_ROWS: usize = 24;
+
+/// How urgent an action is: the portfolio lists the most urgent groups first.
+fn urgency(action: &str) -> u8 {
+    match action {
+        "respond" => 0,
+        "clean_ads" => 1,
+        "migrate" => 2,
+        "boost" => 3,
+        "cut_pushes" => 4,
+        "split" => 5,
+        "dissolve" => 6,
+        _ => 9,
+    }
+}
+
+fn status_color(s: &str) -> &'static str {
+    match s {
+        "alive" => "#2e7d32",
+        "declining" => "#ef6c00",
+        "dormant" => "#8d6e63",
+        _ => "#757575",
+    }
+}
+
+fn badge(status: Status) -> String {
+    let s = status.as_str();
+    format!(r#"<span class="badge s-{s}">{}</span>"#, bi(status_zh(s), s))
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+fn day_label(ms_day: f64) -> String {
+    chrono::DateTime::from_timestamp((ms_day * 86_400.0) as i64, 0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+fn iso_day_number(date: &str) -> Option<f64> {
+    chrono::NaiveDate::parse_from_str(date.get(..10)?, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_hms_opt(0, 0, 0).map_or(0.0, |t| t.and_utc().timestamp() as f64 / 86_400.0))
+}
+
+/// The whole report document.
+pub fn render_html(input: &ReportInput) -> String {
+    let pages: Vec<GroupPage> =
+        input.results.iter().map(|r| GroupPage { id: r.diagnosis.group_id.to_string(), body: group_page(r) }).collect();
+    document("社群诊断报告 · shequn report", input.generated, &portfolio_page(input), &pages)
+}
+
+fn portfolio_page(input: &ReportInput) -> String {
+    let s = input.summary;
+    let mut o = String::new();
+    let _ = write!(o, "<h2>{}</h2><div class=\"cards\">", bi("群组总览", "Portfolio"));
+    let card = |o: &mut String, n: String, zh: &str, en: &str| {
+        let _ = write!(o, "<div class=\"card\"><b>{}</b>{}</div>", esc(&n), bi(zh, en));
+    };
+    card(&mut o, s.groups.to_string(), "个群", "groups");
+    for st in ["alive", "declining", "dormant", "dead"] {
+        card(&mut o, s.by_status.get(st).copied().unwrap_or(0).to_string(), status_zh(st), st);
+    }
+    card(&mut o, pct(s.died_early_share), "早夭（死亡且很快沉寂）", "died early");
+    if let Some([_, m, _]) = s.lifespan_days_quartiles {
+        card(&mut o, format!("{m} d"), "寿命中位数", "median lifespan");
+    }
+    card(&mut o, s.fragile.to_string(), "依赖少数人的群", "fragile groups");
+    o.push_str("</div>");
+
+    // Status and stage distribution.
+    let status_bars: Vec<(String, f64, String)> = ["alive", "declining", "dormant", "dead"]
+        .iter()
+        .map(|st| {
+            (
+                format!("{} {st}", status_zh(st)),
+                f64::from(s.by_status.get(*st).copied().unwrap_or(0)),
+                status_color(st).to_string(),
+            )
+        })
+        .collect();
+    let stage_bars: Vec<(String, f64, String)> = ["formation", "assimilation", "collaboration"]
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            (format!("{} {st}", stage_zh(st)), f64::from(s.by_stage.get(*st).copied().unwrap_or(0)), PALETTE[i].into())
+        })
+        .collect();
+    let _ = write!(
+        o,
+        "<h2>{}</h2>{}<h2>{}</h2>{}",
+        bi("生命状态分布", "Life status"),
+        svg::bar_chart("status distribution", &status_bars),
+        bi("活跃群的阶段", "Stage of living groups"),
+        svg::bar_chart("stage distribution", &stage_bars)
+    );
+
+    // Survival curve: share of groups whose lifespan reached d days.
+    let mut spans: Vec<i64> = input.results.iter().filter_map(|r| r.diagnosis.lifespan.days).collect();
+    spans.sort_unstable();
+    if !spans.is_empty() {
+        let n = spans.len() as f64;
+        let mut points = vec![(0.0, 1.0)];
+        for (i, d) in spans.iter().enumerate() {
+            points.push((*d as f64, (n - i as f64 - 1.0) / n));
+        }
+        let _ = write!(
+            o,
+            "<h2>{}</h2><p class=\"muted small\">{}</p>{}",
+            bi("存活曲线", "Survival curve"),
+            bi(
+                "横轴：首条到末条成员消息的天数；纵轴：活过该天数的群占比。",
+                "x: days from first to last member message; y: share of groups that lived at least that long."
+            ),
+            svg::line_chart(
+                "survival curve",
+                &[Series { label: "survival".into(), color: PALETTE[0].into(), points }],
+                &|x| format!("{x:.0} d"),
+            )
+        );
+    }
+
+    // The groups table: the most urgent actions first.
+    let mut order: Vec<&GroupResult> = input.results.iter().collect();
+    order.sort_by_key(|r| {
+        (urgency(r.diagnosis.triage.action.as_str()), std::cmp::Reverse(r.diagnosis.evidence.member_messages))
+    });
+    let _ = write!(
+        o,
+        "<h2>{}</h2><div class=\"filters\" data-filter-for=\"groups\"><input type=\"search\" placeholder=\"群名 / name\" aria-label=\"filter\">\
+         <select name=\"status\"><option value=\"\">状态 status</option>{}</select>\
+         <select name=\"action\"><option value=\"\">建议 action</option>{}</select></div>",
+        bi("需要处理的群（最急的在前）", "Groups that need action first"),
+        ["alive", "declining", "dormant", "dead"]
+            .iter()
+            .map(|st| format!("<option value=\"{st}\">{} {st}</option>", status_zh(st)))
+            .collect::<String>(),
+        ["respond", "clean_ads", "migrate", "boost", "cut_pushes", "split", "dissolve", "keep"]
+            .iter()
+            .map(|a| format!("<option value=\"{a}\">{} {a}</option>", action_zh(a)))
+            .collect::<String>(),
+    );
+    let _ = write!(
+        o,
+        "<div class=\"scroll\"><table id=\"groups\" class=\"sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num hide-narrow\">{}</th><th class=\"hide-narrow\">{}</th></tr></thead><tbody>",
+        bi("群名", "group"),
+        bi("状态", "status"),
+        bi("阶段", "stage"),
+        bi("建议", "action"),
+        bi("近30天成员消息", "member msgs (30 d)"),
+        bi("寿命(天)", "lifespan (d)"),
+        bi("原因", "reason"),
+    );
+    for r in order {
+        let d = &r.diagnosis;
+        let action = d.triage.action.as_str();
+        let stage = d.stage.map(|s| s.as_str()).unwrap_or("");
+        let _ = write!(
+            o,
+            "<tr data-status=\"{}\" data-action=\"{action}\"><td><a href=\"#g-{}\">{}</a> <span class=\"muted small\">{}</span></td><td data-v=\"{}\">{}</td><td>{}</td><td data-v=\"{}\">{}</td><td class=\"num\" data-v=\"{}\">{}</td><td class=\"num hide-narrow\" data-v=\"{}\">{}</td><td class=\"small hide-narrow\">{}</td></tr>",
+            d.status.as_str(),
+            d.group_id,
+            esc(&d.group),
+            esc(&d.platform),
+            d.status.as_str(),
+            badge(d.status),
+            if stage.is_empty() { "–".into() } else { bi(stage_zh(stage), stage) },
+            urgency(action),
+            bi(action_zh(action), action),
+            d.evidence.member_messages,
+            d.evidence.member_messages,
+            d.lifespan.days.unwrap_or(-1),
+            d.lifespan.days.map_or("–".into(), |x| x.to_string()),
+            bi(&d.triage.reason_zh, &d.triage.reason_en),
+        );
+    }
+    o.push_str("</tbody></table></div>");
+    o
+}
+
+fn group_page(r: &GroupResult) -> String {
+    let d = &r.diagnosis;
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<p><a href=\"#\">{}</a></p><h2>{} {} <span class=\"muted small\">{}</span></h2>",
+        bi("← 返回总览", "← back to the portfolio"),
+        esc(&d.group),
+        badge(d.status),
+        esc(&d.platform)
+    );
+    action_section(&mut o, d);
+    activity_section(&mut o, r);
+    roles_section(&mut o, d);
+    key_people_section(&mut o, d);
+    network_section(&mut o, r);
+    responsiveness_section(&mut o, r);
+    content_section(&mut o, r);
+    value_section(&mut o, r);
+    churn_section(&mut o, d);
+    settings_section(&mut o, d);
+    o
+}
+
+fn action_section(o: &mut String, d: &Diagnosis) {
+    let a = d.triage.action.as_str();
+    let _ = write!(
+        o,
+        "<div class=\"card\"><h3>{}: {}</h3><p>{}</p><p class=\"small\">{}</p>",
+        bi("建议", "Recommended action"),
+        bi(action_zh(a), a),
+        bi(&d.triage.reason_zh, &d.triage.reason_en),
+        bi(&d.evidence.reason_zh, &d.evidence.reason_en),
+    );
+    if let Some(st) = &d.stage_detail {
+        let s = st.stage.as_str();
+        let _ = write!(
+            o,
+            "<p class=\"small\">{} {} ({:.0}%) — {}</p>",
+            bi("阶段", "Stage"),
+            bi(stage_zh(s), s),
+            st.confidence * 100.0,
+            bi(&st.playbook_zh, &st.playbook_en)
+        );
+    }
+    if !d.triage.migration.is_empty() {
+        let _ = write!(
+            o,
+            "<p class=\"small\">{} {}</p>",
+            bi("可迁移成员：", "Members to invite:"),
+            d.triage.migration.len()
+        );
+    }
+    o.push_str("</div>");
+}
+
+fn activity_section(o: &mut String, r: &GroupResult) {
+    let d = &r.diagnosis;
+    let points: Vec<(f64, f64)> =
+        r.series.weekly_human.iter().filter_map(|(w, n)| iso_day_number(w).map(|x| (x, f64::from(*n)))).collect();
+    let _ = write!(
+        o,
+        "<h3>{}</h3>{}<p class=\"small muted\">{}: {} · {}: {} → {} · {}: {}</p>",
+        bi("活动时间线（每周成员消息）", "Activity (member messages per week)"),
+        svg::line_chart(
+            "weekly member messages",
+            &[Series { label: "messages".into(), color: PALETTE[0].into(), points }],
+            &day_label
+        ),
+        bi("创建", "created"),
+        esc(d.lifespan.created.as_deref().unwrap_or("–")),
+        bi("成员发言", "member messages"),
+        esc(d.lifespan.first_member_day.as_deref().unwrap_or("–")),
+        esc(d.lifespan.last_member_day.as_deref().unwrap_or("–")),
+        bi("状态", "status"),
+        bi(status_zh(d.status.as_str()), d.status.as_str()),
+    );
+    if let Some(ex) = &d.evidence.last_member_message {
+        quote(o, &ex.time, &ex.sender, &ex.text);
+    }
+}
+
+fn quote(o: &mut String, time: &str, sender: &str, text: &str) {
+    let _ =
+        write!(o, "<div class=\"msg\"><span class=\"meta\">{} · {}</span>{}</div>", esc(time), esc(sender), esc(text));
+}
+
+fn roles_section(o: &mut String, d: &Diagnosis) {
+    let mix = &d.roles;
+    if mix.counts.is_empty() {
+        return;
+    }
+    let bars: Vec<(String, f64, String)> = mix
+        .counts
+        .iter()
+        .enumerate()
+        .map(|(i, (role, n))| (role.clone(), f64::from(*n), PALETTE[i % PALETTE.len()].to_string()))
+        .collect();
+    let _ = write!(o, "<h3>{}</h3>{}", bi("角色构成", "Role mix"), svg::bar_chart("role mix", &bars));
+    let _ = write!(
+        o,
+        "<div class=\"scroll\"><table><thead><tr><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>",
+        bi("角色", "role"),
+        bi("人数", "people"),
+        bi("种子预期", "seed's expected mix")
+    );
+    for (role, n) in &mix.counts {
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td class=\"num\">{n}</td><td class=\"small\">{}</td></tr>",
+            esc(role),
+            esc(mix.expected.get(role).map(String::as_str).unwrap_or("–"))
+        );
+    }
+    o.push_str("</tbody></table></div>");
+    for f in &mix.flags {
+        let _ = write!(o, "<p class=\"small\">⚠ {}</p>", esc(f));
+    }
+}
+
+fn key_people_section(o: &mut String, d: &Diagnosis) {
+    let k = &d.key_people;
+    let _ = write!(
+        o,
+        "<h3>{}</h3><p class=\"small\">{} {}{}</p>",
+        bi("关键人物", "Key people"),
+        bi("覆盖互动：", "share of interactions covered:"),
+        pct(k.covered),
+        if k.fragile {
+            format!(" · ⚠ {}", bi("依赖少数人", "fragile: rests on few people"))
+        } else {
+            String::new()
+        }
+    );
+    if k.people.is_empty() {
+        return;
+    }
+    let _ = write!(
+        o,
+        "<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>{}</th><th class=\"num\">{}</th><th>{}</th></tr></thead><tbody>",
+        bi("成员", "member"),
+        bi("占比", "share"),
+        bi("最后活跃", "last active")
+    );
+    for p in &k.people {
+        let _ = write!(
+            o,
+            "<tr><td>{}{}</td><td class=\"num\" data-v=\"{:.4}\">{}</td><td>{}</td></tr>",
+            esc(&p.name),
+            if p.operator {
+                format!(" <span class=\"muted small\">{}</span>", bi("管理员", "operator"))
+            } else {
+                String::new()
+            },
+            p.share,
+            pct(p.share),
+            esc(p.last_active.as_deref().unwrap_or("–"))
+        );
+    }
+    o.push_str("</tbody></table></div>");
+    for l in &k.losses {
+        let _ = write!(
+            o,
+            "<p class=\"small\">{} {} ({:.0} d)</p>",
+            bi("已沉默的关键人物：", "Key person gone silent:"),
+            esc(&l.name),
+            l.silent_days
+        );
+        quote(o, &l.last_message.time, &l.last_message.sender, &l.last_message.text);
+    }
+}
+
+fn network_section(o: &mut String, r: &GroupResult) {
+    let n = &r.diagnosis.network;
+    let _ = write!(
+        o,
+        "<h3>{}</h3><p class=\"small\">{} {} · {} {:.2} · {} {}</p>",
+        bi("互动网络", "Interaction network"),
+        bi("结构：", "structure:"),
+        bi(n.structure.zh(), n.structure.as_str()),
+        bi("中心化", "centralization"),
+        n.centralization,
+        bi("成员间互动", "member-to-member"),
+        pct(n.member_member_share)
+    );
+    let nodes: Vec<Node> = r
+        .series
+        .network_nodes
+        .iter()
+        .map(|x| Node {
+            label: x.name.clone(),
+            weight: f64::from(x.messages),
+            color: if x.operator { PALETTE[1] } else { PALETTE[0] }.to_string(),
+        })
+        .collect();
+    let edges: Vec<(usize, usize, f64)> =
+        r.series.network_edges.iter().map(|&(a, b, w)| (a as usize, b as usize, f64::from(w))).collect();
+    if nodes.is_empty() {
+        let _ = write!(o, "<p class=\"muted small\">{}</p>", bi("窗口内没有互动。", "No interactions in the window."));
+    } else {
+        o.push_str(&svg::network("interaction network", &nodes, &edges));
+    }
+}
+
+fn responsiveness_section(o: &mut String, r: &GroupResult) {
+    let Some(rs) = &r.diagnosis.responsiveness else { return };
+    let _ = write!(
+        o,
+        "<h3>{}</h3><p class=\"small\">{} {} · {} {} · {} {}</p>",
+        bi("响应", "Responsiveness"),
+        bi("提问/请求", "bids"),
+        rs.bids,
+        bi("无人回应", "unanswered"),
+        rs.unanswered,
+        bi("首次回应中位数(分钟)", "median first response (min)"),
+        rs.median_first_response_minutes.map_or("–".into(), |m| format!("{m:.0}"))
+    );
+    for b in r.unanswered.iter().take(20) {
+        quote(o, &b.message.time, &b.message.sender, &b.message.text);
+    }
+}
+
+fn content_section(o: &mut String, r: &GroupResult) {
+    let d = &r.diagnosis;
+    if !d.labels_present {
+        return;
+    }
+    let c = &d.content;
+    let _ = write!(
+        o,
+        "<h3>{}</h3><p class=\"small\">{} {} ({}) · {} {} ({})</p>",
+        bi("广告与推送", "Ads and pushes"),
+        bi("广告", "ads"),
+        c.ads,
+        pct(c.ad_share),
+        bi("推送", "pushes"),
+        c.pushes,
+        pct(c.push_share)
+    );
+    for ex in r.ads.iter().take(20) {
+        quote(o, &ex.time, &ex.sender, &ex.text);
+    }
+}
+
+fn value_section(o: &mut String, r: &GroupResult) {
+    if r.series.weekly_value.is_empty() {
+        return;
+    }
+    let cats: Vec<String> = r.series.weekly_value.iter().map(|(w, _)| w.clone()).collect();
+    let mut kinds: Vec<String> = Vec::new();
+    for (_, ks) in &r.series.weekly_value {
+        for (k, _) in ks {
+            if !kinds.contains(k) {
+                kinds.push(k.clone());
+            }
+        }
+    }
+    let stacks: Vec<(String, String, Vec<f64>)> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let vals = r
+                .series
+                .weekly_value
+                .iter()
+                .map(|(_, ks)| ks.iter().find(|(x, _)| x == k).map_or(0.0, |(_, n)| f64::from(*n)))
+                .collect();
+            (k.clone(), PALETTE[i % PALETTE.len()].to_string(), vals)
+        })
+        .collect();
+    let _ = write!(
+        o,
+        "<h3>{}</h3>{}",
+        bi("价值内容构成（每周）", "Value mix per week"),
+        svg::stacked_bars("value mix", &cats, &stacks)
+    );
+}
+
+fn churn_section(o: &mut String, d: &Diagnosis) {
+    let c = &d.churn;
+    let _ = write!(
+        o,
+        "<h3>{}</h3><p class=\"small\">{} {} · {} {} · {} {}</p>",
+        bi("进退群", "Joins and leaves"),
+        bi("加入", "joined"),
+        c.joins,
+        bi("退出", "left"),
+        c.leaves,
+        bi("被移出", "removed"),
+        c.kicks
+    );
+    if c.cohorts.is_empty() {
+        return;
+    }
+    // The most recent cohorts that had joiners: older ones are in report.json.
+    let shown: Vec<_> = c.cohorts.iter().filter(|x| x.size > 0).collect();
+    let shown = &shown[shown.len().saturating_sub(MAX_COHORT_ROWS)..];
+    if shown.is_empty() {
+        return;
+    }
+    let rows: Vec<String> = shown.iter().map(|x| format!("{} ({})", x.week, x.size)).collect();
+    let cols: Vec<String> = shequn_diagnosis::COHORT_WEEKS.iter().map(|w| format!("+{w}w")).collect();
+    let values: Vec<Vec<Option<f64>>> = shown.iter().map(|x| x.present.to_vec()).collect();
+    let _ = write!(
+        o,
+        "<p class=\"small muted\">{}</p>{}",
+        bi("每周加入的成员几周后仍在群内的比例", "Share of each week's joiners still in the group weeks later"),
+        svg::heatmap("cohort retention", &rows, &cols, &values)
+    );
+}
+
+fn settings_section(o: &mut String, d: &Diagnosis) {
+    let text = serde_json::to_string_pretty(&d.settings).unwrap_or_default();
+    let _ = write!(
+        o,
+        "<details><summary>{}</summary><p class=\"small\">{} {}</p><pre class=\"small\">{}</pre></details>",
+        bi("使用的参数", "Settings used"),
+        bi("诊断时间", "as of"),
+        esc(&d.as_of),
+        esc(&text)
+    );
+}

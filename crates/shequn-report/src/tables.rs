@@ -1,0 +1,179 @@
+//! `report.json` and the CSV files. CSVs are UTF-8 with a BOM so Excel opens Chinese correctly.
+
+use serde_json::json;
+
+use crate::results::{ReportInput, SCHEMA_VERSION};
+
+/// `report.json`: versioned (see `docs/report-schema.json` and `docs/report.md`).
+pub fn report_json(input: &ReportInput) -> serde_json::Value {
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "generated": input.generated,
+        "summary": input.summary,
+        "groups": input.results,
+    })
+}
+
+/// One CSV field, quoted when it holds a comma, quote or line break. A leading
+/// `=`, `+`, `-` or `@` gets a `'` so a spreadsheet never runs a message as a formula.
+fn field(s: &str) -> String {
+    let s =
+        if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&header.iter().map(|h| field(h)).collect::<Vec<_>>().join(","));
+    out.push_str("\r\n");
+    for r in rows {
+        out.push_str(&r.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn opt<T: ToString>(x: Option<T>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// `groups.csv`: one row per group.
+pub fn groups_csv(input: &ReportInput) -> String {
+    csv(
+        &[
+            "group_id",
+            "group",
+            "platform",
+            "status",
+            "stage",
+            "action",
+            "member_messages",
+            "days_since_member",
+            "created",
+            "first_member_day",
+            "last_member_day",
+            "lifespan_days",
+            "temporary",
+            "fragile",
+            "structure",
+        ],
+        input.results.iter().map(|r| {
+            let d = &r.diagnosis;
+            vec![
+                d.group_id.to_string(),
+                d.group.clone(),
+                d.platform.clone(),
+                d.status.as_str().into(),
+                opt(d.stage.map(|s| s.as_str())),
+                d.triage.action.as_str().into(),
+                d.evidence.member_messages.to_string(),
+                opt(d.evidence.days_since_member.map(|x| format!("{x:.1}"))),
+                opt(d.lifespan.created.clone()),
+                opt(d.lifespan.first_member_day.clone()),
+                opt(d.lifespan.last_member_day.clone()),
+                opt(d.lifespan.days),
+                d.temporary.temporary.to_string(),
+                d.key_people.fragile.to_string(),
+                d.network.structure.as_str().into(),
+            ]
+        }),
+    )
+}
+
+/// `triage.csv`: the action per group and why, in both languages.
+pub fn triage_csv(input: &ReportInput) -> String {
+    csv(
+        &["group_id", "group", "status", "action", "reason_zh", "reason_en", "migration_members"],
+        input.results.iter().map(|r| {
+            let d = &r.diagnosis;
+            vec![
+                d.group_id.to_string(),
+                d.group.clone(),
+                d.status.as_str().into(),
+                d.triage.action.as_str().into(),
+                d.triage.reason_zh.clone(),
+                d.triage.reason_en.clone(),
+                d.triage.migration.len().to_string(),
+            ]
+        }),
+    )
+}
+
+/// `migration.csv`: members worth inviting into a new group, with their platform ids.
+pub fn migration_csv(input: &ReportInput) -> String {
+    csv(
+        &["group_id", "group", "platform", "member", "platform_id", "last_spoke"],
+        input.results.iter().flat_map(|r| {
+            let d = &r.diagnosis;
+            d.triage.migration.iter().map(move |m| {
+                vec![
+                    d.group_id.to_string(),
+                    d.group.clone(),
+                    d.platform.clone(),
+                    m.name.clone(),
+                    opt(m.platform_id.clone()),
+                    m.last_spoke.clone(),
+                ]
+            })
+        }),
+    )
+}
+
+/// `unanswered.csv`: questions nobody answered.
+pub fn unanswered_csv(input: &ReportInput) -> String {
+    csv(
+        &["group_id", "group", "time", "sender", "platform_id", "waited_hours", "text"],
+        input.results.iter().flat_map(|r| {
+            let d = &r.diagnosis;
+            r.unanswered.iter().map(move |b| {
+                vec![
+                    d.group_id.to_string(),
+                    d.group.clone(),
+                    b.message.time.clone(),
+                    b.message.sender.clone(),
+                    opt(b.platform_id.clone()),
+                    format!("{:.1}", b.waited_hours),
+                    b.message.text.clone(),
+                ]
+            })
+        }),
+    )
+}
+
+/// Writes every report file into `dir` (created when missing); returns the paths written.
+pub fn write_all(dir: &std::path::Path, input: &ReportInput) -> std::io::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let files = [
+        ("report.html", crate::render::render_html(input)),
+        ("report.json", serde_json::to_string_pretty(&report_json(input)).unwrap_or_default()),
+        ("groups.csv", groups_csv(input)),
+        ("triage.csv", triage_csv(input)),
+        ("migration.csv", migration_csv(input)),
+        ("unanswered.csv", unanswered_csv(input)),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let p = dir.join(name);
+        std::fs::write(&p, text)?;
+        written.push(p);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let s = csv(&["a", "b"], std::iter::once(vec!["x,\"y\"".to_string(), "=HYPERLINK(1)".to_string()]));
+        assert!(s.starts_with('\u{feff}'));
+        assert!(s.contains("\"x,\"\"y\"\"\""));
+        assert!(s.contains("'=HYPERLINK(1)"));
+        assert_eq!(field("-3"), "-3");
+    }
+}

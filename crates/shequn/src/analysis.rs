@@ -1,0 +1,172 @@
+//! The one place that runs the analyses over a portfolio: timelines are loaded
+//! from the archive in parallel (one read-only handle per worker), analysed, and
+//! dropped, so memory holds one timeline per thread, not the whole archive.
+//!
+//! The reply analysis (responsiveness, unanswered bids) and the content analysis
+//! (labels, ads) plug in at [`analyse_timeline`]: one field each in `GroupResult`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use rayon::prelude::*;
+use shequn_archive::Archive;
+use shequn_diagnosis::{summarize, PortfolioSummary, Settings};
+use shequn_model::{ContentLabel, Link, Timeline};
+use shequn_report::{GroupResult, GroupSeries, NetNode};
+
+const DAY_MS: i64 = 86_400_000;
+/// The network drawing keeps the most active people; a larger graph is unreadable.
+const NETWORK_MAX_NODES: usize = 30;
+
+/// Every group's results and the portfolio summary.
+pub struct PortfolioResults {
+    pub groups: Vec<GroupResult>,
+    pub summary: PortfolioSummary,
+}
+
+/// Analyses the given groups of the archive at `path` in parallel; the order follows `ids`.
+pub fn analyse_archive(path: &Path, ids: &[i64], settings: &Settings, as_of: i64) -> anyhow::Result<PortfolioResults> {
+    let groups: Vec<GroupResult> = ids
+        .par_iter()
+        .map_init(
+            || Archive::open_readonly(path),
+            |archive, &id| {
+                let archive = archive.as_ref().map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+                let t = archive.timeline(id)?;
+                Ok(analyse_timeline(&t, settings, as_of))
+            },
+        )
+        .collect::<anyhow::Result<_>>()?;
+    let diagnoses: Vec<_> = groups.iter().map(|g| g.diagnosis.clone()).collect();
+    Ok(PortfolioResults { summary: summarize(&diagnoses), groups })
+}
+
+/// Analyses timelines already in memory (tests, the demo).
+pub fn analyse_timelines(ts: &[Timeline], settings: &Settings, as_of: i64) -> PortfolioResults {
+    let groups: Vec<GroupResult> = ts.par_iter().map(|t| analyse_timeline(t, settings, as_of)).collect();
+    let diagnoses: Vec<_> = groups.iter().map(|g| g.diagnosis.clone()).collect();
+    PortfolioResults { summary: summarize(&diagnoses), groups }
+}
+
+/// All analyses of one group.
+pub fn analyse_timeline(t: &Timeline, settings: &Settings, as_of: i64) -> GroupResult {
+    let a = crate::cmd::group::analyse(t, settings, as_of);
+    let from = as_of - i64::from(settings.roles_window_days) * DAY_MS;
+    let series = series(t, &a.links, &a.content.labels, from, as_of);
+    GroupResult { diagnosis: a.diagnosis, series, unanswered: Vec::new(), ads: Vec::new() }
+}
+
+/// The Monday (ISO date) of the week holding `ms` in the group's own clock.
+fn week_of(ms: i64, offset_s: i32) -> String {
+    let local = ms + i64::from(offset_s) * 1000;
+    let day = local.div_euclid(DAY_MS);
+    // 1970-01-01 was a Thursday: weekday index with Monday = 0.
+    let monday = day - (day + 3).rem_euclid(7);
+    chrono::DateTime::from_timestamp(monday * 86_400, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+/// Counts the report draws: weekly member messages, weekly value mix, the interaction graph.
+pub fn series(t: &Timeline, links: &[Link], labels: &[ContentLabel], from: i64, as_of: i64) -> GroupSeries {
+    let off = t.group.utc_offset_s;
+    let mut weekly: BTreeMap<String, u32> = BTreeMap::new();
+    let mut value: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
+    for (i, m) in t.messages.iter().enumerate() {
+        if m.time_ms > as_of || t.sender(m).is_bot {
+            continue;
+        }
+        let w = week_of(m.time_ms, off);
+        if let Some(v) = labels.get(i).and_then(|l| l.value) {
+            *value.entry(w.clone()).or_default().entry(v.as_str().to_string()).or_insert(0) += 1;
+        }
+        *weekly.entry(w).or_insert(0) += 1;
+    }
+    // Fill empty weeks so the line falls to zero where the group fell silent.
+    let mut weekly_human = Vec::new();
+    if let (Some(first), Some(_)) = (weekly.keys().next().cloned(), weekly.keys().last()) {
+        let start = chrono::NaiveDate::parse_from_str(&first, "%Y-%m-%d").ok();
+        let end_week = week_of(as_of.max(t.last_ms().unwrap_or(as_of)), off);
+        if let Some(mut d) = start {
+            let mut guard = 0;
+            loop {
+                let key = d.format("%Y-%m-%d").to_string();
+                weekly_human.push((key.clone(), weekly.get(&key).copied().unwrap_or(0)));
+                if key >= end_week || guard > 5_000 {
+                    break;
+                }
+                d += chrono::Duration::days(7);
+                guard += 1;
+            }
+        }
+    }
+    let weekly_value =
+        value.into_iter().map(|(w, ks)| (w, ks.into_iter().collect::<Vec<(String, u32)>>())).collect::<Vec<_>>();
+
+    // Interaction graph of the window: replies (links) and mentions between humans.
+    let in_window = |ix: usize| t.messages.get(ix).is_some_and(|m| m.time_ms > from && m.time_ms <= as_of);
+    let mut spoke: HashMap<u32, u32> = HashMap::new();
+    for (i, m) in t.messages.iter().enumerate() {
+        if in_window(i) && !t.sender(m).is_bot {
+            *spoke.entry(m.sender).or_insert(0) += 1;
+        }
+    }
+    let mut pairs: HashMap<(u32, u32), u32> = HashMap::new();
+    for (a, l) in links.iter().enumerate() {
+        let Some(b) = l.parent.map(|p| p as usize) else { continue };
+        if in_window(a) && b < t.messages.len() {
+            let (x, y) = (t.messages[a].sender, t.messages[b].sender);
+            if x != y {
+                *pairs.entry((x, y)).or_insert(0) += 1;
+            }
+        }
+    }
+    for (i, m) in t.messages.iter().enumerate() {
+        if in_window(i) {
+            for &y in &m.mentions {
+                if y != m.sender {
+                    *pairs.entry((m.sender, y)).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    let mut people: Vec<(u32, u32)> = spoke.into_iter().collect();
+    people.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    people.truncate(NETWORK_MAX_NODES);
+    let index: HashMap<u32, u32> = people.iter().enumerate().map(|(i, (m, _))| (*m, i as u32)).collect();
+    let network_nodes = people
+        .iter()
+        .map(|(m, n)| {
+            let meta = t.member(*m);
+            NetNode { name: meta.name.clone(), messages: *n, operator: meta.is_operator() }
+        })
+        .collect();
+    let mut network_edges: Vec<(u32, u32, u32)> =
+        pairs.into_iter().filter_map(|((x, y), n)| Some((*index.get(&x)?, *index.get(&y)?, n))).collect();
+    network_edges.sort_unstable();
+    GroupSeries { weekly_human, weekly_value, network_nodes, network_edges }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_start_on_monday() {
+        // 2024-01-03 is a Wednesday; its week starts Monday 2024-01-01.
+        let ms = chrono::NaiveDate::from_ymd_opt(2024, 1, 3)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
+        assert_eq!(week_of(ms, 0), "2024-01-01");
+        // Sunday late evening UTC is already Monday in UTC+8.
+        let sun = chrono::NaiveDate::from_ymd_opt(2024, 1, 7)
+            .unwrap()
+            .and_hms_opt(20, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
+        assert_eq!(week_of(sun, 0), "2024-01-01");
+        assert_eq!(week_of(sun, 8 * 3600), "2024-01-08");
+    }
+}
