@@ -40,6 +40,10 @@ pub struct PushSettings {
     pub broadcast_response_rate: f64,
     /// Evidence examples kept per list.
     pub examples: usize,
+    /// A sender (not a platform bot) whose top-level posts draw explicit replies from
+    /// others at least this often is talking with people, not pushing (seed 004: a
+    /// mechanical push is the broadcast nobody answers).
+    pub answered_exempt_share: f64,
 }
 
 impl Default for PushSettings {
@@ -56,6 +60,7 @@ impl Default for PushSettings {
             response_window_min: 120,
             broadcast_push_share: 0.5,
             broadcast_response_rate: 0.05,
+            answered_exempt_share: 0.5,
             examples: 3,
         }
     }
@@ -124,6 +129,15 @@ pub fn pushes(t: &Timeline, settings: &PushSettings, portfolio: Option<(&Repetit
             posts.entry(m.sender).or_default().push(i as MsgIx);
         }
     }
+    // Posts that drew an explicit reply from someone else.
+    let mut answered: HashSet<MsgIx> = HashSet::new();
+    for m in &t.messages {
+        if let Some(p) = m.reply_to {
+            if t.messages[p as usize].sender != m.sender {
+                answered.insert(p);
+            }
+        }
+    }
     let mut pushers = Vec::new();
     let mut senders: Vec<_> = posts.into_iter().collect();
     senders.sort_by_key(|(s, _)| *s);
@@ -172,7 +186,9 @@ pub fn pushes(t: &Timeline, settings: &PushSettings, portfolio: Option<(&Repetit
                 }
             }
         }
-        if !signals.is_empty() {
+        let answered_share = list.iter().filter(|i| answered.contains(i)).count() as f64 / f64::from(n.max(1));
+        let exempt = !meta.is_bot && answered_share >= settings.answered_exempt_share;
+        if !signals.is_empty() && !exempt {
             pushers.push(Pusher {
                 member,
                 name: meta.name.clone(),
@@ -337,6 +353,24 @@ mod tests {
         }
         assert_eq!(r.pushes, 10);
         assert!(r.broadcast_only);
+    }
+
+    #[test]
+    fn a_templated_poster_whose_posts_are_answered_is_not_a_pusher() {
+        let mut b = TimelineBuilder::new("g");
+        let (ann, bob) = (b.member("Ann"), b.member("Bob"));
+        for d in 0..10i64 {
+            let q = b.message(d * 86_400_000 + 20 * 3_600_000, ann, &format!("第{d}天 今日问题：怎么看？"));
+            // Ann's daily template draws an answer on 6 of 10 days (60% ≥ 50%): a conversation.
+            if d % 5 < 3 {
+                b.reply(d * 86_400_000 + 20 * 3_600_000 + 60_000, bob, "我觉得可以", q);
+            }
+        }
+        let t = b.build();
+        assert!(pushes(&t, &PushSettings::default(), None).pushers.iter().all(|p| p.name != "Ann"));
+        // With the exemption raised above 60%, the same schedule is a push.
+        let strict = PushSettings { answered_exempt_share: 0.7, ..PushSettings::default() };
+        assert!(pushes(&t, &strict, None).pushers.iter().any(|p| p.name == "Ann"));
     }
 
     #[test]

@@ -53,7 +53,17 @@ pub fn analyse_timeline(t: &Timeline, settings: &Settings, as_of: i64) -> GroupR
     let a = crate::cmd::group::analyse(t, settings, as_of);
     let from = as_of - i64::from(settings.roles_window_days) * DAY_MS;
     let series = series(t, &a.links, &a.content.labels, from, as_of);
-    GroupResult { diagnosis: a.diagnosis, series, unanswered: Vec::new(), ads: Vec::new() }
+    // Quote what the content analysis flagged: ads with their posters, and mechanical pushes.
+    let ads: Vec<shequn_model::Example> = a
+        .content
+        .ads
+        .posters
+        .iter()
+        .flat_map(|p| p.examples.iter().map(|e| e.example.clone()))
+        .chain(a.content.push.pushers.iter().flat_map(|p| p.examples.iter().cloned()))
+        .take(20)
+        .collect();
+    GroupResult { diagnosis: a.diagnosis, series, unanswered: Vec::new(), ads }
 }
 
 /// The Monday (ISO date) of the week holding `ms` in the group's own clock.
