@@ -96,7 +96,7 @@ pub fn diagnose_groups(
 ) -> anyhow::Result<Vec<Diagnosis>> {
     ids.par_iter()
         .map_init(
-            || Archive::open_readonly(&path),
+            || Archive::open_readonly(path),
             |archive, &id| {
                 let archive = archive.as_ref().map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
                 let t = archive.timeline(id)?;
