@@ -19,6 +19,6 @@ pub mod training;
 pub mod value;
 
 pub use ads::{classify, AdContext, AdSettings, AdVerdict};
-pub use policy::AdPolicy;
+pub use policy::{AdPolicy, PolicyBook};
 pub use repetition::{repetition, Repetition, RepetitionSettings};
 pub use report::{analyze_group, ContentReport, ContentSettings};

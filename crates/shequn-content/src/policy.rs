@@ -88,6 +88,56 @@ impl AdPolicy {
     }
 }
 
+/// Ad policies for a portfolio: one `[default]` for every group without its own
+/// `[groups."<name, platform id or archive id>"]` table. A file holding a bare policy
+/// (no `default`/`groups` table) applies it to every group.
+///
+/// ```toml
+/// [default]
+/// exempt_operators = true
+/// [groups."成都读书会交流群"]
+/// red_packet = { min_yuan = 100, within_minutes = 10 }
+/// ```
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyBook {
+    #[serde(default)]
+    pub default: Option<AdPolicy>,
+    #[serde(default)]
+    pub groups: std::collections::BTreeMap<String, AdPolicy>,
+}
+
+impl PolicyBook {
+    /// Parses a policy book (or a single policy) from TOML text; `origin` names the file in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<PolicyBook, PolicyError> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| PolicyError(format!("{origin}: {e}")))?;
+        let book = if table.contains_key("default") || table.contains_key("groups") {
+            toml::from_str::<PolicyBook>(text).map_err(|e| PolicyError(format!("{origin}: {e}")))?
+        } else {
+            PolicyBook { default: Some(AdPolicy::from_toml(text, origin)?), groups: Default::default() }
+        };
+        for (name, p) in book.default.iter().map(|p| ("default", p)).chain(book.groups.iter().map(|(k, p)| (k.as_str(), p))) {
+            for w in &p.windows {
+                w.minutes().map_err(|e| PolicyError(format!("{origin}: [{name}]: {e}")))?;
+            }
+        }
+        Ok(book)
+    }
+
+    /// The policy for a group: its own table (by name, platform id or archive id), else the default.
+    pub fn for_group(&self, name: &str, platform_id: &str, archive_id: i64) -> Option<&AdPolicy> {
+        self.groups
+            .get(name)
+            .or_else(|| self.groups.get(platform_id))
+            .or_else(|| self.groups.get(&archive_id.to_string()))
+            .or(self.default.as_ref())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.default.is_none() && self.groups.is_empty()
+    }
+}
+
 impl AdWindow {
     /// (minute of week the window starts, length in minutes).
     fn minutes(&self) -> Result<(u32, u32), String> {
@@ -349,5 +399,29 @@ mod tests {
             AdPolicy::from_toml("[[windows]]\nweekday = \"someday\"\nstart = \"20:00\"\nend = \"22:00\"\n", "g.toml");
         assert!(e.unwrap_err().0.starts_with("g.toml: weekday `someday`"));
         assert!(AdPolicy::from_toml("colour = 1", "g.toml").is_err());
+    }
+
+    #[test]
+    fn policy_book_picks_the_group_table_then_the_default() {
+        let text = r#"
+[default]
+exempt_operators = false
+[groups."读书会"]
+red_packet = { min_yuan = 100, within_minutes = 10 }
+[groups."demo-g007"]
+windows = [{ weekday = "fri", start = "20:00", end = "22:00" }]
+"#;
+        let book = PolicyBook::from_toml(text, "p.toml").unwrap();
+        assert_eq!(book.for_group("读书会", "x", 1).unwrap().red_packet.as_ref().unwrap().min_yuan, 100.0);
+        assert_eq!(book.for_group("other", "demo-g007", 2).unwrap().windows.len(), 1);
+        let d = book.for_group("other", "y", 3).unwrap();
+        assert!(!d.exempt_operators && d.red_packet.is_none());
+        // A bare policy applies to every group.
+        let bare = PolicyBook::from_toml("[red_packet]\nmin_yuan = 5\nwithin_minutes = 3\n", "p.toml").unwrap();
+        assert_eq!(bare.for_group("any", "any", 9).unwrap().red_packet.as_ref().unwrap().within_minutes, 3);
+        // A bad window names the file and the table.
+        let err = PolicyBook::from_toml("[groups.g]\nwindows = [{ weekday = \"xyz\", start = \"20:00\", end = \"21:00\" }]\n", "p.toml")
+            .unwrap_err();
+        assert!(err.0.contains("p.toml") && err.0.contains("[g]"), "{}", err.0);
     }
 }

@@ -44,6 +44,10 @@ pub struct PushSettings {
     /// others at least this often is talking with people, not pushing (seed 004: a
     /// mechanical push is the broadcast nobody answers).
     pub answered_exempt_share: f64,
+    /// Templated and link-heavy are weak signals alone (people repeat their own phrases and
+    /// share links); a sender needs this many of them, or one strong signal (same clock
+    /// time on many days, repetition across groups), or a platform bot flag.
+    pub weak_signals_needed: u32,
 }
 
 impl Default for PushSettings {
@@ -61,6 +65,7 @@ impl Default for PushSettings {
             broadcast_push_share: 0.5,
             broadcast_response_rate: 0.05,
             answered_exempt_share: 0.5,
+            weak_signals_needed: 2,
             examples: 3,
         }
     }
@@ -188,7 +193,10 @@ pub fn pushes(t: &Timeline, settings: &PushSettings, portfolio: Option<(&Repetit
         }
         let answered_share = list.iter().filter(|i| answered.contains(i)).count() as f64 / f64::from(n.max(1));
         let exempt = !meta.is_bot && answered_share >= settings.answered_exempt_share;
-        if !signals.is_empty() && !exempt {
+        let weak = signals.iter().filter(|s| matches!(s, PushSignal::Templated | PushSignal::LinkHeavy)).count() as u32;
+        let strong = signals.len() as u32 > weak;
+        let mechanical = strong || weak >= settings.weak_signals_needed;
+        if mechanical && !exempt {
             pushers.push(Pusher {
                 member,
                 name: meta.name.clone(),
@@ -383,6 +391,32 @@ mod tests {
         }
         let t = b.build();
         assert!(pushes(&t, &PushSettings::default(), None).pushers.is_empty());
+    }
+
+    /// Ann repeats her own phrases at varied hours: templated, a weak signal alone.
+    /// Give the same posts links and they are templated and link-heavy: a pusher.
+    #[test]
+    fn repeating_oneself_alone_is_not_pushing_but_templated_links_are() {
+        let build = |with_links: bool| {
+            let mut b = TimelineBuilder::new("chat");
+            let ann = b.member("Ann");
+            let texts = ["不过这个说法我不太同意", "新人求带，书单零基础", "刚下班，累死了"];
+            for d in 0..12i64 {
+                let text = texts[d as usize % 3];
+                let text = if with_links { format!("{text} https://x.example/{d}") } else { text.to_string() };
+                b.message(d * DAY + (8 + (d * 5) % 13) * 60 * MIN, ann, &text);
+            }
+            b.build()
+        };
+        let plain = pushes(&build(false), &PushSettings::default(), None);
+        assert!(plain.pushers.is_empty(), "{:?}", plain.pushers.iter().map(|p| &p.details).collect::<Vec<_>>());
+        let linked = pushes(&build(true), &PushSettings::default(), None);
+        assert_eq!(linked.pushers.len(), 1);
+        assert!(linked.pushers[0].signals.contains(&PushSignal::Templated));
+        assert!(linked.pushers[0].signals.contains(&PushSignal::LinkHeavy));
+        // One weak signal is enough when the setting says so.
+        let eager = PushSettings { weak_signals_needed: 1, ..PushSettings::default() };
+        assert_eq!(pushes(&build(false), &eager, None).pushers.len(), 1);
     }
 
     #[test]

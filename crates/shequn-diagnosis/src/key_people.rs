@@ -44,7 +44,13 @@ pub struct KeyLoss {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyPeople {
     pub basis: KeyBasis,
+    /// The key set: the smallest set holding ≥ `key_share` (METHOD §4).
     pub people: Vec<KeyPerson>,
+    /// The `key_ranking` most active members by the same count, operators left out (the
+    /// operator knows them): who carries the group when the set is small (seed 001
+    /// speaks of 4–5 people).
+    #[serde(default)]
+    pub ranking: Vec<KeyPerson>,
     /// Share of all interaction ends (or messages) the set holds.
     pub covered: f64,
     pub non_operator_count: u32,
@@ -82,7 +88,7 @@ pub fn key_people(f: &Facts, from_ms: i64) -> KeyPeople {
     order.sort_by(|&x, &y| ends[y].cmp(&ends[x]).then(x.cmp(&y)));
     let mut chosen: Vec<(MemberIx, usize)> = Vec::new();
     let mut held = 0usize;
-    for ix in order {
+    for &ix in &order {
         if held as f64 >= s.key_share * total as f64 || chosen.len() >= s.key_cap as usize {
             break;
         }
@@ -90,9 +96,7 @@ pub fn key_people(f: &Facts, from_ms: i64) -> KeyPeople {
         chosen.push((ix as MemberIx, ends[ix]));
     }
     let last_msg = last_message_by(f);
-    let people: Vec<KeyPerson> = chosen
-        .iter()
-        .map(|&(m, part)| {
+    let person = |&(m, part): &(MemberIx, usize)| {
             let mm = f.t.member(m);
             KeyPerson {
                 member: m,
@@ -102,12 +106,18 @@ pub fn key_people(f: &Facts, from_ms: i64) -> KeyPeople {
                 share: ratio(part, items.len()),
                 last_active: last_msg[m as usize].map(|i| f.date_of(f.t.messages[i].time_ms)),
             }
-        })
+    };
+    let people: Vec<KeyPerson> = chosen.iter().map(person).collect();
+    let ranking: Vec<KeyPerson> = order
+        .iter()
+        .filter(|&&ix| !f.is_operator(ix as MemberIx))
+        .take(s.key_ranking as usize)
+        .map(|&ix| person(&(ix as MemberIx, ends[ix])))
         .collect();
     let non_operator_count = people.iter().filter(|p| !p.operator).count() as u32;
     let fragile = (people.len() as u32) < s.fragile_below || non_operator_count == 0;
     let losses = people.iter().filter_map(|p| loss(f, p.member, &last_msg)).collect();
-    KeyPeople { basis, covered: ratio(held, total), people, non_operator_count, fragile, losses }
+    KeyPeople { basis, covered: ratio(held, total), people, ranking, non_operator_count, fragile, losses }
 }
 
 /// Each member's last human message up to as-of.

@@ -48,6 +48,8 @@ pub struct Settings {
     pub key_share: f64,
     /// §4: at most this many key people.
     pub key_cap: u32,
+    /// §4: how many of the most active people the ranking beside the key set lists.
+    pub key_ranking: u32,
     /// §4: fewer key people than this = fragile group.
     pub fragile_below: u32,
     /// §4: a key person silent this many days after being active is lost.
@@ -132,10 +134,11 @@ impl Default for Settings {
             silent_flag_share: 0.8,
             key_share: 0.5,
             key_cap: 10,
+            key_ranking: 5,
             fragile_below: 4,
             key_loss_silent_days: 14,
             key_loss_min_active_days: 60,
-            min_link_confidence: 0.5,
+            min_link_confidence: 0.3,
             hub_centralization: 0.6,
             hub_operator_share: 0.6,
             network_min_interactions: 10,

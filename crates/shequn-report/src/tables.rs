@@ -26,7 +26,8 @@ fn field(s: &str) -> String {
     }
 }
 
-fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+/// A CSV document: BOM, header, CRLF rows, every field through [`field`].
+pub fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut out = String::from("\u{feff}");
     out.push_str(&header.iter().map(|h| field(h)).collect::<Vec<_>>().join(","));
     out.push_str("\r\n");

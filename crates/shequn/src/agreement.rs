@@ -19,7 +19,8 @@ pub struct Agreement {
     /// Share of groups whose diagnosed status equals the planted one.
     pub status_accuracy: f64,
     pub status_confusion: Confusion,
-    /// Share of planted key people found among the diagnosis's top 5 key people.
+    /// Share of planted key people (members, never operators) found among the top 5 of the
+    /// diagnosis's ranking of members (the order METHOD §4's ≥ 50% key set is cut from).
     pub key_people_recall: f64,
     pub key_people_planted: u32,
     pub key_people_found: u32,
@@ -66,7 +67,7 @@ pub fn agreement(rows: &[GroupRow], diagnoses: &[Diagnosis], truth: &GroundTruth
             a.status_mismatches.push((row.name.clone(), planted.clone(), found.clone()));
         }
         bump(&mut a.status_confusion, &planted, &found);
-        let top: Vec<&str> = d.key_people.people.iter().take(5).map(|p| p.name.as_str()).collect();
+        let top: Vec<&str> = d.key_people.ranking.iter().take(5).map(|p| p.name.as_str()).collect();
         for k in &g.key_people {
             a.key_people_planted += 1;
             if top.contains(&k.as_str()) {

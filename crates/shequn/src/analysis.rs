@@ -10,13 +10,17 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use shequn_archive::Archive;
-use shequn_diagnosis::{summarize, PortfolioSummary, Settings};
+use shequn_diagnosis::{summarize, PortfolioSummary};
+
+use crate::cmd::group::AnalysisConfig;
 use shequn_model::{ContentLabel, Link, Timeline};
-use shequn_report::{GroupResult, GroupSeries, NetNode};
+use shequn_report::{GroupResult, GroupSeries, NetNode, UnansweredBid};
 
 const DAY_MS: i64 = 86_400_000;
 /// The network drawing keeps the most active people; a larger graph is unreadable.
 const NETWORK_MAX_NODES: usize = 30;
+/// Unanswered bids kept per group for the report and `unanswered.csv`.
+const UNANSWERED_KEPT: usize = 200;
 
 /// Every group's results and the portfolio summary.
 pub struct PortfolioResults {
@@ -25,7 +29,7 @@ pub struct PortfolioResults {
 }
 
 /// Analyses the given groups of the archive at `path` in parallel; the order follows `ids`.
-pub fn analyse_archive(path: &Path, ids: &[i64], settings: &Settings, as_of: i64) -> anyhow::Result<PortfolioResults> {
+pub fn analyse_archive(path: &Path, ids: &[i64], config: &AnalysisConfig, as_of: i64) -> anyhow::Result<PortfolioResults> {
     let groups: Vec<GroupResult> = ids
         .par_iter()
         .map_init(
@@ -33,7 +37,7 @@ pub fn analyse_archive(path: &Path, ids: &[i64], settings: &Settings, as_of: i64
             |archive, &id| {
                 let archive = archive.as_ref().map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
                 let t = archive.timeline(id)?;
-                Ok(analyse_timeline(&t, settings, as_of))
+                Ok(analyse_timeline(&t, config, as_of))
             },
         )
         .collect::<anyhow::Result<_>>()?;
@@ -42,16 +46,16 @@ pub fn analyse_archive(path: &Path, ids: &[i64], settings: &Settings, as_of: i64
 }
 
 /// Analyses timelines already in memory (tests, the demo).
-pub fn analyse_timelines(ts: &[Timeline], settings: &Settings, as_of: i64) -> PortfolioResults {
-    let groups: Vec<GroupResult> = ts.par_iter().map(|t| analyse_timeline(t, settings, as_of)).collect();
+pub fn analyse_timelines(ts: &[Timeline], config: &AnalysisConfig, as_of: i64) -> PortfolioResults {
+    let groups: Vec<GroupResult> = ts.par_iter().map(|t| analyse_timeline(t, config, as_of)).collect();
     let diagnoses: Vec<_> = groups.iter().map(|g| g.diagnosis.clone()).collect();
     PortfolioResults { summary: summarize(&diagnoses), groups }
 }
 
 /// All analyses of one group.
-pub fn analyse_timeline(t: &Timeline, settings: &Settings, as_of: i64) -> GroupResult {
-    let a = crate::cmd::group::analyse(t, settings, as_of);
-    let from = as_of - i64::from(settings.roles_window_days) * DAY_MS;
+pub fn analyse_timeline(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> GroupResult {
+    let a = crate::cmd::group::analyse(t, config, as_of);
+    let from = as_of - i64::from(config.settings.roles_window_days) * DAY_MS;
     let series = series(t, &a.links, &a.content.labels, from, as_of);
     // Quote what the content analysis flagged: ads with their posters, and mechanical pushes.
     let ads: Vec<shequn_model::Example> = a
@@ -63,7 +67,23 @@ pub fn analyse_timeline(t: &Timeline, settings: &Settings, as_of: i64) -> GroupR
         .chain(a.content.push.pushers.iter().flat_map(|p| p.examples.iter().cloned()))
         .take(20)
         .collect();
-    GroupResult { diagnosis: a.diagnosis, series, unanswered: Vec::new(), ads }
+    GroupResult { diagnosis: a.diagnosis, series, unanswered: unanswered(t, &a.responsiveness, as_of), ads }
+}
+
+/// Unanswered bids, newest first, at most [`UNANSWERED_KEPT`] per group; the wait is to
+/// the late first response, or to as-of when none came.
+fn unanswered(t: &Timeline, r: &shequn_replies::Responsiveness, as_of: i64) -> Vec<UnansweredBid> {
+    r.all_bids
+        .iter()
+        .rev()
+        .filter(|b| b.status == shequn_replies::responsiveness::BidStatus::Unanswered)
+        .take(UNANSWERED_KEPT)
+        .map(|b| UnansweredBid {
+            message: shequn_model::Example::of(t, b.msg),
+            platform_id: t.member(b.sender).platform_id.clone(),
+            waited_hours: b.first_response_ms.unwrap_or(as_of - b.time_ms) as f64 / 3_600_000.0,
+        })
+        .collect()
 }
 
 /// The Monday (ISO date) of the week holding `ms` in the group's own clock.

@@ -6,5 +6,6 @@ pub mod agreement;
 pub mod analysis;
 pub mod bench;
 pub mod cmd;
+pub mod group_view;
 pub mod pipeline;
 pub mod table;

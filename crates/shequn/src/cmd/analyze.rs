@@ -14,9 +14,8 @@ pub struct Args {
     /// The folder to write the report into.
     #[arg(long, value_name = "DIR", default_value = "shequn-report")]
     pub out: PathBuf,
-    /// A TOML file overriding diagnosis thresholds.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: super::group::ConfigArgs,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
@@ -29,6 +28,6 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         threads: None,
     };
     let code = super::import::run(cli, &import)?;
-    super::report::write_report(cli, &args.out, None, args.config.as_deref())?;
+    super::report::write_report(cli, &args.out, None, &args.config)?;
     Ok(code)
 }

@@ -156,12 +156,12 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
 
     // Diagnose every group as of the portfolio's own as-of, and score it against the planted truth.
     let started = Instant::now();
-    let settings = shequn_diagnosis::Settings::default();
+    let config = super::group::AnalysisConfig::default();
     let as_of = args.as_of.timestamp_millis();
-    let (rows, diagnoses) = groups::rows(&archive, &db, &settings, as_of)?;
+    let (rows, diagnoses) = groups::rows(&archive, &db, &config, as_of)?;
     let agreement = crate::agreement::agreement(&rows, &diagnoses, &written.truth);
     let seconds_diagnose = started.elapsed().as_secs_f64();
-    super::report::write_report_for(&db, &args.out, &settings, as_of)?;
+    super::report::write_report_for(&db, &args.out, &config, as_of)?;
     let summary = Summary {
         groups: written.truth.groups.len(),
         messages: written.messages,
@@ -185,7 +185,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", groups::render_table(&rows));
-    print!("{}", groups::render_summary(&diagnoses, &settings, as_of));
+    print!("{}", groups::render_summary(&diagnoses, &config.settings, as_of));
     let p = &written.truth.portfolio;
     let status: Vec<String> = p.by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
     println!();

@@ -7,12 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use rayon::prelude::*;
-use serde_json::json;
 use shequn_archive::Archive;
-use shequn_content::ContentSettings;
-use shequn_diagnosis::{diagnose, Diagnosis, Role, Settings};
+use shequn_content::{ContentSettings, PolicyBook};
+use shequn_diagnosis::{diagnose, Diagnosis, Settings};
 use shequn_model::Timeline;
-use shequn_replies::{ReplySettings, ResponsivenessSettings, Weights};
+use shequn_replies::{ReplySettings, Responsiveness, ResponsivenessSettings, Weights};
 
 use super::Cli;
 
@@ -24,12 +23,58 @@ pub struct Args {
     /// Diagnose as of this instant (RFC 3339). Default: the newest message in the archive.
     #[arg(long, value_name = "RFC3339")]
     pub as_of: Option<String>,
-    /// A TOML file overriding thresholds (see `Settings`; keys not given keep their defaults).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Also write every bid (question, newcomer's first message, thread starter) with its
+    /// first response to this CSV file (UTF-8 with BOM), for checking by hand.
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub bids: Option<PathBuf>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The files every analysing command reads besides the archive.
+#[derive(clap::Args, Clone, Default)]
+pub struct ConfigArgs {
+    /// A TOML file overriding thresholds (see `Settings`; keys not given keep their defaults).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ad policies (TOML: `[default]` and `[groups."name"]` tables, or one bare policy);
+    /// ads that break a group's policy are listed as violations.
+    #[arg(long, value_name = "FILE")]
+    pub ad_policy: Option<PathBuf>,
+}
+
+impl ConfigArgs {
+    pub fn load(&self) -> anyhow::Result<AnalysisConfig> {
+        AnalysisConfig::load(self.config.as_deref(), self.ad_policy.as_deref())
+    }
+}
+
+/// Everything a run of the analyses reads besides the timeline.
+#[derive(Clone, Default)]
+pub struct AnalysisConfig {
+    pub settings: Settings,
+    pub ad_policies: PolicyBook,
+}
+
+impl AnalysisConfig {
+    /// Thresholds from `--config` and ad policies from `--ad-policy`, each optional.
+    pub fn load(config: Option<&Path>, ad_policy: Option<&Path>) -> anyhow::Result<AnalysisConfig> {
+        let settings = load_settings(config)?;
+        let ad_policies = match ad_policy {
+            None => PolicyBook::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the ad policy file {}", path.display()))?;
+                PolicyBook::from_toml(&text, &path.display().to_string()).map_err(|e| {
+                    anyhow::anyhow!("{e}\nhint: see `AdPolicy` in docs (windows, red_packet, thread, exempt_operators)")
+                })?
+            }
+        };
+        Ok(AnalysisConfig { settings, ad_policies })
+    }
 }
 
 /// Settings from a TOML file, or the defaults.
@@ -56,22 +101,25 @@ pub fn as_of_ms(archive: &Archive, given: Option<&str>) -> anyhow::Result<i64> {
 }
 
 /// What every analysis says about one group: the reply links, the content
-/// report (with one label per message) and the diagnosis built on both.
+/// report (with one label per message), responsiveness, and the diagnosis built on them.
 pub struct Analysed {
     pub links: Vec<shequn_model::Link>,
     pub content: shequn_content::ContentReport,
+    pub responsiveness: Responsiveness,
     pub diagnosis: Diagnosis,
 }
 
 /// Runs every analysis on one timeline: inferred reply links (explicit ones win),
-/// content labels (ads, pushes, value, emotion), the diagnosis, then responsiveness,
-/// which can turn the action into "respond". Cross-group repetition is not looked at here.
-pub fn analyse(t: &Timeline, settings: &Settings, as_of: i64) -> Analysed {
+/// content labels (ads, pushes, value, emotion; the group's ad policy if one is set), the
+/// diagnosis, then responsiveness, which can turn the action into "respond".
+/// Cross-group repetition is not looked at here.
+pub fn analyse(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Analysed {
     static WEIGHTS: std::sync::OnceLock<Weights> = std::sync::OnceLock::new();
     let weights = WEIGHTS.get_or_init(Weights::builtin);
     let links = shequn_replies::link(t, &ReplySettings::default(), weights);
-    let content = shequn_content::analyze_group(t, &ContentSettings::default(), None, None, Some(as_of));
-    let d = diagnose(t, &links, &content.labels, settings, as_of);
+    let policy = config.ad_policies.for_group(&t.group.name, &t.group.platform_id, t.group.id);
+    let content = shequn_content::analyze_group(t, &ContentSettings::default(), policy, None, Some(as_of));
+    let d = diagnose(t, &links, &content.labels, &config.settings, as_of);
     let r = shequn_replies::responsiveness(t, &links, &ResponsivenessSettings::default(), as_of);
     let summary = shequn_diagnosis::Responsiveness {
         bids: r.bids as u32,
@@ -79,19 +127,19 @@ pub fn analyse(t: &Timeline, settings: &Settings, as_of: i64) -> Analysed {
         median_first_response_minutes: r.median_first_response_ms.map(|ms| ms as f64 / 60_000.0),
     };
     let diagnosis = d.with_responsiveness(t, &links, &content.labels, as_of, summary);
-    Analysed { links, content, diagnosis }
+    Analysed { links, content, responsiveness: r, diagnosis }
 }
 
 /// The diagnosis of one timeline with every analysis run (see [`analyse`]).
-pub fn diagnose_timeline(t: &Timeline, settings: &Settings, as_of: i64) -> Diagnosis {
-    analyse(t, settings, as_of).diagnosis
+pub fn diagnose_timeline(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Diagnosis {
+    analyse(t, config, as_of).diagnosis
 }
 
 /// Diagnoses the given groups in parallel, each thread with its own read-only archive handle.
 pub fn diagnose_groups(
     path: &std::path::Path,
     ids: &[i64],
-    settings: &Settings,
+    config: &AnalysisConfig,
     as_of: i64,
 ) -> anyhow::Result<Vec<Diagnosis>> {
     ids.par_iter()
@@ -100,14 +148,14 @@ pub fn diagnose_groups(
             |archive, &id| {
                 let archive = archive.as_ref().map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
                 let t = archive.timeline(id)?;
-                Ok(diagnose_timeline(&t, settings, as_of))
+                Ok(diagnose_timeline(&t, config, as_of))
             },
         )
         .collect()
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let settings = load_settings(args.config.as_deref())?;
+    let config = args.config.load()?;
     let archive = cli.open_archive()?;
     let found = archive.find_groups(&args.group)?;
     let g = match found.as_slice() {
@@ -122,168 +170,17 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     };
     let as_of = as_of_ms(&archive, args.as_of.as_deref())?;
     let t = archive.timeline(g.id)?;
-    let d = diagnose_timeline(&t, &settings, as_of);
+    let a = analyse(&t, &config, as_of);
+    if let Some(path) = &args.bids {
+        std::fs::write(path, crate::group_view::bids_csv(&t, &a.responsiveness))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("bids written / 已写入: {} ({} bids)", path.display(), a.responsiveness.all_bids.len());
+    }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json_view(&d))?);
+        println!("{}", serde_json::to_string_pretty(&crate::group_view::json_view(&a))?);
     } else {
-        print!("{}", text_view(&d));
+        print!("{}", crate::group_view::text_view(&a));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The JSON contract: `status`, `stage`, `key_people`, `roles` (counts), `action`, `evidence`, and the rest.
-pub fn json_view(d: &Diagnosis) -> serde_json::Value {
-    json!({
-        "group_id": d.group_id,
-        "group": d.group,
-        "platform": d.platform,
-        "as_of": d.as_of,
-        "status": d.status,
-        "stage": d.stage,
-        "action": d.triage.action,
-        "action_reason": { "en": d.triage.reason_en, "zh": d.triage.reason_zh },
-        "key_people": d.key_people.people,
-        "roles": d.roles.counts,
-        "evidence": d.evidence,
-        "stage_detail": d.stage_detail,
-        "lifespan": d.lifespan,
-        "temporary": d.temporary,
-        "key_people_detail": { "basis": d.key_people.basis, "covered": d.key_people.covered,
-            "fragile": d.key_people.fragile, "losses": d.key_people.losses },
-        "role_detail": d.roles,
-        "network": d.network,
-        "emotion": d.emotion,
-        "churn": d.churn,
-        "content": d.content,
-        "responsiveness": d.responsiveness,
-        "migration": d.triage.migration,
-        "labels_present": d.labels_present,
-        "settings": d.settings,
-    })
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
-}
-
-pub fn text_view(d: &Diagnosis) -> String {
-    let mut o = String::new();
-    let mut line = |s: String| {
-        o.push_str(&s);
-        o.push('\n');
-    };
-    line(format!("{} ({}, id {}) — as of 截至 {}", d.group, d.platform, d.group_id, d.as_of));
-    line(format!("status 状态: {} {} — {}", d.status.as_str(), d.status.zh(), d.evidence.reason_en));
-    line(format!("                 {}", d.evidence.reason_zh));
-    if let Some(m) = &d.evidence.last_member_message {
-        line(format!("  last member message 最后成员消息: {} <{}> {}", m.time, m.sender, m.text));
-    }
-    if let Some(days) = d.lifespan.days {
-        line(format!(
-            "lifespan 生命周期: {} days 天 ({} → {}){}",
-            days,
-            d.lifespan.first_member_day.as_deref().unwrap_or("-"),
-            d.lifespan.last_member_day.as_deref().unwrap_or("-"),
-            if d.lifespan.died_early { "; died within 90 days of creation 创建后90天内死亡" } else { "" }
-        ));
-    }
-    if d.temporary.temporary {
-        line(format!(
-            "temporary group 临时群: {} of human messages between {} and {}",
-            pct(d.temporary.peak_share),
-            d.temporary.peak_start.as_deref().unwrap_or("-"),
-            d.temporary.peak_end.as_deref().unwrap_or("-")
-        ));
-    }
-    match &d.stage_detail {
-        Some(s) => {
-            line(format!("stage 阶段: {} {} (confidence 置信度 {:.2})", s.stage.as_str(), s.stage.zh(), s.confidence));
-            let g = &s.signals;
-            line(format!(
-                "  operator share 运营占比 {}, member↔member 成员互动 {}, non-operator key people 非运营关键人 {}, structure 结构 {} {}, weeks held 持续周数 {}, cooperation messages 合作消息 {}{}",
-                pct(g.operator_share),
-                pct(g.member_member_share),
-                g.non_operator_key_people,
-                g.structure.as_str(),
-                g.structure.zh(),
-                g.weeks_held,
-                g.cooperation_messages,
-                g.emotional_share.map(|e| format!(", emotional 情绪表达 {}", pct(e))).unwrap_or_default()
-            ));
-            line(format!("  playbook 建议: {}", s.playbook_zh));
-            line(format!("               {}", s.playbook_en));
-        }
-        None => line("stage 阶段: none (not alive) 无（非活跃）".into()),
-    }
-    let kp = &d.key_people;
-    line(format!(
-        "key people 关键人 ({} of interactions 互动 by {:?}){}:",
-        pct(kp.covered),
-        kp.basis,
-        if kp.fragile { " — fragile 脆弱" } else { "" }
-    ));
-    for p in &kp.people {
-        line(format!(
-            "  {}{} — {} , last active 最后活跃 {}",
-            p.name,
-            if p.operator { " (operator 运营)" } else { "" },
-            pct(p.share),
-            p.last_active.as_deref().unwrap_or("-")
-        ));
-    }
-    for l in &kp.losses {
-        line(format!(
-            "  lost 流失: {} active 活跃 {} → {}, silent 沉默 {:.0} days; group 群消息/周 {:.1} → {:.1}",
-            l.name, l.first_active, l.last_active, l.silent_days, l.weekly_before, l.weekly_after
-        ));
-    }
-    let counts: Vec<String> = Role::ALL
-        .iter()
-        .map(|r| format!("{} {} {}", r.as_str(), r.zh(), d.roles.counts.get(r.as_str()).copied().unwrap_or(0)))
-        .collect();
-    line(format!("roles 角色 ({} days 天): {}", d.settings.roles_window_days, counts.join(", ")));
-    line(format!(
-        "  silent share 沉默者占比: {}; seed's mix 参考: thinker 1–2, critic a few, onlooker ~40%, silent >50%",
-        d.roles.silent_share.map(pct).unwrap_or_else(|| "unknown 未知 (no roster, joins or member count)".into())
-    ));
-    for flag in &d.roles.flags {
-        line(format!("  flag 提示: {flag}"));
-    }
-    let n = &d.network;
-    line(format!(
-        "network 网络: {} active, {} interactions 互动, member↔member {}, centralization 中心度 {:.2}, operator 运营 {}, reciprocity 互惠 {}, {} {}",
-        n.active_nodes,
-        n.interactions,
-        pct(n.member_member_share),
-        n.centralization,
-        pct(n.operator_share),
-        pct(n.reciprocity),
-        n.structure.as_str(),
-        n.structure.zh()
-    ));
-    if d.churn.has_events {
-        line(format!(
-            "churn 流失: joins 加入 {}, leaves 退出 {}, kicks 移除 {}, median days to leave 退群中位天数 {}",
-            d.churn.joins,
-            d.churn.leaves,
-            d.churn.kicks,
-            d.churn.median_days_to_leave.map(|x| format!("{x:.1}")).unwrap_or_else(|| "-".into())
-        ));
-    }
-    line(format!(
-        "responsiveness 响应: {}",
-        match &d.responsiveness {
-            Some(r) => format!("{} bids 提问, {} unanswered 无回应", r.bids, r.unanswered),
-            None => "not measured (reply analysis not run) 未测量".into(),
-        }
-    ));
-    line(format!("action 建议: {} {} — {}", d.triage.action.as_str(), d.triage.action.zh(), d.triage.reason_en));
-    line(format!("               {}", d.triage.reason_zh));
-    if !d.triage.migration.is_empty() {
-        line(format!("migration list 迁移名单 ({}):", d.triage.migration.len()));
-        for m in d.triage.migration.iter().take(20) {
-            line(format!("  {} {} (last 最后发言 {})", m.name, m.platform_id.as_deref().unwrap_or("-"), m.last_spoke));
-        }
-    }
-    o
-}

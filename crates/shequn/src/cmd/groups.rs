@@ -21,9 +21,8 @@ pub struct Args {
     /// Diagnose as of this instant (RFC 3339). Default: the newest message in the archive.
     #[arg(long, value_name = "RFC3339")]
     pub as_of: Option<String>,
-    /// A TOML file overriding diagnosis thresholds.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub config: super::group::ConfigArgs,
 }
 
 /// One group as `groups --json` prints it: a contract other tools read.
@@ -51,10 +50,10 @@ pub struct GroupRow {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let settings = super::group::load_settings(args.config.as_deref())?;
+    let config = args.config.load()?;
     let archive = cli.open_archive()?;
     let as_of = super::group::as_of_ms(&archive, args.as_of.as_deref())?;
-    let (rows, diagnoses) = rows(&archive, &cli.db_path(), &settings, as_of)?;
+    let (rows, diagnoses) = rows(&archive, &cli.db_path(), &config, as_of)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
@@ -67,7 +66,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", render_table(&rows));
-    print!("{}", render_summary(&diagnoses, &settings, as_of));
+    print!("{}", render_summary(&diagnoses, &config.settings, as_of));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -75,12 +74,12 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
 pub fn rows(
     archive: &Archive,
     path: &std::path::Path,
-    settings: &Settings,
+    config: &super::group::AnalysisConfig,
     as_of: i64,
 ) -> anyhow::Result<(Vec<GroupRow>, Vec<Diagnosis>)> {
     let groups = archive.groups()?;
     let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
-    let diagnoses = super::group::diagnose_groups(path, &ids, settings, as_of)?;
+    let diagnoses = super::group::diagnose_groups(path, &ids, config, as_of)?;
     let rows = groups
         .into_iter()
         .zip(&diagnoses)

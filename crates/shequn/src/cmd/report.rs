@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use shequn_diagnosis::Settings;
+use super::group::{AnalysisConfig, ConfigArgs};
 
 use super::Cli;
 use crate::analysis;
@@ -18,31 +18,30 @@ pub struct Args {
     /// Diagnose as of this instant (RFC 3339). Default: the newest message in the archive.
     #[arg(long, value_name = "RFC3339")]
     pub as_of: Option<String>,
-    /// A TOML file overriding diagnosis thresholds.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: super::group::ConfigArgs,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    write_report(cli, &args.out, args.as_of.as_deref(), args.config.as_deref())?;
+    write_report(cli, &args.out, args.as_of.as_deref(), &args.config)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Analyses every group of the archive and writes the report files into `out`.
-pub fn write_report(cli: &Cli, out: &Path, as_of: Option<&str>, config: Option<&Path>) -> anyhow::Result<()> {
-    let settings = super::group::load_settings(config)?;
+pub fn write_report(cli: &Cli, out: &Path, as_of: Option<&str>, config: &ConfigArgs) -> anyhow::Result<()> {
+    let config = config.load()?;
     let archive = cli.open_archive()?;
     let as_of = super::group::as_of_ms(&archive, as_of)?;
     drop(archive);
-    write_report_for(&cli.db_path(), out, &settings, as_of)
+    write_report_for(&cli.db_path(), out, &config, as_of)
 }
 
 /// Analyses every group of the archive at `db` as of `as_of` and writes the report files into `out`.
-pub fn write_report_for(db: &Path, out: &Path, settings: &Settings, as_of: i64) -> anyhow::Result<()> {
+pub fn write_report_for(db: &Path, out: &Path, config: &AnalysisConfig, as_of: i64) -> anyhow::Result<()> {
     let archive = shequn_archive::Archive::open_readonly(db)?;
     let ids: Vec<i64> = archive.group_ids()?;
     drop(archive);
-    let results = analysis::analyse_archive(db, &ids, settings, as_of)?;
+    let results = analysis::analyse_archive(db, &ids, config, as_of)?;
     let generated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let input =
         shequn_report::ReportInput { results: &results.groups, summary: &results.summary, generated: &generated };

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -29,9 +28,8 @@ pub struct Args {
     /// Diagnose as of this instant (RFC 3339). Default: the newest message in the archive.
     #[arg(long, value_name = "RFC3339")]
     pub as_of: Option<String>,
-    /// A TOML file overriding diagnosis thresholds.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: super::group::ConfigArgs,
 }
 
 /// Refuses a non-loopback address without a token: the archive holds private messages.
@@ -127,12 +125,12 @@ pub fn router(served: Served) -> Router {
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     check_bind(&args.addr, args.token.as_deref())?;
-    let settings = super::group::load_settings(args.config.as_deref())?;
+    let config = args.config.load()?;
     let archive = cli.open_archive()?;
     let ids: Vec<i64> = archive.groups()?.iter().map(|g| g.id).collect();
     let as_of = super::group::as_of_ms(&archive, args.as_of.as_deref())?;
     drop(archive);
-    let results = analysis::analyse_archive(&cli.db_path(), &ids, &settings, as_of)?;
+    let results = analysis::analyse_archive(&cli.db_path(), &ids, &config, as_of)?;
     let generated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let input =
         shequn_report::ReportInput { results: &results.groups, summary: &results.summary, generated: &generated };
