@@ -9,5 +9,5 @@ pub mod svg;
 pub mod tables;
 
 pub use render::render_html;
-pub use results::{GroupResult, GroupSeries, NetNode, ReportInput, UnansweredBid, SCHEMA_VERSION};
+pub use results::{AdPosterRow, GroupResult, ViolationRow, GroupSeries, NetNode, ReportInput, UnansweredBid, SCHEMA_VERSION};
 pub use tables::{csv, groups_csv, migration_csv, report_json, triage_csv, unanswered_csv, write_all};

@@ -464,8 +464,19 @@ fn content_section(o: &mut String, r: &GroupResult) {
         c.pushes,
         pct(c.push_share)
     );
+    if !r.ad_posters.is_empty() {
+        let names: Vec<String> = r.ad_posters.iter().take(10).map(|p| format!("{} ({}/{})", p.name, p.ads, p.messages)).collect();
+        let _ = write!(o, "<p class=\"small\">{} {}</p>", bi("广告发布者（广告/消息）", "ad posters (ads/messages)"), esc(&names.join(", ")));
+    }
     for ex in r.ads.iter().take(20) {
         quote(o, &ex.time, &ex.sender, &ex.text);
+    }
+    if !r.violations.is_empty() {
+        let _ = write!(o, "<h4>{} {}</h4>", bi("违反广告规则", "Ad-policy violations"), r.violations.len());
+        for v in r.violations.iter().take(20) {
+            let text = format!("{} — {}", v.message.text, v.rules_broken.join("; "));
+            quote(o, &v.message.time, &v.message.sender, &text);
+        }
     }
 }
 

@@ -18,6 +18,26 @@ pub struct GroupResult {
     pub unanswered: Vec<UnansweredBid>,
     /// Ads and rule violations quoted (from the content analysis; empty until it runs).
     pub ads: Vec<Example>,
+    /// Who posted ads, most ads first (METHOD §7).
+    #[serde(default)]
+    pub ad_posters: Vec<AdPosterRow>,
+    /// Ads that broke the group's ad policy; empty when no policy was set.
+    #[serde(default)]
+    pub violations: Vec<ViolationRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdPosterRow {
+    pub name: String,
+    pub ads: u32,
+    pub messages: u32,
+}
+
+/// An ad posted against the group's ad policy (seed 004), with the allowances it missed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViolationRow {
+    pub message: Example,
+    pub rules_broken: Vec<String>,
 }
 
 /// Timeline-derived series: no verdicts, only counts.

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use shequn_demo::GroundTruth;
-use shequn_diagnosis::Diagnosis;
+use shequn_content::policy::{AdWindow, RedPacketRule};
+use shequn_content::{AdPolicy, PolicyBook};
+use shequn_report::GroupResult;
 
 use crate::cmd::groups::GroupRow;
 
@@ -28,6 +30,16 @@ pub struct Agreement {
     pub temporary_confusion: Confusion,
     /// Planted vs found, for broadcast-only groups (METHOD §7; needs the content analysis).
     pub broadcast_only_confusion: Confusion,
+    /// Planted ad posters found among the content analysis's ad posters (METHOD §7), and
+    /// posters found in groups where none were planted or beyond the planted ones.
+    pub ad_posters_planted: u32,
+    pub ad_posters_found: u32,
+    pub ad_posters_extra: u32,
+    /// Planted ad-policy violations found (same sender, same second), and violations
+    /// reported that were not planted.
+    pub violations_planted: u32,
+    pub violations_found: u32,
+    pub violations_extra: u32,
     /// Groups whose status differs, for reading: (group, planted, diagnosed).
     pub status_mismatches: Vec<(String, String, String)>,
 }
@@ -41,9 +53,9 @@ fn serde_name<T: Serialize>(v: &T) -> String {
 }
 
 /// Compares diagnoses (row i ↔ diagnosis i) with the truth, matched by platform id.
-pub fn agreement(rows: &[GroupRow], diagnoses: &[Diagnosis], truth: &GroundTruth) -> Agreement {
-    let by_id: HashMap<&str, (&GroupRow, &Diagnosis)> =
-        rows.iter().zip(diagnoses).map(|(r, d)| (r.platform_id.as_str(), (r, d))).collect();
+pub fn agreement(rows: &[GroupRow], results: &[GroupResult], truth: &GroundTruth) -> Agreement {
+    let by_id: HashMap<&str, (&GroupRow, &GroupResult)> =
+        rows.iter().zip(results).map(|(r, d)| (r.platform_id.as_str(), (r, d))).collect();
     let mut a = Agreement {
         groups: 0,
         status_accuracy: 0.0,
@@ -53,11 +65,31 @@ pub fn agreement(rows: &[GroupRow], diagnoses: &[Diagnosis], truth: &GroundTruth
         key_people_found: 0,
         temporary_confusion: Confusion::new(),
         broadcast_only_confusion: Confusion::new(),
+        ad_posters_planted: 0,
+        ad_posters_found: 0,
+        ad_posters_extra: 0,
+        violations_planted: 0,
+        violations_found: 0,
+        violations_extra: 0,
         status_mismatches: Vec::new(),
     };
     let mut status_hits = 0u32;
     for g in &truth.groups {
-        let Some((row, d)) = by_id.get(g.id.as_str()) else { continue };
+        let Some((row, result)) = by_id.get(g.id.as_str()) else { continue };
+        let d = &result.diagnosis;
+        let posters: Vec<&str> = result.ad_posters.iter().map(|p| p.name.as_str()).collect();
+        for p in &g.ad_posters {
+            a.ad_posters_planted += 1;
+            a.ad_posters_found += u32::from(posters.contains(&p.as_str()));
+        }
+        a.ad_posters_extra += posters.iter().filter(|p| !g.ad_posters.iter().any(|x| x == *p)).count() as u32;
+        let second = |t: &str| chrono::DateTime::parse_from_rfc3339(t).map(|t| t.timestamp()).ok();
+        let found: Vec<(&str, Option<i64>)> =
+            result.violations.iter().map(|v| (v.message.sender.as_str(), second(&v.message.time))).collect();
+        let planted: Vec<(&str, Option<i64>)> = g.violations.iter().map(|v| (v.sender.as_str(), second(&v.time))).collect();
+        a.violations_planted += planted.len() as u32;
+        a.violations_found += planted.iter().filter(|p| found.contains(p)).count() as u32;
+        a.violations_extra += found.iter().filter(|f| !planted.contains(f)).count() as u32;
         a.groups += 1;
         let planted = serde_name(&g.status);
         let found = d.status.as_str().to_string();
@@ -81,4 +113,24 @@ pub fn agreement(rows: &[GroupRow], diagnoses: &[Diagnosis], truth: &GroundTruth
     a.key_people_recall =
         if a.key_people_planted > 0 { f64::from(a.key_people_found) / f64::from(a.key_people_planted) } else { 0.0 };
     a
+}
+
+/// The planted ad policies as the policy book an operator would write (keyed by platform id).
+pub fn policy_book(truth: &GroundTruth) -> PolicyBook {
+    let mut book = PolicyBook::default();
+    for g in &truth.groups {
+        let Some(p) = &g.policy else { continue };
+        let policy = match p {
+            shequn_demo::AdPolicy::WeeklyWindow { weekday, start, end } => AdPolicy {
+                windows: vec![AdWindow { weekday: weekday.clone(), start: start.clone(), end: end.clone() }],
+                ..AdPolicy::default()
+            },
+            shequn_demo::AdPolicy::RedPacketFirst { min_yuan, within_minutes } => AdPolicy {
+                red_packet: Some(RedPacketRule { min_yuan: *min_yuan, within_minutes: *within_minutes }),
+                ..AdPolicy::default()
+            },
+        };
+        book.groups.insert(g.id.clone(), policy);
+    }
+    book
 }

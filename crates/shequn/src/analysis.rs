@@ -14,7 +14,7 @@ use shequn_diagnosis::{summarize, PortfolioSummary};
 
 use crate::cmd::group::AnalysisConfig;
 use shequn_model::{ContentLabel, Link, Timeline};
-use shequn_report::{GroupResult, GroupSeries, NetNode, UnansweredBid};
+use shequn_report::{AdPosterRow, GroupResult, GroupSeries, NetNode, UnansweredBid, ViolationRow};
 
 const DAY_MS: i64 = 86_400_000;
 /// The network drawing keeps the most active people; a larger graph is unreadable.
@@ -67,7 +67,22 @@ pub fn analyse_timeline(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Gr
         .chain(a.content.push.pushers.iter().flat_map(|p| p.examples.iter().cloned()))
         .take(20)
         .collect();
-    GroupResult { diagnosis: a.diagnosis, series, unanswered: unanswered(t, &a.responsiveness, as_of), ads }
+    let ad_posters = a
+        .content
+        .ads
+        .posters
+        .iter()
+        .map(|p| AdPosterRow { name: p.name.clone(), ads: p.ads, messages: p.messages })
+        .collect();
+    let violations = a
+        .content
+        .policy
+        .iter()
+        .flat_map(|p| &p.violations)
+        .map(|v| ViolationRow { message: v.example.clone(), rules_broken: v.rules_broken.clone() })
+        .collect();
+    let unanswered = unanswered(t, &a.responsiveness, as_of);
+    GroupResult { diagnosis: a.diagnosis, series, unanswered, ads, ad_posters, violations }
 }
 
 /// Unanswered bids, newest first, at most [`UNANSWERED_KEPT`] per group; the wait is to

@@ -156,12 +156,21 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
 
     // Diagnose every group as of the portfolio's own as-of, and score it against the planted truth.
     let started = Instant::now();
-    let config = super::group::AnalysisConfig::default();
+    // The planted ad policies are the operator's rules: written out, and checked.
+    let ad_policies = crate::agreement::policy_book(&written.truth);
+    let policy_path = args.out.join("ad-policies.toml");
+    std::fs::write(&policy_path, toml::to_string(&ad_policies)?)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", policy_path.display()))?;
+    let config = super::group::AnalysisConfig { settings: shequn_diagnosis::Settings::default(), ad_policies };
     let as_of = args.as_of.timestamp_millis();
-    let (rows, diagnoses) = groups::rows(&archive, &db, &config, as_of)?;
-    let agreement = crate::agreement::agreement(&rows, &diagnoses, &written.truth);
+    let summaries = archive.groups()?;
+    let ids: Vec<i64> = summaries.iter().map(|g| g.id).collect();
+    let results = crate::analysis::analyse_archive(&db, &ids, &config, as_of)?;
+    let diagnoses: Vec<shequn_diagnosis::Diagnosis> = results.groups.iter().map(|g| g.diagnosis.clone()).collect();
+    let rows = groups::rows_of(summaries, &diagnoses);
+    let agreement = crate::agreement::agreement(&rows, &results.groups, &written.truth);
     let seconds_diagnose = started.elapsed().as_secs_f64();
-    super::report::write_report_for(&db, &args.out, &config, as_of)?;
+    super::report::write_results(&args.out, &results)?;
     let summary = Summary {
         groups: written.truth.groups.len(),
         messages: written.messages,

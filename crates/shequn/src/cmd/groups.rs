@@ -80,9 +80,14 @@ pub fn rows(
     let groups = archive.groups()?;
     let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
     let diagnoses = super::group::diagnose_groups(path, &ids, config, as_of)?;
-    let rows = groups
+    Ok((rows_of(groups, &diagnoses), diagnoses))
+}
+
+/// One row per group: the archive's counts beside the diagnosis (row i ↔ diagnosis i).
+pub fn rows_of(groups: Vec<shequn_archive::GroupSummary>, diagnoses: &[Diagnosis]) -> Vec<GroupRow> {
+    groups
         .into_iter()
-        .zip(&diagnoses)
+        .zip(diagnoses)
         .map(|(g, d)| GroupRow {
             id: g.id,
             platform: g.platform,
@@ -101,8 +106,7 @@ pub fn rows(
             stage: d.stage.map(|s| s.as_str().to_string()),
             action: d.triage.action.as_str().to_string(),
         })
-        .collect();
-    Ok((rows, diagnoses))
+        .collect()
 }
 
 /// The groups table as text (Chinese names line up).

@@ -42,6 +42,11 @@ pub fn write_report_for(db: &Path, out: &Path, config: &AnalysisConfig, as_of: i
     let ids: Vec<i64> = archive.group_ids()?;
     drop(archive);
     let results = analysis::analyse_archive(db, &ids, config, as_of)?;
+    write_results(out, &results)
+}
+
+/// Writes the report files of results already computed into `out`.
+pub fn write_results(out: &Path, results: &analysis::PortfolioResults) -> anyhow::Result<()> {
     let generated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let input =
         shequn_report::ReportInput { results: &results.groups, summary: &results.summary, generated: &generated };
