@@ -5,7 +5,7 @@ use serde::Serialize;
 use shequn_model::{EventKind, Example, Link, LinkSource, MemberIx, MsgIx, Timeline};
 
 use crate::settings::ResponsivenessSettings;
-use crate::text::is_question;
+use crate::text::{is_cjk, is_greeting, is_question};
 
 /// What happened to a bid by the as-of time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -90,6 +90,11 @@ pub struct Responsiveness {
     /// Every bid, for callers that need more than the summary.
     #[serde(skip)]
     pub all_bids: Vec<Bid>,
+}
+
+/// Characters with CJK counted double, so one length threshold fits both scripts.
+fn weighted_chars(text: &str) -> usize {
+    text.trim().chars().map(|c| if is_cjk(c) { 2 } else { 1 }).sum()
 }
 
 /// Who is new: a join (event or roster) recorded before their first message, or
@@ -182,7 +187,8 @@ pub fn responsiveness(
         }
         let question = is_question(&m.text);
         let newcomer = new_first[i];
-        let starter = parent.is_none();
+        let starter = parent.is_none()
+            && (weighted_chars(&m.text) >= settings.starter_min_chars || is_greeting(&m.text));
         if question || newcomer || starter {
             bid_of[i] = Some(bids.len());
             bids.push(Bid {

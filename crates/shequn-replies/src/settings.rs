@@ -33,6 +33,11 @@ pub struct ResponsivenessSettings {
     /// message counts as a newcomer even without a recorded join (so the start
     /// of an archive does not make everyone new).
     pub newcomer_grace_ms: i64,
+    /// A conversation starter that is neither a question nor a newcomer's first message
+    /// is a bid only when it says something: at least this many characters (CJK count
+    /// double) or a greeting. Votes, "+1", "ok" and goodbyes seek no answer
+    /// (hand check of 80 bids, docs/responsiveness-checks.md).
+    pub starter_min_chars: usize,
 }
 
 impl Default for ResponsivenessSettings {
@@ -42,6 +47,7 @@ impl Default for ResponsivenessSettings {
             min_confidence: 0.0,
             max_examples: 20,
             newcomer_grace_ms: 7 * 24 * 3600 * 1000,
+            starter_min_chars: 20,
         }
     }
 }

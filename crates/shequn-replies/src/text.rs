@@ -125,7 +125,8 @@ const STOP: &[&str] = &[
 /// Whether a text asks something, in Chinese or English.
 pub fn is_question(text: &str) -> bool {
     let t = text.trim_end();
-    if t.ends_with('?') || t.ends_with('？') || t.contains("? ") || t.contains('？') {
+    // A '?' outside links: "fails?All" (a lost space) asks; "https://x/?q=1" does not.
+    if t.contains('？') || t.split_whitespace().any(|w| w.contains('?') && !w.contains("://")) {
         return true;
     }
     if t.chars().any(is_cjk) {

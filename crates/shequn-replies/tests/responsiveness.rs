@@ -141,3 +141,28 @@ fn summary_lines_are_bilingual() {
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["unanswered"], 1);
 }
+
+/// Thread starters are bids only when they say something: "+1" and "ok" seek no answer,
+/// a greeting or a substantive remark does.
+#[test]
+fn short_starters_are_not_bids_but_greetings_and_remarks_are() {
+    let mut b = TimelineBuilder::new("g");
+    let (ann, bob) = (b.member("Ann"), b.member("Bob"));
+    b.message(0, ann, "I have been migrating our whole build to the new runner this week");
+    let plus = b.message(2 * HOUR, bob, "+1");
+    let ok = b.message(4 * HOUR, ann, "ok");
+    let hi = b.message(6 * HOUR, bob, "hi all");
+    let asks = b.message(8 * HOUR, ann, "it fails?All tests were green before");
+    let url = b.message(10 * HOUR, bob, "https://x.example/?q=1");
+    let t = b.build();
+    let r = responsiveness(&t, &explicit_links(&t), &ResponsivenessSettings::default(), 3 * DAY);
+    let is_bid = |m| r.all_bids.iter().any(|x| x.msg == m);
+    assert!(is_bid(0), "a substantive starter is a bid");
+    assert!(!is_bid(plus) && !is_bid(ok), "votes and acknowledgements are not bids");
+    assert!(is_bid(hi), "a greeting is a bid");
+    assert!(r.all_bids.iter().any(|x| x.msg == asks && x.question), "a '?' with its space lost still asks");
+    assert!(!r.all_bids.iter().any(|x| x.msg == url && x.question), "a '?' inside a link does not ask");
+    // With the threshold lowered, "+1" starts a bid again.
+    let loose = ResponsivenessSettings { starter_min_chars: 1, ..ResponsivenessSettings::default() };
+    assert!(responsiveness(&t, &explicit_links(&t), &loose, 3 * DAY).all_bids.iter().any(|x| x.msg == plus));
+}
