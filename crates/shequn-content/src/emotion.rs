@@ -96,23 +96,26 @@ pub fn is_emotional(m: &Msg, n: &Normalized) -> bool {
             || s.contains("[smile]")
             || s.contains("[呲牙]")
             || s.contains("[强]"));
-    let word = |list: &[&str]| {
-        list.iter().any(|w| {
-            if w.is_ascii() {
-                s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || c == ' ')).any(|part| {
-                    part.match_indices(w).any(|(i, _)| {
-                        let before = part[..i].chars().next_back();
-                        let after = part[i + w.len()..].chars().next();
-                        !before.is_some_and(|c| c.is_ascii_alphanumeric())
-                            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-                    })
-                })
-            } else {
-                s.contains(w)
-            }
-        })
-    };
-    has_emoji || inline || word(LAUGHTER) || word(SENTIMENT) || word(FIRST_PERSON_FEELING)
+    has_emoji || inline || has_emotion_word(s)
+}
+
+/// Any word of the three lists: Han words as substrings, Latin words whole (so `sad` is
+/// not in `sadly`... but is in `so sad!`). One automaton pass over the text.
+fn has_emotion_word(s: &str) -> bool {
+    static A: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    let a = A.get_or_init(|| {
+        let words: Vec<&str> = [LAUGHTER, SENTIMENT, FIRST_PERSON_FEELING].concat();
+        aho_corasick::AhoCorasick::new(words).expect("emotion words")
+    });
+    a.find_overlapping_iter(s).any(|m| {
+        let w = &s[m.range()];
+        if !w.is_ascii() {
+            return true;
+        }
+        let before = s[..m.start()].chars().next_back();
+        let after = s[m.end()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    })
 }
 
 #[cfg(test)]

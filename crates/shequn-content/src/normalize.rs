@@ -155,12 +155,12 @@ fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| Patterns {
         url: Regex::new(r"(?:https?://|www\.)[^\s，。,;；）)】]+").expect("url pattern"),
-        domain: Regex::new(r"\b[a-z0-9][a-z0-9-]{1,62}\.(?:com|cn|net|org|top|xyz|cc|io|me|ltd|vip|shop|club|info|app|link|site|online)\b(?:/[^\s，。]*)?").expect("domain pattern"),
-        telegram: Regex::new(r"(?:t\.me|telegram\.me)/[a-z0-9_+]+|(?:^|[^a-z0-9_.])@[a-z][a-z0-9_]{4,31}\b").expect("telegram pattern"),
+        domain: Regex::new(r"(?-u:\b)[a-z0-9][a-z0-9-]{1,62}\.(?:com|cn|net|org|top|xyz|cc|io|me|ltd|vip|shop|club|info|app|link|site|online)(?-u:\b)(?:/[^\s，。]*)?").expect("domain pattern"),
+        telegram: Regex::new(r"(?:t\.me|telegram\.me)/[a-z0-9_+]+|(?:^|[^a-z0-9_.])@[a-z][a-z0-9_]{4,31}(?-u:\b)").expect("telegram pattern"),
         phone: Regex::new(r"(?:\+?86)?1[3-9]\d{9}|\+\d{1,3}[\d -]{7,14}\d").expect("phone pattern"),
         qq: Regex::new(r"(?:qq|q号|q群|qq群)[号码群:：]*\s*[1-9]\d{4,10}").expect("qq pattern"),
         wechat: Regex::new(r"(?:微信|微|wxid_)[号码:：]*\s*[a-z0-9][a-z0-9_-]{5,19}").expect("wechat pattern"),
-        money: Regex::new(r"(?:[¥$￥]\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:元|块|万|rmb|美元|usd|usdt|dollars?|\$|k\b|w\b))").expect("money pattern"),
+        money: Regex::new(r"(?:[¥$￥]\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:元|块|万|rmb|美元|usd|usdt|dollars?|\$|k(?-u:\b)|w(?-u:\b)))").expect("money pattern"),
     })
 }
 

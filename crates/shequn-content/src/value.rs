@@ -195,9 +195,19 @@ pub fn classify_normalized(n: &Normalized, settings: &ValueSettings) -> Option<V
         return None;
     }
     let folded = n.folded.as_str();
+    // Each lexicon word counts once, as `folded.contains(word)` would; one automaton pass finds them all.
+    let (automaton, kind_of) = lexicon_automaton();
+    let mut seen = vec![false; kind_of.len()];
+    let mut per_kind = [0usize; LEXICON.len()];
+    for m in automaton.find_overlapping_iter(folded) {
+        let p = m.pattern().as_usize();
+        if !std::mem::replace(&mut seen[p], true) {
+            per_kind[kind_of[p]] += 1;
+        }
+    }
     let mut best: Option<(usize, ValueKind)> = None;
-    for (kind, words) in LEXICON {
-        let mut hits = words.iter().filter(|w| folded.contains(*w)).count();
+    for (k, (kind, _)) in LEXICON.iter().enumerate() {
+        let mut hits = per_kind[k];
         // Rules: a link with resource words is a resource; a date or clock time with event words is an event.
         if *kind == ValueKind::Resource && hits > 0 && n.handles.iter().any(|h| h.kind == HandleKind::Url) {
             hits += 1;
@@ -214,6 +224,21 @@ pub fn classify_normalized(n: &Normalized, settings: &ValueSettings) -> Option<V
         return Some(ValueKind::Information);
     }
     best.map(|(_, k)| k)
+}
+
+/// All lexicon words in one automaton, and each pattern's index into [`LEXICON`].
+fn lexicon_automaton() -> &'static (aho_corasick::AhoCorasick, Vec<usize>) {
+    static A: std::sync::OnceLock<(aho_corasick::AhoCorasick, Vec<usize>)> = std::sync::OnceLock::new();
+    A.get_or_init(|| {
+        let (mut words, mut kind_of) = (Vec::new(), Vec::new());
+        for (k, (_, ws)) in LEXICON.iter().enumerate() {
+            for w in *ws {
+                words.push(*w);
+                kind_of.push(k);
+            }
+        }
+        (aho_corasick::AhoCorasick::new(words).expect("value lexicon"), kind_of)
+    })
 }
 
 fn has_date_or_time(s: &str) -> bool {

@@ -93,7 +93,7 @@ pub struct RoleMix {
 fn disagreement() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)但是|不过|不同意|未必|不一定|不对|不认同|其实不|\bi disagree\b|\bbut\b|\bhowever\b|\bnot sure\b|\bactually\b|\bi don't think\b")
+        Regex::new(r"(?i)但是|不过|不同意|未必|不一定|不对|不认同|其实不|(?-u:\b)i disagree(?-u:\b)|(?-u:\b)but(?-u:\b)|(?-u:\b)however(?-u:\b)|(?-u:\b)not sure(?-u:\b)|(?-u:\b)actually(?-u:\b)|(?-u:\b)i don't think(?-u:\b)")
             .expect("valid regex")
     })
 }

@@ -82,7 +82,7 @@ pub struct StageVerdict {
 fn cooperation() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)合作|一起做|一起搞|项目|活动|报名|组队|线下|聚会|对接|拉.{0,6}进群|介绍.{0,6}(认识|给你)|共创|\blet'?s\b|\btogether\b|\bproject\b|\bmeetup\b|\bcollaborat|\bhackathon\b|\bsprint\b|\bco-?author")
+        Regex::new(r"(?i)合作|一起做|一起搞|项目|活动|报名|组队|线下|聚会|对接|拉.{0,6}进群|介绍.{0,6}(认识|给你)|共创|(?-u:\b)let'?s(?-u:\b)|(?-u:\b)together(?-u:\b)|(?-u:\b)project(?-u:\b)|(?-u:\b)meetup(?-u:\b)|(?-u:\b)collaborat|(?-u:\b)hackathon(?-u:\b)|(?-u:\b)sprint(?-u:\b)|(?-u:\b)co-?author")
             .expect("valid regex")
     })
 }

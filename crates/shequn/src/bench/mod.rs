@@ -38,8 +38,15 @@ pub const PARSE: &str = "parse";
 pub const IMPORT: &str = "import";
 pub const REIMPORT: &str = "reimport_unchanged";
 pub const LOAD: &str = "load_timelines";
-/// The stages an operator's run consists of: import, then reading every group back for the analyses.
-pub const CHAIN: &[&str] = &[IMPORT, LOAD];
+/// Each analysis family over every group, loading included (subtract `load_timelines` for the family alone).
+pub const REPLIES: &str = "analysis_replies";
+pub const CONTENT: &str = "analysis_content";
+pub const DIAGNOSIS: &str = "analysis_diagnosis";
+/// What `shequn report` does: every analysis of every group, then report.html/json and the CSVs.
+pub const REPORT: &str = "report";
+/// The stages an operator's run consists of: import, then the report (which loads every
+/// group, runs every analysis and writes the files).
+pub const CHAIN: &[&str] = &[IMPORT, REPORT];
 
 /// One timed stage of one run.
 #[derive(Debug, Clone, Copy)]
@@ -119,8 +126,22 @@ pub fn run_once(settings: &Settings, dir: &Path) -> anyhow::Result<Run> {
     let (n, s) = measure(|| stages::for_each_timeline(&db, settings.threads, |_| {}))?;
     run.samples.insert(LOAD, s);
     run.check("load timelines", n);
-    run.not_run.push("analyses (replies, content, diagnosis): not on main yet".into());
-    run.not_run.push("report writing: not on main yet".into());
+
+    let as_of = stages::newest_message(&db)?;
+    let (n, s) = measure(|| stages::for_each_timeline(&db, settings.threads, stages::replies(as_of)))?;
+    run.samples.insert(REPLIES, s);
+    run.check("reply analysis", n);
+    let (n, s) = measure(|| stages::for_each_timeline(&db, settings.threads, stages::content(as_of)))?;
+    run.samples.insert(CONTENT, s);
+    run.check("content analysis", n);
+    let (n, s) = measure(|| stages::for_each_timeline(&db, settings.threads, stages::diagnosis(as_of)))?;
+    run.samples.insert(DIAGNOSIS, s);
+    run.check("diagnosis", n);
+    let (groups, s) = measure(|| stages::report(&db, &dir.join("report"), as_of))?;
+    run.samples.insert(REPORT, s);
+    if groups != settings.groups {
+        run.mismatches.push(format!("the report holds {groups} groups, {} were generated", settings.groups));
+    }
     Ok(run)
 }
 
@@ -317,7 +338,7 @@ mod tests {
         }
         // The real parser reads the generated export back: parse, import and load all see the count written.
         assert!(run.mismatches.is_empty(), "{:?}", run.mismatches);
-        for stage in [PARSE, IMPORT, REIMPORT, LOAD] {
+        for stage in [PARSE, IMPORT, REIMPORT, LOAD, REPLIES, CONTENT, DIAGNOSIS, REPORT] {
             assert!(run.samples.contains_key(stage), "{stage} missing");
         }
     }

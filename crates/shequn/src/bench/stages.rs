@@ -105,3 +105,44 @@ pub fn for_each_timeline(db: &Path, threads: usize, each: impl Fn(&Timeline) + S
     })?;
     Ok(loaded.into_inner())
 }
+
+/// The newest message in the archive: the as-of instant every analysis stage uses.
+pub fn newest_message(db: &Path) -> anyhow::Result<i64> {
+    Ok(Archive::open_readonly(db)?.groups()?.iter().filter_map(|g| g.last_ms).max().unwrap_or(0))
+}
+
+/// Reply linking and responsiveness of one timeline.
+pub fn replies(as_of: i64) -> impl Fn(&Timeline) + Sync {
+    let weights = shequn_replies::Weights::builtin();
+    move |t| {
+        let links = shequn_replies::link(t, &shequn_replies::ReplySettings::default(), &weights);
+        std::hint::black_box(shequn_replies::responsiveness(
+            t,
+            &links,
+            &shequn_replies::ResponsivenessSettings::default(),
+            as_of,
+        ));
+    }
+}
+
+/// Ads, pushes, value and emotion of one timeline.
+pub fn content(as_of: i64) -> impl Fn(&Timeline) + Sync {
+    move |t| {
+        let settings = shequn_content::ContentSettings::default();
+        std::hint::black_box(shequn_content::analyze_group(t, &settings, None, None, Some(as_of)));
+    }
+}
+
+/// The whole diagnosis of one timeline, with the reply and content analyses it reads.
+pub fn diagnosis(as_of: i64) -> impl Fn(&Timeline) + Sync {
+    let config = crate::cmd::group::AnalysisConfig::default();
+    move |t| {
+        std::hint::black_box(crate::cmd::group::analyse(t, &config, as_of));
+    }
+}
+
+/// `shequn report`: every analysis of every group, then the report files into `out`. Returns the groups.
+pub fn report(db: &Path, out: &Path, as_of: i64) -> anyhow::Result<usize> {
+    let config = crate::cmd::group::AnalysisConfig::default();
+    crate::cmd::report::write_report_for(db, out, &config, as_of)
+}

@@ -97,7 +97,19 @@ fn print_table(s: &Summary) {
         "{:<20} {:>9} {:>19} {:>8} {:>12} {:>9} {:>10}",
         "stage", "seconds", "(min–max)", "cpu s", "msgs/s", "MB/s", "peak MB"
     );
-    let order = [bench::GENERATE, bench::READ, bench::SERDE, bench::PARSE, bench::IMPORT, bench::REIMPORT, bench::LOAD];
+    let order = [
+        bench::GENERATE,
+        bench::READ,
+        bench::SERDE,
+        bench::PARSE,
+        bench::IMPORT,
+        bench::REIMPORT,
+        bench::LOAD,
+        bench::REPLIES,
+        bench::CONTENT,
+        bench::DIAGNOSIS,
+        bench::REPORT,
+    ];
     let mut names: Vec<&str> = order.iter().copied().filter(|n| s.stages.contains_key(n)).collect();
     names.extend(s.stages.keys().copied().filter(|n| !order.contains(n)));
     for name in names {
@@ -115,7 +127,7 @@ fn print_table(s: &Summary) {
     }
     if let (Some(e2e), Some(rate)) = (&s.end_to_end_seconds, s.end_to_end_msgs_per_s) {
         println!(
-            "end to end (import + load): {:.2} s ({:.2}–{:.2}), {:.0} msgs/s, peak {} MB",
+            "end to end (import + report with every analysis): {:.2} s ({:.2}–{:.2}), {:.0} msgs/s, peak {} MB",
             e2e.median,
             e2e.min,
             e2e.max,

@@ -33,16 +33,18 @@ pub fn write_report(cli: &Cli, out: &Path, as_of: Option<&str>, config: &ConfigA
     let archive = cli.open_archive()?;
     let as_of = super::group::as_of_ms(&archive, as_of)?;
     drop(archive);
-    write_report_for(&cli.db_path(), out, &config, as_of)
+    write_report_for(&cli.db_path(), out, &config, as_of).map(|_| ())
 }
 
 /// Analyses every group of the archive at `db` as of `as_of` and writes the report files into `out`.
-pub fn write_report_for(db: &Path, out: &Path, config: &AnalysisConfig, as_of: i64) -> anyhow::Result<()> {
+/// Returns how many groups the report holds.
+pub fn write_report_for(db: &Path, out: &Path, config: &AnalysisConfig, as_of: i64) -> anyhow::Result<usize> {
     let archive = shequn_archive::Archive::open_readonly(db)?;
     let ids: Vec<i64> = archive.group_ids()?;
     drop(archive);
     let results = analysis::analyse_archive(db, &ids, config, as_of)?;
-    write_results(out, &results)
+    write_results(out, &results)?;
+    Ok(results.groups.len())
 }
 
 /// Writes the report files of results already computed into `out`.
