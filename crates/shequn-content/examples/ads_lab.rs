@@ -68,6 +68,8 @@ fn main() {
     let (rows, _) = training_rows(&corpus).expect("training rows");
     let (model, threshold, dev) =
         if calibrate { train_calibrated(&rows, &s) } else { (train(&rows, &s), 0.0, Default::default()) };
+    // Score the weights as shipped (i8-quantised), so the numbers match `shequn eval ads`.
+    let model = shequn_content::model::LinearModel::from_bytes(&model.to_bytes()).expect("round trip");
     println!("{s:?}");
     println!("dev tenth: threshold {threshold:+.3}  P {:.4} R {:.4} F1 {:.4}", dev.precision, dev.recall, dev.f1);
     for text in &explain {
