@@ -4,7 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::{buckets, tokens};
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
+use crate::features::Features;
 use crate::model::LinearModel;
 use crate::normalize::{money_amounts, normalize, HandleKind, Normalized};
 
@@ -208,25 +212,62 @@ pub fn classify(text: &str, context: AdContext, settings: &AdSettings) -> AdVerd
 
 /// Classifies a normalised text with a given model.
 pub fn classify_with(model: &LinearModel, n: &Normalized, context: AdContext, settings: &AdSettings) -> AdVerdict {
-    let toks = tokens(n);
-    let model_logit = model.logit(&buckets(&toks));
+    let mut features = rule_features(n, context, settings);
+    features.push(Features::with(|f| {
+        f.extract(n, model.features);
+        model_feature(model, n, f, settings.reason_tokens)
+    }));
+    let score: f32 = features.iter().map(|f| f.weight).sum();
+    let ad = score > settings.threshold;
+    AdVerdict { ad, score, features }
+}
+
+/// The model's log-odds, naming its strongest tokens (each token's weight alone plus tied to the length class).
+fn model_feature(model: &LinearModel, n: &Normalized, f: &Features, reasons: usize) -> AdFeature {
+    let model_logit = model.logit(&f.buckets);
+    let mut top: Vec<(f32, usize)> = Vec::with_capacity(reasons + 1);
+    let x = model.feature_value(f.buckets.len());
+    for (i, t) in f.tokens.iter().enumerate() {
+        let w = (model.weights[t.bucket as usize] + model.weights[t.class_bucket as usize]) * x;
+        if w <= 0.0 {
+            continue;
+        }
+        let at = top.partition_point(|(v, _)| *v >= w);
+        // A token that occurs twice is named once.
+        if at < reasons
+            && !top.iter().any(|&(_, j)| f.tokens[j].bucket == t.bucket && f.tokens[j].class_bucket == t.class_bucket)
+        {
+            top.insert(at, (w, i));
+            top.truncate(reasons);
+        }
+    }
+    let named: Vec<String> = top.iter().map(|&(w, i)| format!("{} ({:+.2})", f.name(n, &f.tokens[i]), w)).collect();
+    AdFeature {
+        kind: AdFeatureKind::Model,
+        detail: format!("model log-odds {model_logit:+.2}; strongest: {}", named.join(", ")),
+        weight: model_logit,
+    }
+}
+
+/// The explainable rule features of a message (everything but the model).
+pub fn rule_features(n: &Normalized, context: AdContext, settings: &AdSettings) -> Vec<AdFeature> {
     let mut features = Vec::new();
     let folded = n.folded.as_str();
-
-    let promos: Vec<&str> = PROMOTION_WORDS.iter().copied().filter(|w| contains_word(folded, w)).collect();
-    let contacts: Vec<String> = n
-        .handles
-        .iter()
-        .filter(|h| h.kind != HandleKind::Url)
-        .map(|h| format!("{}: {}", h.kind.as_str(), h.text))
-        .collect();
-    let solicits: Vec<&str> = SOLICITATION_WORDS.iter().copied().filter(|w| contains_word(folded, w)).collect();
-    if !contacts.is_empty() && (!solicits.is_empty() || !promos.is_empty()) {
-        let mut detail = contacts.join(", ");
-        if !solicits.is_empty() {
-            detail = format!("{} ({})", detail, solicits.join(", "));
+    let (promos, solicits) = listed_words(folded);
+    if !n.handles.is_empty() && (!solicits.is_empty() || !promos.is_empty()) {
+        let contacts: Vec<String> = n
+            .handles
+            .iter()
+            .filter(|h| h.kind != HandleKind::Url)
+            .map(|h| format!("{}: {}", h.kind.as_str(), h.text))
+            .collect();
+        if !contacts.is_empty() {
+            let mut detail = contacts.join(", ");
+            if !solicits.is_empty() {
+                detail = format!("{} ({})", detail, solicits.join(", "));
+            }
+            features.push(AdFeature { kind: AdFeatureKind::Contact, detail, weight: settings.contact_weight });
         }
-        features.push(AdFeature { kind: AdFeatureKind::Contact, detail, weight: settings.contact_weight });
     }
     if !promos.is_empty() {
         let counted = promos.len().min(settings.promotion_cap);
@@ -241,13 +282,15 @@ pub fn classify_with(model: &LinearModel, n: &Normalized, context: AdContext, se
     if !links.is_empty() {
         features.push(AdFeature { kind: AdFeatureKind::Link, detail: links.join(", "), weight: settings.link_weight });
     }
-    let money = money_amounts(folded);
-    if !money.is_empty() && !promos.is_empty() {
-        features.push(AdFeature {
-            kind: AdFeatureKind::Money,
-            detail: money.join(", "),
-            weight: settings.money_weight,
-        });
+    if !promos.is_empty() {
+        let money = money_amounts(folded);
+        if !money.is_empty() {
+            features.push(AdFeature {
+                kind: AdFeatureKind::Money,
+                detail: money.join(", "),
+                weight: settings.money_weight,
+            });
+        }
     }
     if context.first_message {
         features.push(AdFeature {
@@ -263,34 +306,46 @@ pub fn classify_with(model: &LinearModel, n: &Normalized, context: AdContext, se
             weight: settings.repetition_weight,
         });
     }
-    let mut top: Vec<(f32, &str)> =
-        toks.iter().map(|t| (model.weight(t), t.as_str())).filter(|(w, _)| *w > 0.0).collect();
-    top.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let named: Vec<String> = top
-        .iter()
-        .take(settings.reason_tokens)
-        .map(|(w, t)| format!("{} ({:+.2})", t.split_once(':').map_or(*t, |(_, s)| s), w))
-        .collect();
-    features.push(AdFeature {
-        kind: AdFeatureKind::Model,
-        detail: format!("model log-odds {model_logit:+.2}; strongest: {}", named.join(", ")),
-        weight: model_logit,
-    });
-    let score: f32 = features.iter().map(|f| f.weight).sum();
-    let ad = score > settings.threshold;
-    AdVerdict { ad, score, features }
+    features
 }
 
-/// Substring match for Han words; word-boundary match for Latin words (so `won` is not in `wonderful`).
+/// The promotion and solicitation words a folded text holds, each list in its table's order.
+/// One Aho–Corasick pass over the text instead of one substring search per word.
+fn listed_words(folded: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        AhoCorasick::new(PROMOTION_WORDS.iter().chain(SOLICITATION_WORDS)).expect("word lists build an automaton")
+    });
+    let mut hit = [false; PROMOTION_WORDS.len() + SOLICITATION_WORDS.len()];
+    for m in ac.find_overlapping_iter(folded) {
+        let i = m.pattern().as_usize();
+        if hit[i] {
+            continue;
+        }
+        let word =
+            if i < PROMOTION_WORDS.len() { PROMOTION_WORDS[i] } else { SOLICITATION_WORDS[i - PROMOTION_WORDS.len()] };
+        hit[i] = !word.is_ascii() || latin_word_at(folded, m.start(), m.end());
+    }
+    let promos = PROMOTION_WORDS.iter().zip(&hit).filter(|(_, h)| **h).map(|(w, _)| *w).collect();
+    let solicits =
+        SOLICITATION_WORDS.iter().zip(&hit[PROMOTION_WORDS.len()..]).filter(|(_, h)| **h).map(|(w, _)| *w).collect();
+    (promos, solicits)
+}
+
+/// Whether `haystack[start..end]` stands as a whole Latin word (so `won` is not in `wonderful`).
+fn latin_word_at(haystack: &str, start: usize, end: usize) -> bool {
+    let before = haystack[..start].chars().next_back();
+    let after = haystack[end..].chars().next();
+    !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+/// Substring match for Han words; word-boundary match for Latin words.
+#[cfg(test)]
 fn contains_word(haystack: &str, word: &str) -> bool {
     if !word.is_ascii() {
         return haystack.contains(word);
     }
-    haystack.match_indices(word).any(|(i, _)| {
-        let before = haystack[..i].chars().next_back();
-        let after = haystack[i + word.len()..].chars().next();
-        !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-    })
+    haystack.match_indices(word).any(|(i, _)| latin_word_at(haystack, i, i + word.len()))
 }
 
 #[cfg(test)]
@@ -302,6 +357,19 @@ mod tests {
         assert!(contains_word("you won a prize", "won"));
         assert!(!contains_word("wonderful day", "won"));
         assert!(contains_word("快来兼职吧", "兼职"));
+    }
+
+    #[test]
+    fn one_pass_word_lists_match_word_by_word_search() {
+        for text in
+            ["you won a free prize, call now", "wonderful day, free!", "兼职刷下单一单一结，加微信咨询", "txt stop"]
+        {
+            let (promos, solicits) = listed_words(text);
+            let want: Vec<&str> = PROMOTION_WORDS.iter().copied().filter(|w| contains_word(text, w)).collect();
+            assert_eq!(promos, want, "{text}");
+            let want: Vec<&str> = SOLICITATION_WORDS.iter().copied().filter(|w| contains_word(text, w)).collect();
+            assert_eq!(solicits, want, "{text}");
+        }
     }
 
     #[test]

@@ -4,8 +4,9 @@
 
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// A message's text, folded, with what was recognised in it.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,12 @@ impl HandleKind {
 /// marks dropped (None). Runs after NFKC, which already maps full-width and
 /// mathematical alphanumerics (𝐕 → V, ｖ → v, ① → 1).
 fn fold_char(c: char) -> Option<char> {
+    if c.is_ascii() {
+        return Some(c.to_ascii_lowercase());
+    }
+    if is_han(c) {
+        return Some(c);
+    }
     let folded = match c {
         // Cyrillic look-alikes.
         'а' | 'А' => 'a',
@@ -119,10 +126,21 @@ const VARIANTS: &[(&str, &str)] = &[
 
 /// Normalises a text and recognises its handles.
 pub fn normalize(text: &str) -> Normalized {
-    let mut folded: String = text.nfkc().filter_map(fold_char).collect();
-    for (from, to) in VARIANTS {
-        if folded.contains(from) {
-            folded = folded.replace(from, to);
+    // Most texts are already in NFKC; the quick check spares the decomposition pass.
+    let mut folded: String = if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text.chars().filter_map(fold_char).collect()
+    } else {
+        text.nfkc().filter_map(fold_char).collect()
+    };
+    // One pass to see whether any variant occurs; replacing can only start from one that does.
+    static VARIANT_FINDER: OnceLock<AhoCorasick> = OnceLock::new();
+    let finder = VARIANT_FINDER
+        .get_or_init(|| AhoCorasick::new(VARIANTS.iter().map(|(from, _)| from)).expect("variant automaton"));
+    if finder.is_match(&folded) {
+        for (from, to) in VARIANTS {
+            if folded.contains(from) {
+                folded = folded.replace(from, to);
+            }
         }
     }
     // "加微信信" can arise from "加v信"; keep one.
@@ -130,7 +148,7 @@ pub fn normalize(text: &str) -> Normalized {
         folded = folded.replace("微信信", "微信");
     }
     let compact: String =
-        folded.chars().filter(|c| c.is_alphanumeric() || *c == '.' || *c == '/' || *c == '+').collect();
+        folded.chars().filter(|c| is_han(*c) || c.is_alphanumeric() || *c == '.' || *c == '/' || *c == '+').collect();
     let has_han = folded.chars().any(is_han);
     let handles = find_handles(&folded, &compact);
     Normalized { folded, compact, has_han, handles }
@@ -173,26 +191,41 @@ fn find_handles(folded: &str, compact: &str) -> Vec<Handle> {
             out.push(Handle { kind, text });
         }
     };
-    for m in p.url.find_iter(folded) {
-        push(HandleKind::Url, m.as_str());
+    // Each pattern runs only when the text holds what every match of it must hold
+    // (cheap checks; most messages skip every regex).
+    let mut has_url = false;
+    if folded.contains("http") || folded.contains("www.") {
+        for m in p.url.find_iter(folded) {
+            has_url = true;
+            push(HandleKind::Url, m.as_str());
+        }
     }
-    for m in p.telegram.find_iter(folded) {
-        push(HandleKind::Telegram, m.as_str());
+    if folded.contains("me/") || folded.as_bytes().windows(2).any(|w| w[0] == b'@' && w[1].is_ascii_lowercase()) {
+        for m in p.telegram.find_iter(folded) {
+            push(HandleKind::Telegram, m.as_str());
+        }
     }
-    if !p.url.is_match(folded) {
+    if !has_url && folded.as_bytes().windows(2).any(|w| w[0] == b'.' && w[1].is_ascii_lowercase()) {
         for m in p.domain.find_iter(folded) {
             push(HandleKind::Url, m.as_str());
         }
     }
     // Phone, QQ and WeChat ids are often broken up by spaces or marks: read the compact form.
-    for m in p.phone.find_iter(compact) {
-        push(HandleKind::Phone, m.as_str());
+    let numeric = |c: &char| c.is_ascii_digit() || (!c.is_ascii() && !is_han(*c) && c.is_numeric());
+    if compact.chars().filter(numeric).nth(8).is_some() {
+        for m in p.phone.find_iter(compact) {
+            push(HandleKind::Phone, m.as_str());
+        }
     }
-    for m in p.qq.find_iter(compact) {
-        push(HandleKind::Qq, m.as_str());
+    if compact.contains('q') {
+        for m in p.qq.find_iter(compact) {
+            push(HandleKind::Qq, m.as_str());
+        }
     }
-    for m in p.wechat.find_iter(compact) {
-        push(HandleKind::Wechat, m.as_str());
+    if compact.contains('微') || compact.contains("wxid_") {
+        for m in p.wechat.find_iter(compact) {
+            push(HandleKind::Wechat, m.as_str());
+        }
     }
     out
 }

@@ -1,14 +1,12 @@
 //! `shequn train ads`: fits the ad model on the labelled sets of the corpus and
 //! writes the weights file that `shequn-content` compiles in.
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::anyhow;
-use shequn_content::labelled::{self, Labelled, LabelledFormat};
-use shequn_content::training::{train, TrainSettings};
+use shequn_content::training::{train_calibrated, training_rows, TrainSettings};
 
 #[derive(clap::Args, Debug)]
 pub struct AdsArgs {
@@ -20,32 +18,6 @@ pub struct AdsArgs {
     pub out: PathBuf,
 }
 
-/// A training source: its path in the corpus, its layout, and which rows are used.
-struct Source {
-    path: &'static str,
-    format: LabelledFormat,
-    /// Keep only rows outside the held-out fifth (the fifth is for evaluation).
-    skip_held_out: bool,
-}
-
-/// What the shipped weights are trained on. Evaluation sets: cn-sms-spam sample2 (whole),
-/// the held-out fifth of cn-tg-spam and of UCI SMS. fbs-sms-cn (spam only, pre-segmented and
-/// anonymised) is left out: adding it lowered precision on held-out Chinese SMS (0.951 → 0.946 F1
-/// with 2,800 of its rows, 0.929 with all); `shequn eval ads --format fbs` measures recall on it.
-const SOURCES: &[Source] = &[
-    Source { path: "cn-sms-spam/data/sample1.csv", format: LabelledFormat::CnSms, skip_held_out: false },
-    Source {
-        path: "cn-tg-spam-markivory/ml/data/tg-spam/train.csv",
-        format: LabelledFormat::CnTg,
-        skip_held_out: true,
-    },
-    Source { path: "uci-sms-spam/SMSSpamCollection", format: LabelledFormat::Uci, skip_held_out: true },
-    Source { path: "tg-spam/data", format: LabelledFormat::TgSpam, skip_held_out: false },
-];
-
-/// Rows equal to one in this file are dropped from training (the two cn-sms samples overlap).
-const EVAL_ONLY: (&str, LabelledFormat) = ("cn-sms-spam/data/sample2.csv", LabelledFormat::CnSms);
-
 fn corpus_dir(args: &AdsArgs) -> PathBuf {
     args.corpus
         .clone()
@@ -55,31 +27,29 @@ fn corpus_dir(args: &AdsArgs) -> PathBuf {
 
 pub fn run(args: &AdsArgs) -> anyhow::Result<ExitCode> {
     let dir = corpus_dir(args);
-    let eval_only: HashSet<String> = labelled::read(&dir.join(EVAL_ONLY.0), EVAL_ONLY.1)
-        .map_err(|e| anyhow!(e))?
-        .into_iter()
-        .map(|r| r.text.trim().to_string())
-        .collect();
-    let mut rows: Vec<Labelled> = Vec::new();
-    for s in SOURCES {
-        let path: &Path = &dir.join(s.path);
-        let all = labelled::read(path, s.format).map_err(|e| anyhow!(e))?;
-        let total = all.len();
-        let kept: Vec<Labelled> = all
-            .into_iter()
-            .filter(|r| !(s.skip_held_out && labelled::in_held_out_fifth(&r.text)))
-            .filter(|r| !eval_only.contains(r.text.trim()))
-            .collect();
-        let spam = kept.iter().filter(|r| r.spam).count();
-        println!("{:<48} {:>6} rows, {:>6} used ({} spam, {} ham)", s.path, total, kept.len(), spam, kept.len() - spam);
-        rows.extend(kept);
+    // The sources and the rows left out are listed in shequn_content::training::SOURCES.
+    let (rows, counts) = training_rows(&dir).map_err(|e| anyhow!(e))?;
+    for c in &counts {
+        println!(
+            "{:<48} {:>6} rows, {:>6} used ({} spam, {} ham) / 行数",
+            c.path,
+            c.total,
+            c.used,
+            c.spam,
+            c.used - c.spam
+        );
     }
     let start = Instant::now();
-    let model = train(&rows, &TrainSettings::default());
+    let settings = TrainSettings::default();
+    let (model, threshold, dev) = train_calibrated(&rows, &settings);
+    println!(
+        "dev tenth 开发集 (threshold 阈值 {threshold:+.3}, folded into the bias): P {:.4} R {:.4} F1 {:.4}",
+        dev.precision, dev.recall, dev.f1
+    );
     let bytes = model.to_bytes();
     std::fs::write(&args.out, &bytes).map_err(|e| anyhow!("cannot write {}: {e}", args.out.display()))?;
     println!(
-        "trained on {} rows in {:.1} s; wrote {} ({} bytes). Rebuild shequn to compile the new weights in.",
+        "trained on {} rows in {:.1} s; wrote {} ({} bytes). Rebuild shequn to compile the new weights in. / 训练完成，重新编译以内置新权重。",
         rows.len(),
         start.elapsed().as_secs_f64(),
         args.out.display(),
