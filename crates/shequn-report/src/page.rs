@@ -29,7 +29,7 @@ h2{font-size:17px;margin:24px 0 8px}h3{font-size:15px;margin:16px 0 6px}
 .card{background:var(--card);border-radius:8px;padding:10px 12px}.card b{display:block;font-size:22px}
 .muted{color:var(--muted)}.small{font-size:13px}
 .chart{width:100%;height:auto;display:block;background:var(--card);border-radius:8px;margin:6px 0}
-.chart .grid{stroke:#e3e7ee}.chart .tick,.chart .legend{font-size:11px;fill:var(--muted)}.chart .cell{font-size:10px;fill:#fff}.chart .empty{fill:var(--muted)}
+.chart .grid{stroke:#e3e7ee}.chart .tick,.chart .legend{font-size:11px;fill:var(--muted)}.chart .cell{font-size:10px;fill:#fff}.chart .marker{font-size:11px;font-weight:600}.chart .empty{fill:var(--muted)}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{cursor:pointer;white-space:nowrap;user-select:none}th.sorted-asc::after{content:" ▲"}th.sorted-desc::after{content:" ▼"}

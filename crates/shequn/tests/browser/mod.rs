@@ -1,5 +1,10 @@
 //! Headless Chromium for the report tests: `--dump-dom` gives the DOM after the
-//! page's script ran; `--screenshot` saves what a person would see.
+//! page's script ran; `--screenshot` saves what a person would see; [`cdp`] drives
+//! a page (clicks, reads visible text, timings) over the DevTools pipe.
+
+#[cfg(unix)]
+#[allow(dead_code)]
+pub mod cdp;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
