@@ -9,7 +9,7 @@ use shequn_model::ValueKind;
 use crate::html::{bi, esc};
 use crate::page::{document, GroupPage};
 use crate::results::{GroupResult, ReportInput};
-use crate::svg::{self, Bar, Bi, Marker, Node, Series, PALETTE};
+use crate::svg::{self, Band, Bar, Bi, Marker, Node, Series, PALETTE};
 
 fn status_zh(s: &str) -> &'static str {
     match s {
@@ -303,6 +303,7 @@ fn activity_section(o: &mut String, r: &GroupResult) {
             &[Series { label: Bi::new("成员消息", "member messages"), color: PALETTE[0].into(), points }],
             &day_label,
             &status_markers(d),
+            &status_bands(d),
         ),
         bi("创建", "created"),
         esc(d.lifespan.created.as_deref().unwrap_or("–")),
@@ -332,6 +333,29 @@ fn status_markers(d: &Diagnosis) -> Vec<Marker> {
             })
         })
         .collect()
+}
+
+/// The weekly status as coloured spans along the x axis: one span per run of equal weeks.
+fn status_bands(d: &Diagnosis) -> Vec<Band> {
+    let mut bands: Vec<Band> = Vec::new();
+    let mut run_start = 0;
+    for (i, w) in d.status_history.iter().enumerate() {
+        let last = i + 1 == d.status_history.len() || d.status_history[i + 1].status != w.status;
+        if !last {
+            continue;
+        }
+        let first = &d.status_history[run_start];
+        run_start = i + 1;
+        let (Some(from), Some(to)) = (iso_day_number(&first.week), iso_day_number(&w.week)) else { continue };
+        let st = w.status.as_str();
+        bands.push(Band {
+            from,
+            to: to + 7.0,
+            color: status_color(st).into(),
+            title: format!("{} {st}: {} – {}", status_zh(st), first.week, w.week),
+        });
+    }
+    bands
 }
 
 fn quote(o: &mut String, time: &str, sender: &str, text: &str) {
@@ -372,7 +396,15 @@ fn roles_section(o: &mut String, d: &Diagnosis) {
     }
     o.push_str("</tbody></table></div>");
     for f in &mix.flags {
-        let _ = write!(o, "<p class=\"small\">⚠ {}</p>", esc(f));
+        let text = match f.as_str() {
+            "silent_over_threshold" => bi(
+                &format!("沉默成员超过{}", pct(d.settings.silent_flag_share)),
+                &format!("more than {} of members are silent", pct(d.settings.silent_flag_share)),
+            ),
+            "no_thinker_no_critic" => bi("没有思想者也没有批判者", "no thinker and no critic"),
+            other => esc(other),
+        };
+        let _ = write!(o, "<p class=\"small\">⚠ {text}</p>");
     }
 }
 

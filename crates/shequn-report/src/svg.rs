@@ -69,6 +69,14 @@ pub struct Marker {
     pub title: String,
 }
 
+/// A coloured span of the x axis, from `from` to `to` (e.g. weeks with one status).
+pub struct Band {
+    pub from: f64,
+    pub to: f64,
+    pub color: String,
+    pub title: String,
+}
+
 /// A bar of a bar chart.
 pub struct Bar {
     pub label: Bi,
@@ -110,26 +118,32 @@ fn fmt_num(v: f64) -> String {
     } else if v.fract().abs() < 1e-9 {
         format!("{v:.0}")
     } else {
-        format!("{v:.2}")
+        format!("{v:.2}").trim_end_matches('0').to_string()
     }
 }
 
 /// A line chart. `x_label` turns an x value into axis text (e.g. day → date).
 pub fn line_chart(label: &str, series: &[Series], x_label: &dyn Fn(f64) -> String) -> String {
-    line_chart_marked(label, series, x_label, &[])
+    line_chart_marked(label, series, x_label, &[], &[])
 }
 
-/// Rows for marker labels under the legend; a label goes in the first row where it fits.
-const MARKER_ROWS: [f64; 3] = [TOP + 24.0, TOP + 37.0, TOP + 50.0];
+/// Height of the strip above the plot that holds marker labels, and their two rows.
+const MARKER_HEADER: f64 = 30.0;
+const MARKER_ROWS: [f64; 2] = [TOP + 4.0, TOP + 17.0];
 
-/// A line chart with vertical markers, each with a short label that follows the language.
+/// A line chart with vertical markers (each with a short label that follows the
+/// language; a label that finds no room is left to the tooltip) and coloured bands
+/// drawn as a strip along the x axis (e.g. the life status week by week).
 pub fn line_chart_marked(
     label: &str,
     series: &[Series],
     x_label: &dyn Fn(f64) -> String,
     markers: &[Marker],
+    bands: &[Band],
 ) -> String {
-    let mut out = open("line", label, H);
+    let header = if markers.is_empty() { 0.0 } else { MARKER_HEADER };
+    let height = H + header;
+    let mut out = open("line", label, height);
     let pts = series.iter().flat_map(|s| s.points.iter());
     let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0f64);
     for &(x, y) in pts {
@@ -138,15 +152,18 @@ pub fn line_chart_marked(
         y1 = y1.max(y);
     }
     if x0 > x1 {
-        out.push_str(r#"<text x="320" y="110" text-anchor="middle" class="empty">–</text></svg>"#);
+        let _ =
+            write!(out, r#"<text x="320" y="{:.1}" text-anchor="middle" class="empty">–</text></svg>"#, height / 2.0);
         return out;
     }
     if x1 == x0 {
         x1 = x0 + 1.0;
     }
     let y1 = nice_max(y1);
+    let top = TOP + header;
+    let bottom = height - BOTTOM;
     let sx = |x: f64| LEFT + (x - x0) / (x1 - x0) * (W - LEFT - RIGHT);
-    let sy = |y: f64| TOP + (1.0 - y / y1) * (H - TOP - BOTTOM);
+    let sy = |y: f64| top + (1.0 - y / y1) * (bottom - top);
     axes(&mut out, y1, &|y| sy(y));
     for i in 0..=4 {
         let x = x0 + (x1 - x0) * f64::from(i) / 4.0;
@@ -159,22 +176,35 @@ pub fn line_chart_marked(
             out,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}" class="tick">{}</text>"#,
             sx(x),
-            H - 8.0,
+            height - 6.0,
             esc(&x_label(x))
         );
     }
-    // Markers first, so the data line is drawn over them.
+    for band in bands {
+        let (a, b) = (sx(band.from.clamp(x0, x1)), sx(band.to.clamp(x0, x1)));
+        if b > a {
+            let _ = write!(
+                out,
+                r#"<rect class="band" x="{a:.1}" y="{:.1}" width="{:.1}" height="5" fill="{}"><title>{}</title></rect>"#,
+                bottom + 1.0,
+                b - a,
+                esc(&band.color),
+                esc(&band.title)
+            );
+        }
+    }
+    // Markers before the data line, so the line is drawn over them.
     let mut row_end = [f64::MIN; MARKER_ROWS.len()];
     for m in markers {
         let px = sx(m.x.clamp(x0, x1));
         let _ = write!(
             out,
-            r#"<g class="status-change"><title>{}</title><line x1="{px:.1}" x2="{px:.1}" y1="{TOP}" y2="{:.1}" stroke="{}" stroke-width="1.2" stroke-dasharray="4 3"/>"#,
+            r#"<g class="status-change"><title>{}</title><line x1="{px:.1}" x2="{px:.1}" y1="{:.1}" y2="{bottom:.1}" stroke="{}" stroke-width="1" stroke-opacity="0.8" stroke-dasharray="4 3"/>"#,
             esc(&m.title),
-            H - BOTTOM,
+            TOP - 6.0,
             esc(&m.color)
         );
-        // Right of the line, or left of it near the right edge; skipped when every row is taken.
+        // Right of the line, or left of it near the right edge, in the first row with room.
         let w = m.label.width(11.0);
         let right = px + 3.0 + w <= W - RIGHT;
         let (from, to) = if right { (px + 3.0, px + 3.0 + w) } else { (px - 3.0 - w, px - 3.0) };
@@ -203,7 +233,10 @@ pub fn line_chart_marked(
             esc(&s.label.both())
         );
     }
-    legend(&mut out, series.iter().map(|s| (&s.label, s.color.as_str())));
+    // One line needs no legend: the heading says what it is.
+    if series.len() > 1 {
+        legend(&mut out, top, series.iter().map(|s| (&s.label, s.color.as_str())));
+    }
     out.push_str("</svg>");
     out
 }
@@ -223,11 +256,11 @@ fn axes(out: &mut String, y_max: f64, sy: &dyn Fn(f64) -> f64) {
     }
 }
 
-fn legend<'a>(out: &mut String, items: impl Iterator<Item = (&'a Bi, &'a str)>) {
+fn legend<'a>(out: &mut String, top: f64, items: impl Iterator<Item = (&'a Bi, &'a str)>) {
     let mut x = LEFT + 4.0;
     for (label, color) in items {
-        let _ = write!(out, r#"<rect x="{x:.1}" y="{:.1}" width="10" height="10" fill="{}"/>"#, TOP - 2.0, esc(color));
-        text_bi(out, &format!(r#"x="{:.1}" y="{:.1}" class="legend""#, x + 14.0, TOP + 7.0), label);
+        let _ = write!(out, r#"<rect x="{x:.1}" y="{:.1}" width="10" height="10" fill="{}"/>"#, top - 2.0, esc(color));
+        text_bi(out, &format!(r#"x="{:.1}" y="{:.1}" class="legend""#, x + 14.0, top + 7.0), label);
         x += 24.0 + label.width(11.0);
     }
 }
@@ -304,7 +337,7 @@ pub fn stacked_bars(label: &str, categories: &[String], stacks: &[(Bi, String, V
             );
         }
     }
-    legend(&mut out, stacks.iter().map(|s| (&s.0, s.1.as_str())));
+    legend(&mut out, TOP, stacks.iter().map(|s| (&s.0, s.1.as_str())));
     out.push_str("</svg>");
     out
 }
@@ -419,18 +452,21 @@ pub fn network(label: &str, nodes: &[Node], edges: &[(usize, usize, f64)]) -> St
             } else {
                 "middle"
             };
-            let dx = if x < cx - 1.0 {
-                -rad - 3.0
+            // Beside the circle; above or below it for the nodes at the top and bottom.
+            let (dx, dy) = if x < cx - 1.0 {
+                (-rad - 3.0, 4.0)
             } else if x > cx + 1.0 {
-                rad + 3.0
+                (rad + 3.0, 4.0)
+            } else if y < cy {
+                (0.0, -rad - 4.0)
             } else {
-                0.0
+                (0.0, rad + 12.0)
             };
             let _ = write!(
                 out,
                 r#"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}" class="tick">{}</text>"#,
                 x + dx,
-                y + 4.0,
+                y + dy,
                 esc(&node.label)
             );
         }
@@ -486,7 +522,8 @@ mod tests {
         };
         let markers =
             [marker(50.0, "衰退", "declining"), marker(51.0, "休眠", "dormant"), marker(100.0, "死亡", "dead")];
-        let svg = line_chart_marked("t", &[s], &|x| format!("{x}"), &markers);
+        let band = Band { from: -10.0, to: 50.0, color: "#2e7d32".into(), title: "alive".into() };
+        let svg = line_chart_marked("t", &[s], &|x| format!("{x}"), &markers, &[band]);
         assert_eq!(svg.matches(r#"<g class="status-change">"#).count(), 3);
         let mid = LEFT + 0.5 * (W - LEFT - RIGHT);
         assert!(svg.contains(&format!(r#"x1="{mid:.1}" x2="{mid:.1}""#)), "{svg}");
@@ -504,6 +541,23 @@ mod tests {
             "{svg}"
         );
         assert!(!svg.contains("<x>"), "titles are escaped");
+        // The band is clipped to the plot: from its left edge to the middle.
+        assert!(
+            svg.contains(&format!(
+                r#"x="{LEFT:.1}" y="{:.1}" width="{:.1}""#,
+                H + MARKER_HEADER - BOTTOM + 1.0,
+                mid - LEFT
+            )),
+            "{svg}"
+        );
+    }
+
+    #[test]
+    fn axis_numbers_have_no_trailing_zeros() {
+        assert_eq!(fmt_num(12.5), "12.5");
+        assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(20.0), "20");
+        assert_eq!(fmt_num(25_000.0), "25k");
     }
 
     #[test]

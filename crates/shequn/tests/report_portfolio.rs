@@ -109,7 +109,7 @@ fn html_shows_hostile_messages_as_text() {
     assert!(!html.contains("href=\"javascript:"));
     // Every group has a page and a row in the portfolio table.
     for k in 1..=3 {
-        assert!(html.contains(&format!("<template id=\"t-{k}\">")));
+        assert!(html.contains(&format!("<script type=\"text/x-shequn-page\" id=\"t-{k}\">")));
         assert!(html.contains(&format!("href=\"#g-{k}\"")));
     }
 }
