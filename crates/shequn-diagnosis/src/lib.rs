@@ -14,6 +14,7 @@ mod roles;
 mod settings;
 mod stage;
 mod status;
+mod status_history;
 mod triage;
 
 pub use churn::{Churn, Cohort, Emotion, LeaveSpike, WeekCount, COHORT_WEEKS};
@@ -24,6 +25,7 @@ pub use roles::{MemberRole, Role, RoleMix};
 pub use settings::Settings;
 pub use stage::{Stage, StageSignals, StageVerdict};
 pub use status::{Lifespan, Status, StatusEvidence, Temporary};
+pub use status_history::WeekStatus;
 pub use triage::{Action, Content, Migrant, Responsiveness, Triage};
 
 use serde::{Deserialize, Serialize};
@@ -39,6 +41,10 @@ pub struct Diagnosis {
     pub platform: String,
     pub as_of: String,
     pub status: Status,
+    /// The status at the end of every week from the first member message (METHOD §1),
+    /// oldest first; the last entry is `status`. Absent in reports written before it existed.
+    #[serde(default)]
+    pub status_history: Vec<WeekStatus>,
     /// The stage of a living (alive or declining) group; None otherwise.
     pub stage: Option<Stage>,
     pub stage_detail: Option<StageVerdict>,
@@ -73,6 +79,7 @@ pub fn diagnose(
     let labels_present = labels.iter().any(|l| *l != ContentLabel::default());
     let from = as_of_ms - i64::from(settings.roles_window_days) * DAY_MS;
     let (status, evidence) = status::status(&f);
+    let status_history = status_history::status_history(&f);
     let lifespan = status::lifespan(&f, status);
     let temporary = status::temporary(&f);
     let network = network::network(&f, from);
@@ -88,6 +95,7 @@ pub fn diagnose(
         platform: t.group.platform.as_str().to_string(),
         as_of: rfc3339_utc(as_of_ms),
         status,
+        status_history,
         stage: stage_detail.as_ref().map(|s| s.stage),
         stage_detail,
         evidence,

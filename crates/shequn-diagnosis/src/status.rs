@@ -84,6 +84,36 @@ pub struct Temporary {
     pub human_messages: u32,
 }
 
+/// What the §1 rule reads at one instant `now`.
+pub(crate) struct StatusCounts {
+    /// Distinct days with a member message in (now − `status_window_days`, now].
+    pub member_days: u32,
+    /// Member messages in (now − `dead_after_days`, now].
+    pub member_in_dead: u32,
+    /// Human messages in the last `declining_weeks` weeks and the same span before.
+    pub human_recent: u32,
+    pub human_before: u32,
+}
+
+/// The §1 rule itself: dead without member messages for `dead_after_days`; alive on
+/// `alive_days` distinct days of the window, declining when human messages halved;
+/// dormant otherwise. [`status`] and [`crate::status_history`] both apply it.
+pub(crate) fn rule(c: &StatusCounts, s: &crate::Settings) -> Status {
+    let declining = c.human_before >= s.declining_min_before
+        && f64::from(c.human_recent) < s.declining_ratio * f64::from(c.human_before);
+    if c.member_in_dead == 0 {
+        Status::Dead
+    } else if c.member_days >= s.alive_days {
+        if declining {
+            Status::Declining
+        } else {
+            Status::Alive
+        }
+    } else {
+        Status::Dormant
+    }
+}
+
 pub fn status(f: &Facts) -> (Status, StatusEvidence) {
     let s = f.settings;
     let now = f.as_of_ms;
@@ -103,21 +133,9 @@ pub fn status(f: &Facts) -> (Status, StatusEvidence) {
     let days_since_member = last_member.map(|i| (now - f.t.messages[i].time_ms) as f64 / DAY_MS as f64);
     let last_member_message = last_member.map(|i| Example::of(f.t, i as MsgIx));
 
-    let dead = member_in_dead == 0;
-    let broadcast_only = dead && broadcast_messages > 0;
-    let declining =
-        human_before >= s.declining_min_before && f64::from(human_recent) < s.declining_ratio * f64::from(human_before);
-    let status = if dead {
-        Status::Dead
-    } else if member_days >= s.alive_days {
-        if declining {
-            Status::Declining
-        } else {
-            Status::Alive
-        }
-    } else {
-        Status::Dormant
-    };
+    let counts = StatusCounts { member_days, member_in_dead: member_in_dead as u32, human_recent, human_before };
+    let status = rule(&counts, s);
+    let broadcast_only = status == Status::Dead && broadcast_messages > 0;
     let since = days_since_member.map(|d| format!("{d:.0}")).unwrap_or_else(|| "-".into());
     let (reason_en, reason_zh) = match status {
         Status::Dead if broadcast_only => (

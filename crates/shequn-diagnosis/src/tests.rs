@@ -447,3 +447,62 @@ fn messages_after_as_of_are_ignored() {
     assert_eq!(run(&t, day(104)).status, Status::Alive);
     let _ = WEEK_MS;
 }
+
+/// The status at the end of each week, as (Monday, status).
+fn history(d: &Diagnosis) -> Vec<(&str, Status)> {
+    d.status_history.iter().map(|w| (w.week.as_str(), w.status)).collect()
+}
+
+#[test]
+fn status_history_of_a_group_falling_silent() {
+    // Two members speak daily from Monday 2020-09-14 (day 1) to Sunday 2020-11-22 (day 70).
+    let (t, _) = group_speaking_on(&(1..=70).collect::<Vec<_>>(), 2);
+    let d = run(&t, day(140));
+    let h = history(&d);
+    assert_eq!(h.len(), 20, "weeks from 2020-09-14 to the week of as-of: {h:?}");
+    assert_eq!(h[0], ("2020-09-14", Status::Alive));
+    // The end of the 12th week still has 28 recent messages against 56 before: not under half.
+    assert!(h[..12].iter().all(|w| w.1 == Status::Alive), "{h:?}");
+    assert_eq!(h[12], ("2020-12-07", Status::Declining), "14 recent messages against 56 before");
+    assert_eq!(h[13], ("2020-12-14", Status::Dormant), "members spoke on 2 of the last 30 days");
+    assert_eq!(h[14], ("2020-12-21", Status::Dead), "no member message for 30 days");
+    assert!(h[14..].iter().all(|w| w.1 == Status::Dead));
+    assert_eq!(h.last().unwrap().1, d.status, "the last week ends at as-of");
+}
+
+#[test]
+fn status_history_is_the_status_diagnosed_at_each_week_end() {
+    // Irregular activity with a revival: bursts, a dead spell and a comeback.
+    let days: Vec<i64> =
+        (1..=300).filter(|d| d % 3 != 0 && !(120..200).contains(d) && (d % 11 < 6 || *d > 250)).collect();
+    let (t, _) = group_speaking_on(&days, 3);
+    let as_of = day(320);
+    let d = run(&t, as_of);
+    let statuses: Vec<Status> = d.status_history.iter().map(|w| w.status).collect();
+    for w in &d.status_history {
+        let monday = chrono::NaiveDate::parse_from_str(&w.week, "%Y-%m-%d").unwrap();
+        let end = monday.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp_millis() + WEEK_MS - 1;
+        assert_eq!(w.status, run(&t, end.min(as_of)).status, "week of {}", w.week);
+    }
+    for s in [Status::Alive, Status::Dead] {
+        assert!(statuses.contains(&s), "{statuses:?}");
+    }
+    let revived = statuses.windows(2).any(|p| p[0] == Status::Dead && p[1] != Status::Dead);
+    assert!(revived, "the comeback shows after the dead spell: {statuses:?}");
+}
+
+#[test]
+fn status_history_is_empty_without_member_messages_and_old_json_still_loads() {
+    let mut b = TimelineBuilder::new("g");
+    let bot = b.member("bot");
+    b.member_mut(bot).is_bot = true;
+    b.message(day(10), bot, "daily news");
+    let d = run(&b.build(), day(20));
+    assert!(d.status_history.is_empty());
+    let (t, _) = group_speaking_on(&[1, 2, 3, 4], 2);
+    let d = run(&t, day(5));
+    let mut v = serde_json::to_value(&d).unwrap();
+    v.as_object_mut().unwrap().remove("status_history");
+    let back: Diagnosis = serde_json::from_value(v).unwrap();
+    assert!(back.status_history.is_empty() && back.status == d.status);
+}

@@ -1,10 +1,13 @@
 //! The self-contained report document: one HTML file, no request leaves it.
 //!
-//! The portfolio page is visible at load; each group page sits in a
-//! `<template>` (parsed, never rendered until opened), so a report of 2,000
-//! groups opens as fast as its portfolio table. The language switch toggles
-//! `lang="zh"` / `lang="en"` spans with CSS; `?lang=zh|en` in the address picks one. A Content-Security-Policy allows
-//! only the page's own script, by hash, and no network at all.
+//! The portfolio page is visible at load; each group page's markup sits as raw
+//! text in a `<script type="text/x-shequn-page">` data block, which the parser
+//! only scans for its end tag (no DOM is built until the page is opened; a
+//! `<template>` would build every group's DOM at load), so a report of 2,000
+//! groups opens about as fast as its portfolio table. The language switch toggles
+//! `lang="zh"` / `lang="en"` elements with CSS; `?lang=zh|en` in the address picks one,
+//! set by a tiny script in `<head>` before the first paint. A Content-Security-Policy
+//! allows only the page's own two scripts, by hash, and no network at all.
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -29,7 +32,7 @@ h2{font-size:17px;margin:24px 0 8px}h3{font-size:15px;margin:16px 0 6px}
 .card{background:var(--card);border-radius:8px;padding:10px 12px}.card b{display:block;font-size:22px}
 .muted{color:var(--muted)}.small{font-size:13px}
 .chart{width:100%;height:auto;display:block;background:var(--card);border-radius:8px;margin:6px 0}
-.chart .grid{stroke:#e3e7ee}.chart .tick,.chart .legend{font-size:11px;fill:var(--muted)}.chart .cell{font-size:10px;fill:#fff}.chart .empty{fill:var(--muted)}
+.chart .grid{stroke:#e3e7ee}.chart .tick,.chart .legend{font-size:11px;fill:var(--muted)}.chart .cell{font-size:10px;fill:#fff}.chart .marker{font-size:11px;font-weight:600}.chart .empty{fill:var(--muted)}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{cursor:pointer;white-space:nowrap;user-select:none}th.sorted-asc::after{content:" ▲"}th.sorted-desc::after{content:" ▼"}
@@ -44,18 +47,20 @@ html[data-lang=zh] [lang=en]{display:none}html[data-lang=en] [lang=zh]{display:n
 @media (max-width:600px){body{font-size:14px}main{padding:8px}.hide-narrow{display:none}}
 "#;
 
+/// Picks the language before the body is painted: `?lang=`, the last choice, else the browser's.
+const HEAD_SCRIPT: &str = r#"(function(){var r=document.documentElement,l=null;try{l=localStorage.getItem('shequn-lang')}catch(e){}
+var a=/[?&]lang=(zh|en)\b/.exec(location.search);l=a?a[1]:l||((navigator.language||'zh').toLowerCase().indexOf('zh')===0?'zh':'en');
+r.setAttribute('data-lang',l);r.setAttribute('lang',l==='zh'?'zh-CN':'en')})();"#;
+
 const SCRIPT: &str = r#"
 (function(){
 var root=document.documentElement;
 function setLang(l){root.setAttribute('data-lang',l);root.setAttribute('lang',l==='zh'?'zh-CN':'en');try{localStorage.setItem('shequn-lang',l)}catch(e){}}
-var saved=null;try{saved=localStorage.getItem('shequn-lang')}catch(e){}
-var asked=/[?&]lang=(zh|en)\b/.exec(location.search);
-setLang(asked?asked[1]:saved||((navigator.language||'zh').toLowerCase().indexOf('zh')===0?'zh':'en'));
 document.getElementById('lang-switch').addEventListener('click',function(){setLang(root.getAttribute('data-lang')==='zh'?'en':'zh')});
 var portfolio=document.getElementById('portfolio'),view=document.getElementById('group-view');
 function route(){
   var m=/^#g-(.+)$/.exec(location.hash);var t=m&&document.getElementById('t-'+m[1]);
-  if(t){view.replaceChildren(t.content.cloneNode(true));portfolio.hidden=true;view.hidden=false;wire(view);window.scrollTo(0,0)}
+  if(t){view.innerHTML=t.textContent;portfolio.hidden=true;view.hidden=false;wire(view);window.scrollTo(0,0)}
   else{view.hidden=true;view.replaceChildren();portfolio.hidden=false}
 }
 function cellValue(td){var v=td.getAttribute('data-v');if(v===null)v=td.textContent.trim();var n=parseFloat(v);return isNaN(n)||!/^-?[\d.]+(e-?\d+)?$/.test(v)?v.toLowerCase():n}
@@ -81,10 +86,41 @@ window.addEventListener('hashchange',route);wire(document);route();
 })();
 "#;
 
-/// The Content-Security-Policy: no network, inline styles, and only our script.
+fn sha256(script: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()))
+}
+
+/// The Content-Security-Policy: no network, inline styles, and only our two scripts.
 fn csp() -> String {
-    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(SCRIPT.as_bytes()));
-    format!("default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'")
+    format!(
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-{}' 'sha256-{}'; base-uri 'none'; form-action 'none'",
+        sha256(HEAD_SCRIPT),
+        sha256(SCRIPT)
+    )
+}
+
+/// The MIME type of the data blocks holding group pages: not JavaScript, so never run.
+const PAGE_TYPE: &str = "text/x-shequn-page";
+
+/// A group page's markup made safe as the raw text of a `<script>` data block: only
+/// `</script` could end it early and `<!--` could change how the end is found. Our
+/// markup has neither and message text is escaped (`<` is `&lt;`), so this never
+/// changes a page; if it ever did, the tag would show as text instead of breaking out.
+fn as_script_text(body: &str) -> std::borrow::Cow<'_, str> {
+    let lower = body.to_ascii_lowercase();
+    if !lower.contains("</script") && !lower.contains("<!--") {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = String::with_capacity(body.len() + 16);
+    let mut rest = body;
+    while let Some(i) = rest.find('<') {
+        let tail = rest[i..].to_ascii_lowercase();
+        out.push_str(&rest[..i]);
+        out.push_str(if tail.starts_with("</script") || tail.starts_with("<!--") { "&lt;" } else { "<" });
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Assembles the whole document.
@@ -94,7 +130,10 @@ pub fn document(title: &str, generated: &str, portfolio_body: &str, groups: &[Gr
     out.push_str("<!DOCTYPE html>\n<html lang=\"zh-CN\" data-lang=\"zh\"><head><meta charset=\"utf-8\">");
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
     out.push_str(&format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">", csp()));
-    out.push_str(&format!("<title>{}</title><style>{CSS}</style></head><body>", esc(title)));
+    out.push_str(&format!(
+        "<title>{}</title><style>{CSS}</style><script>{HEAD_SCRIPT}</script></head><body>",
+        esc(title)
+    ));
     out.push_str(&format!(
         "<header><h1><a href=\"#\">社群 shequn · <span lang=\"zh\">社群诊断报告</span><span lang=\"en\">community report</span></a></h1>\
          <span class=\"muted small hide-narrow\">{}</span>\
@@ -105,9 +144,9 @@ pub fn document(title: &str, generated: &str, portfolio_body: &str, groups: &[Gr
     out.push_str(portfolio_body);
     out.push_str("</section><section id=\"group-view\" hidden></section></main>");
     for g in groups {
-        out.push_str(&format!("<template id=\"t-{}\">", esc(&g.id)));
-        out.push_str(&g.body);
-        out.push_str("</template>");
+        out.push_str(&format!("<script type=\"{PAGE_TYPE}\" id=\"t-{}\">", esc(&g.id)));
+        out.push_str(&as_script_text(&g.body));
+        out.push_str("</script>");
     }
     out.push_str("<script>");
     out.push_str(SCRIPT);
@@ -120,13 +159,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csp_hash_matches_the_script_and_blocks_network() {
+    fn csp_hash_matches_the_scripts_and_blocks_network() {
         let doc = document("t", "now", "<p>x</p>", &[GroupPage { id: "1".into(), body: "<p>g</p>".into() }]);
-        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(SCRIPT.as_bytes()));
-        assert!(doc.contains(&format!("'sha256-{expected}'")));
+        for script in [HEAD_SCRIPT, SCRIPT] {
+            assert!(doc.contains(&format!("<script>{script}</script>")));
+            let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
+            assert!(doc.contains(&format!("'sha256-{expected}'")));
+        }
         assert!(doc.contains("default-src 'none'"));
-        assert!(doc.contains("<template id=\"t-1\"><p>g</p></template>"));
-        // Only one script element: ours.
-        assert_eq!(doc.matches("<script>").count(), 1);
+        assert!(doc.contains(&format!("<script type=\"{PAGE_TYPE}\" id=\"t-1\"><p>g</p></script>")));
+        // Two runnable script elements: ours.
+        assert_eq!(doc.matches("<script>").count(), 2);
+    }
+
+    #[test]
+    fn a_group_page_cannot_end_its_data_block() {
+        let body = "<p>a</p></SCRIPT><script>alert(1)</script><!--<script>";
+        let doc = document("t", "now", "", &[GroupPage { id: "1".into(), body: body.into() }]);
+        let block = doc.split("id=\"t-1\">").nth(1).unwrap();
+        let inner = &block[..block.find("</script>").unwrap()];
+        assert_eq!(inner, "<p>a</p>&lt;/SCRIPT><script>alert(1)&lt;/script>&lt;!--<script>");
+        assert_eq!(as_script_text("<p>plain</p>"), "<p>plain</p>");
     }
 }

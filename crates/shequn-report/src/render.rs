@@ -3,12 +3,13 @@
 
 use std::fmt::Write;
 
-use shequn_diagnosis::{Diagnosis, Status};
+use shequn_diagnosis::{Diagnosis, Role, Status};
+use shequn_model::ValueKind;
 
 use crate::html::{bi, esc};
 use crate::page::{document, GroupPage};
 use crate::results::{GroupResult, ReportInput};
-use crate::svg::{self, Node, Series, PALETTE};
+use crate::svg::{self, Band, Bar, Bi, Marker, Node, Series, PALETTE};
 
 fn status_zh(s: &str) -> &'static str {
     match s {
@@ -18,6 +19,14 @@ fn status_zh(s: &str) -> &'static str {
         "dead" => "死亡",
         _ => "—",
     }
+}
+
+fn role_zh(role: &str) -> &str {
+    Role::ALL.iter().find(|r| r.as_str() == role).map_or(role, |r| r.zh())
+}
+
+fn value_zh(kind: &str) -> &str {
+    ValueKind::ALL.iter().find(|v| v.as_str() == kind).map_or(kind, |v| v.zh())
 }
 
 fn stage_zh(s: &str) -> &'static str {
@@ -116,21 +125,21 @@ fn portfolio_page(input: &ReportInput) -> String {
     o.push_str("</div>");
 
     // Status and stage distribution.
-    let status_bars: Vec<(String, f64, String)> = ["alive", "declining", "dormant", "dead"]
+    let status_bars: Vec<Bar> = ["alive", "declining", "dormant", "dead"]
         .iter()
-        .map(|st| {
-            (
-                format!("{} {st}", status_zh(st)),
-                f64::from(s.by_status.get(*st).copied().unwrap_or(0)),
-                status_color(st).to_string(),
-            )
+        .map(|st| Bar {
+            label: Bi::new(status_zh(st), st),
+            value: f64::from(s.by_status.get(*st).copied().unwrap_or(0)),
+            color: status_color(st).to_string(),
         })
         .collect();
-    let stage_bars: Vec<(String, f64, String)> = ["formation", "assimilation", "collaboration"]
+    let stage_bars: Vec<Bar> = ["formation", "assimilation", "collaboration"]
         .iter()
         .enumerate()
-        .map(|(i, st)| {
-            (format!("{} {st}", stage_zh(st)), f64::from(s.by_stage.get(*st).copied().unwrap_or(0)), PALETTE[i].into())
+        .map(|(i, st)| Bar {
+            label: Bi::new(stage_zh(st), st),
+            value: f64::from(s.by_stage.get(*st).copied().unwrap_or(0)),
+            color: PALETTE[i].into(),
         })
         .collect();
     let _ = write!(
@@ -161,7 +170,7 @@ fn portfolio_page(input: &ReportInput) -> String {
             ),
             svg::line_chart(
                 "survival curve",
-                &[Series { label: "survival".into(), color: PALETTE[0].into(), points }],
+                &[Series { label: Bi::new("存活", "surviving"), color: PALETTE[0].into(), points }],
                 &|x| format!("{x:.0} d"),
             )
         );
@@ -289,10 +298,12 @@ fn activity_section(o: &mut String, r: &GroupResult) {
         o,
         "<h3>{}</h3>{}<p class=\"small muted\">{}: {} · {}: {} → {} · {}: {}</p>",
         bi("活动时间线（每周成员消息）", "Activity (member messages per week)"),
-        svg::line_chart(
+        svg::line_chart_marked(
             "weekly member messages",
-            &[Series { label: "messages".into(), color: PALETTE[0].into(), points }],
-            &day_label
+            &[Series { label: Bi::new("成员消息", "member messages"), color: PALETTE[0].into(), points }],
+            &day_label,
+            &status_markers(d),
+            &status_bands(d),
         ),
         bi("创建", "created"),
         esc(d.lifespan.created.as_deref().unwrap_or("–")),
@@ -307,6 +318,46 @@ fn activity_section(o: &mut String, r: &GroupResult) {
     }
 }
 
+/// A marker where the weekly status changed (METHOD §1), labelled with the new status.
+fn status_markers(d: &Diagnosis) -> Vec<Marker> {
+    d.status_history
+        .windows(2)
+        .filter(|w| w[0].status != w[1].status)
+        .filter_map(|w| {
+            let (from, to) = (w[0].status.as_str(), w[1].status.as_str());
+            Some(Marker {
+                x: iso_day_number(&w[1].week)?,
+                label: Bi::new(status_zh(to), to),
+                color: status_color(to).into(),
+                title: format!("{}: {} → {} / {from} → {to}", w[1].week, status_zh(from), status_zh(to)),
+            })
+        })
+        .collect()
+}
+
+/// The weekly status as coloured spans along the x axis: one span per run of equal weeks.
+fn status_bands(d: &Diagnosis) -> Vec<Band> {
+    let mut bands: Vec<Band> = Vec::new();
+    let mut run_start = 0;
+    for (i, w) in d.status_history.iter().enumerate() {
+        let last = i + 1 == d.status_history.len() || d.status_history[i + 1].status != w.status;
+        if !last {
+            continue;
+        }
+        let first = &d.status_history[run_start];
+        run_start = i + 1;
+        let (Some(from), Some(to)) = (iso_day_number(&first.week), iso_day_number(&w.week)) else { continue };
+        let st = w.status.as_str();
+        bands.push(Band {
+            from,
+            to: to + 7.0,
+            color: status_color(st).into(),
+            title: format!("{} {st}: {} – {}", status_zh(st), first.week, w.week),
+        });
+    }
+    bands
+}
+
 fn quote(o: &mut String, time: &str, sender: &str, text: &str) {
     let _ =
         write!(o, "<div class=\"msg\"><span class=\"meta\">{} · {}</span>{}</div>", esc(time), esc(sender), esc(text));
@@ -317,11 +368,15 @@ fn roles_section(o: &mut String, d: &Diagnosis) {
     if mix.counts.is_empty() {
         return;
     }
-    let bars: Vec<(String, f64, String)> = mix
+    let bars: Vec<Bar> = mix
         .counts
         .iter()
         .enumerate()
-        .map(|(i, (role, n))| (role.clone(), f64::from(*n), PALETTE[i % PALETTE.len()].to_string()))
+        .map(|(i, (role, n))| Bar {
+            label: Bi::new(role_zh(role), role),
+            value: f64::from(*n),
+            color: PALETTE[i % PALETTE.len()].to_string(),
+        })
         .collect();
     let _ = write!(o, "<h3>{}</h3>{}", bi("角色构成", "Role mix"), svg::bar_chart("role mix", &bars));
     let _ = write!(
@@ -335,13 +390,21 @@ fn roles_section(o: &mut String, d: &Diagnosis) {
         let _ = write!(
             o,
             "<tr><td>{}</td><td class=\"num\">{n}</td><td class=\"small\">{}</td></tr>",
-            esc(role),
+            bi(role_zh(role), role),
             esc(mix.expected.get(role).map(String::as_str).unwrap_or("–"))
         );
     }
     o.push_str("</tbody></table></div>");
     for f in &mix.flags {
-        let _ = write!(o, "<p class=\"small\">⚠ {}</p>", esc(f));
+        let text = match f.as_str() {
+            "silent_over_threshold" => bi(
+                &format!("沉默成员超过{}", pct(d.settings.silent_flag_share)),
+                &format!("more than {} of members are silent", pct(d.settings.silent_flag_share)),
+            ),
+            "no_thinker_no_critic" => bi("没有思想者也没有批判者", "no thinker and no critic"),
+            other => esc(other),
+        };
+        let _ = write!(o, "<p class=\"small\">⚠ {text}</p>");
     }
 }
 
@@ -493,7 +556,7 @@ fn value_section(o: &mut String, r: &GroupResult) {
             }
         }
     }
-    let stacks: Vec<(String, String, Vec<f64>)> = kinds
+    let stacks: Vec<(Bi, String, Vec<f64>)> = kinds
         .iter()
         .enumerate()
         .map(|(i, k)| {
@@ -503,7 +566,7 @@ fn value_section(o: &mut String, r: &GroupResult) {
                 .iter()
                 .map(|(_, ks)| ks.iter().find(|(x, _)| x == k).map_or(0.0, |(_, n)| f64::from(*n)))
                 .collect();
-            (k.clone(), PALETTE[i % PALETTE.len()].to_string(), vals)
+            (Bi::new(value_zh(k), k), PALETTE[i % PALETTE.len()].to_string(), vals)
         })
         .collect();
     let _ = write!(
