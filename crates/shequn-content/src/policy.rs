@@ -116,7 +116,9 @@ impl PolicyBook {
         } else {
             PolicyBook { default: Some(AdPolicy::from_toml(text, origin)?), groups: Default::default() }
         };
-        for (name, p) in book.default.iter().map(|p| ("default", p)).chain(book.groups.iter().map(|(k, p)| (k.as_str(), p))) {
+        for (name, p) in
+            book.default.iter().map(|p| ("default", p)).chain(book.groups.iter().map(|(k, p)| (k.as_str(), p)))
+        {
             for w in &p.windows {
                 w.minutes().map_err(|e| PolicyError(format!("{origin}: [{name}]: {e}")))?;
             }
@@ -420,8 +422,11 @@ windows = [{ weekday = "fri", start = "20:00", end = "22:00" }]
         let bare = PolicyBook::from_toml("[red_packet]\nmin_yuan = 5\nwithin_minutes = 3\n", "p.toml").unwrap();
         assert_eq!(bare.for_group("any", "any", 9).unwrap().red_packet.as_ref().unwrap().within_minutes, 3);
         // A bad window names the file and the table.
-        let err = PolicyBook::from_toml("[groups.g]\nwindows = [{ weekday = \"xyz\", start = \"20:00\", end = \"21:00\" }]\n", "p.toml")
-            .unwrap_err();
+        let err = PolicyBook::from_toml(
+            "[groups.g]\nwindows = [{ weekday = \"xyz\", start = \"20:00\", end = \"21:00\" }]\n",
+            "p.toml",
+        )
+        .unwrap_err();
         assert!(err.0.contains("p.toml") && err.0.contains("[g]"), "{}", err.0);
     }
 }

@@ -113,7 +113,8 @@ pub fn analyze_group(
     as_of_ms: Option<i64>,
 ) -> ContentReport {
     let model = LinearModel::shipped();
-    let ad_settings = AdSettings { threshold: settings.ads.threshold + settings.chat_prior_log_odds, ..settings.ads.clone() };
+    let ad_settings =
+        AdSettings { threshold: settings.ads.threshold + settings.chat_prior_log_odds, ..settings.ads.clone() };
     let n_examples = settings.examples.max(1);
     let own;
     let (rep, g) = match portfolio {

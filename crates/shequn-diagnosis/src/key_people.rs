@@ -97,15 +97,15 @@ pub fn key_people(f: &Facts, from_ms: i64) -> KeyPeople {
     }
     let last_msg = last_message_by(f);
     let person = |&(m, part): &(MemberIx, usize)| {
-            let mm = f.t.member(m);
-            KeyPerson {
-                member: m,
-                name: mm.name.clone(),
-                platform_id: mm.platform_id.clone(),
-                operator: f.is_operator(m),
-                share: ratio(part, items.len()),
-                last_active: last_msg[m as usize].map(|i| f.date_of(f.t.messages[i].time_ms)),
-            }
+        let mm = f.t.member(m);
+        KeyPerson {
+            member: m,
+            name: mm.name.clone(),
+            platform_id: mm.platform_id.clone(),
+            operator: f.is_operator(m),
+            share: ratio(part, items.len()),
+            last_active: last_msg[m as usize].map(|i| f.date_of(f.t.messages[i].time_ms)),
+        }
     };
     let people: Vec<KeyPerson> = chosen.iter().map(person).collect();
     let ranking: Vec<KeyPerson> = order

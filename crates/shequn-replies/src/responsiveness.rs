@@ -187,8 +187,8 @@ pub fn responsiveness(
         }
         let question = is_question(&m.text);
         let newcomer = new_first[i];
-        let starter = parent.is_none()
-            && (weighted_chars(&m.text) >= settings.starter_min_chars || is_greeting(&m.text));
+        let starter =
+            parent.is_none() && (weighted_chars(&m.text) >= settings.starter_min_chars || is_greeting(&m.text));
         if question || newcomer || starter {
             bid_of[i] = Some(bids.len());
             bids.push(Bid {

@@ -9,5 +9,7 @@ pub mod svg;
 pub mod tables;
 
 pub use render::render_html;
-pub use results::{AdPosterRow, GroupResult, ViolationRow, GroupSeries, NetNode, ReportInput, UnansweredBid, SCHEMA_VERSION};
+pub use results::{
+    AdPosterRow, GroupResult, GroupSeries, NetNode, ReportInput, UnansweredBid, ViolationRow, SCHEMA_VERSION,
+};
 pub use tables::{csv, groups_csv, migration_csv, report_json, triage_csv, unanswered_csv, write_all};

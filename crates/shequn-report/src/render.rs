@@ -11,14 +11,9 @@ use crate::page::{document, GroupPage};
 use crate::results::{GroupResult, ReportInput};
 use crate::svg::{self, Band, Bar, Bi, Marker, Node, Series, PALETTE};
 
+/// The diagnosis's own Chinese status names, so the report and the CLI say the same.
 fn status_zh(s: &str) -> &'static str {
-    match s {
-        "alive" => "活跃",
-        "declining" => "衰退",
-        "dormant" => "休眠",
-        "dead" => "死亡",
-        _ => "—",
-    }
+    Status::parse(s).map_or("—", Status::zh)
 }
 
 fn role_zh(role: &str) -> &str {
@@ -528,8 +523,14 @@ fn content_section(o: &mut String, r: &GroupResult) {
         pct(c.push_share)
     );
     if !r.ad_posters.is_empty() {
-        let names: Vec<String> = r.ad_posters.iter().take(10).map(|p| format!("{} ({}/{})", p.name, p.ads, p.messages)).collect();
-        let _ = write!(o, "<p class=\"small\">{} {}</p>", bi("广告发布者（广告/消息）", "ad posters (ads/messages)"), esc(&names.join(", ")));
+        let names: Vec<String> =
+            r.ad_posters.iter().take(10).map(|p| format!("{} ({}/{})", p.name, p.ads, p.messages)).collect();
+        let _ = write!(
+            o,
+            "<p class=\"small\">{} {}</p>",
+            bi("广告发布者（广告/消息）", "ad posters (ads/messages)"),
+            esc(&names.join(", "))
+        );
     }
     for ex in r.ads.iter().take(20) {
         quote(o, &ex.time, &ex.sender, &ex.text);

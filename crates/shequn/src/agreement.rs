@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
-use shequn_demo::GroundTruth;
 use shequn_content::policy::{AdWindow, RedPacketRule};
 use shequn_content::{AdPolicy, PolicyBook};
+use shequn_demo::GroundTruth;
 use shequn_report::GroupResult;
 
 use crate::cmd::groups::GroupRow;
@@ -86,7 +86,8 @@ pub fn agreement(rows: &[GroupRow], results: &[GroupResult], truth: &GroundTruth
         let second = |t: &str| chrono::DateTime::parse_from_rfc3339(t).map(|t| t.timestamp()).ok();
         let found: Vec<(&str, Option<i64>)> =
             result.violations.iter().map(|v| (v.message.sender.as_str(), second(&v.message.time))).collect();
-        let planted: Vec<(&str, Option<i64>)> = g.violations.iter().map(|v| (v.sender.as_str(), second(&v.time))).collect();
+        let planted: Vec<(&str, Option<i64>)> =
+            g.violations.iter().map(|v| (v.sender.as_str(), second(&v.time))).collect();
         a.violations_planted += planted.len() as u32;
         a.violations_found += planted.iter().filter(|p| found.contains(p)).count() as u32;
         a.violations_extra += found.iter().filter(|f| !planted.contains(f)).count() as u32;

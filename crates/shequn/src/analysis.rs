@@ -29,7 +29,12 @@ pub struct PortfolioResults {
 }
 
 /// Analyses the given groups of the archive at `path` in parallel; the order follows `ids`.
-pub fn analyse_archive(path: &Path, ids: &[i64], config: &AnalysisConfig, as_of: i64) -> anyhow::Result<PortfolioResults> {
+pub fn analyse_archive(
+    path: &Path,
+    ids: &[i64],
+    config: &AnalysisConfig,
+    as_of: i64,
+) -> anyhow::Result<PortfolioResults> {
     let groups: Vec<GroupResult> = ids
         .par_iter()
         .map_init(
@@ -116,7 +121,8 @@ pub fn series(t: &Timeline, links: &[Link], labels: &[ContentLabel], from: i64, 
     let mut weekly: BTreeMap<String, u32> = BTreeMap::new();
     let mut value: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
     for (i, m) in t.messages.iter().enumerate() {
-        if m.time_ms > as_of || t.sender(m).is_bot {
+        // Member talk only: a mechanical push is not a sign of life (METHOD §1, §7).
+        if m.time_ms > as_of || t.sender(m).is_bot || labels.get(i).is_some_and(|l| l.push) {
             continue;
         }
         let w = week_of(m.time_ms, off);

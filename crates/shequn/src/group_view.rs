@@ -250,7 +250,13 @@ fn content_lines(c: &ContentReport) -> Vec<String> {
                 p.violations.len()
             ));
             for v in p.violations.iter().take(5) {
-                out.push(format!("  {} <{}> broke 违反 {} — {}", v.time, v.sender, v.rules_broken.join(", "), v.example.text));
+                out.push(format!(
+                    "  {} <{}> broke 违反 {} — {}",
+                    v.time,
+                    v.sender,
+                    v.rules_broken.join(", "),
+                    v.example.text
+                ));
             }
         }
         None => out.push("ad policy 广告规则: none set (--ad-policy) 未设置".into()),
@@ -275,10 +281,7 @@ fn content_lines(c: &ContentReport) -> Vec<String> {
         pct(v.continuous_share),
         v.falling
             .as_ref()
-            .map(|f| format!(
-                "; falling 下降 {:.1} → {:.1} per week 每周",
-                f.earlier_weekly_mean, f.later_weekly_mean
-            ))
+            .map(|f| format!("; falling 下降 {:.1} → {:.1} per week 每周", f.earlier_weekly_mean, f.later_weekly_mean))
             .unwrap_or_default()
     ));
     out
@@ -289,8 +292,16 @@ pub fn bids_csv(t: &Timeline, r: &Responsiveness) -> String {
     let text = |ix: usize| t.messages[ix].text.replace(['\r', '\n'], " ");
     shequn_report::csv(
         &[
-            "time", "sender", "question", "newcomer", "starter", "status", "first_response_minutes", "responder",
-            "response_source", "text",
+            "time",
+            "sender",
+            "question",
+            "newcomer",
+            "starter",
+            "status",
+            "first_response_minutes",
+            "responder",
+            "response_source",
+            "text",
         ],
         r.all_bids.iter().map(|b| {
             let stamp = Stamp { unix_ms: b.time_ms, offset_s: t.group.utc_offset_s, zone_inferred: false };

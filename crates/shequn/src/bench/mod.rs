@@ -301,9 +301,9 @@ mod tests {
     fn summary_takes_medians_and_sums_the_chain() {
         let settings = Settings { messages: 1000, groups: 3, runs: 3, keep: None, threads: 2 };
         let runs = vec![
-            run_with(&[(SERDE, 1.0), (IMPORT, 2.0), (REIMPORT, 0.1), (LOAD, 1.0)]),
-            run_with(&[(SERDE, 3.0), (IMPORT, 4.0), (REIMPORT, 0.2), (LOAD, 1.0)]),
-            run_with(&[(SERDE, 2.0), (IMPORT, 3.0), (REIMPORT, 0.3), (LOAD, 2.0)]),
+            run_with(&[(SERDE, 1.0), (IMPORT, 2.0), (REIMPORT, 0.1), (REPORT, 1.0)]),
+            run_with(&[(SERDE, 3.0), (IMPORT, 4.0), (REIMPORT, 0.2), (REPORT, 1.0)]),
+            run_with(&[(SERDE, 2.0), (IMPORT, 3.0), (REIMPORT, 0.3), (REPORT, 2.0)]),
         ];
         let s = summarise(&settings, &runs, true);
         let import = &s.stages[IMPORT];
