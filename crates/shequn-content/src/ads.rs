@@ -20,6 +20,8 @@ pub struct AdSettings {
     pub threshold: f32,
     /// Added when a contact handle (WeChat, QQ, phone, t.me) appears together with a solicitation word.
     pub contact_weight: f32,
+    /// Added when a solicitation word appears without a contact handle ("加我微信", "DM me").
+    pub solicitation_weight: f32,
     /// Added per promotion word, up to `promotion_cap` words.
     pub promotion_weight: f32,
     pub promotion_cap: usize,
@@ -40,6 +42,7 @@ impl Default for AdSettings {
         AdSettings {
             threshold: 0.0,
             contact_weight: 2.0,
+            solicitation_weight: 1.0,
             promotion_weight: 0.75,
             promotion_cap: 3,
             link_weight: 0.5,
@@ -166,11 +169,32 @@ pub const SOLICITATION_WORDS: &[&str] = &[
     "call",
 ];
 
+/// Explicit requests to be contacted: solicitation on their own, with no handle in the text.
+/// Narrower than [`SOLICITATION_WORDS`] ("call", "contact" and "telegram" alone are everyday words).
+pub const SOLICITATION_ALONE_WORDS: &[&str] = &[
+    "加微信",
+    "加微",
+    "加我",
+    "加qq",
+    "私聊",
+    "私信",
+    "联系我",
+    "详询",
+    "dm me",
+    "pm me",
+    "message me",
+    "contact me",
+    "contact us",
+    "call me",
+];
+
 /// Which kind of evidence fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AdFeatureKind {
     Contact,
+    /// Asking to be contacted, with no handle in the text.
+    Solicitation,
     Promotion,
     Link,
     Money,
@@ -269,6 +293,20 @@ pub fn rule_features(n: &Normalized, context: AdContext, settings: &AdSettings) 
             features.push(AdFeature { kind: AdFeatureKind::Contact, detail, weight: settings.contact_weight });
         }
     }
+    // Each explicit request holds a listed solicitation word, so only texts with one are searched.
+    let asks: Vec<&str> = if solicits.is_empty() {
+        Vec::new()
+    } else {
+        SOLICITATION_ALONE_WORDS.iter().copied().filter(|w| contains_word(folded, w)).collect()
+    };
+    if !asks.is_empty() && !features.iter().any(|f| f.kind == AdFeatureKind::Contact) {
+        // "加我微信", "DM me": asking to be contacted is solicitation even without a handle (METHOD §7).
+        features.push(AdFeature {
+            kind: AdFeatureKind::Solicitation,
+            detail: asks.join(", "),
+            weight: settings.solicitation_weight,
+        });
+    }
     if !promos.is_empty() {
         let counted = promos.len().min(settings.promotion_cap);
         features.push(AdFeature {
@@ -340,7 +378,6 @@ fn latin_word_at(haystack: &str, start: usize, end: usize) -> bool {
 }
 
 /// Substring match for Han words; word-boundary match for Latin words.
-#[cfg(test)]
 fn contains_word(haystack: &str, word: &str) -> bool {
     if !word.is_ascii() {
         return haystack.contains(word);
@@ -351,6 +388,24 @@ fn contains_word(haystack: &str, word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn asking_to_be_contacted_is_solicitation_without_a_handle() {
+        let kinds = |text: &str| -> Vec<AdFeatureKind> {
+            rule_features(&normalize(text), AdContext::default(), &AdSettings::default())
+                .iter()
+                .map(|f| f.kind)
+                .collect()
+        };
+        assert!(kinds("我在做雅思代购，有需要的加我微信").contains(&AdFeatureKind::Solicitation));
+        assert!(kinds("selling my old board games, DM me").contains(&AdFeatureKind::Solicitation));
+        // Everyday words are not requests: "call" a function, "contact" in a sentence.
+        assert!(!kinds("the function call failed again").contains(&AdFeatureKind::Solicitation));
+        assert!(!kinds("we lost contact with the server").contains(&AdFeatureKind::Solicitation));
+        // With a handle it is the stronger contact feature, not both.
+        let k = kinds("加我微信 wxid_abc12345 详聊");
+        assert!(k.contains(&AdFeatureKind::Contact) && !k.contains(&AdFeatureKind::Solicitation), "{k:?}");
+    }
 
     #[test]
     fn latin_words_match_whole_words_only() {

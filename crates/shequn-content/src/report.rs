@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 use shequn_model::{ContentLabel, Example, MemberIx, MessageKind, MsgIx, Timeline};
 
-use crate::ads::{classify_with, AdContext, AdFeature, AdSettings};
+use crate::ads::{classify_with, AdContext, AdFeature, AdFeatureKind, AdSettings};
 use crate::emotion::is_emotional;
 use crate::model::LinearModel;
-use crate::normalize::normalize;
+use crate::normalize::{normalize, HandleKind};
 use crate::policy::{check, AdPolicy, Violation};
 use crate::push::{pushes, PushReport, PushSettings};
 use crate::repetition::{Repetition, RepetitionSettings};
@@ -24,6 +24,10 @@ pub struct ContentSettings {
     /// sets where ~31% of texts are spam, while in a group chat ads are a few percent; the
     /// Bayes prior shift ln(0.31/0.69) − ln(0.02/0.98) ≈ 3.1. `shequn eval ads` does not add it.
     pub chat_prior_log_odds: f32,
+    /// In chat, a link with words about it is sharing (METHOD §8's 资源/链接), not an ad: a
+    /// message with no commercial evidence (contact, solicitation, promotion, money,
+    /// repetition) is an ad only if its score clears the chat threshold by this much.
+    pub model_only_margin: f32,
     pub repetition: RepetitionSettings,
     pub push: PushSettings,
     pub value: ValueSettings,
@@ -36,6 +40,7 @@ impl Default for ContentSettings {
         ContentSettings {
             ads: AdSettings::default(),
             chat_prior_log_odds: 3.0,
+            model_only_margin: 4.0,
             repetition: RepetitionSettings::default(),
             push: PushSettings::default(),
             value: ValueSettings::default(),
@@ -165,12 +170,30 @@ pub fn analyze_group(
         text_messages += 1;
         // Repetition is an ad signal across groups, or when senders repeat themselves; the
         // same line from many members of one group is 接龙, a greeting, a catchphrase.
+        // Bare links that differ only in a ticket number hash alike; they are not a repeated text.
+        let link_chars: usize =
+            n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
+        let wordy = n.folded.chars().filter(|c| !c.is_whitespace()).count().saturating_sub(link_chars)
+            >= settings.repetition.min_chars;
         let (repeated, repeated_groups) = rep
             .cluster_of(g, i as MsgIx)
-            .filter(|c| c.groups.len() >= 2 || c.copies >= 2 * c.senders)
+            .filter(|c| wordy && (c.groups.len() >= 2 || c.copies >= 2 * c.senders))
             .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
         let ctx = AdContext { first_message, repeated, repeated_groups };
-        let v = classify_with(model, &n, ctx, &ad_settings);
+        let mut v = classify_with(model, &n, ctx, &ad_settings);
+        let commercial = v.features.iter().any(|f| {
+            matches!(
+                f.kind,
+                AdFeatureKind::Contact
+                    | AdFeatureKind::Solicitation
+                    | AdFeatureKind::Promotion
+                    | AdFeatureKind::Money
+                    | AdFeatureKind::Repetition
+            )
+        });
+        if v.ad && !commercial && v.score <= ad_settings.threshold + settings.model_only_margin {
+            v.ad = false;
+        }
         if v.ad {
             labels[i].ad = true;
             ad_ix.push(i as MsgIx);

@@ -161,7 +161,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let policy_path = args.out.join("ad-policies.toml");
     std::fs::write(&policy_path, toml::to_string(&ad_policies)?)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", policy_path.display()))?;
-    let config = super::group::AnalysisConfig { settings: shequn_diagnosis::Settings::default(), ad_policies };
+    let config = super::group::AnalysisConfig { ad_policies, ..Default::default() };
     let as_of = args.as_of.timestamp_millis();
     let summaries = archive.groups()?;
     let ids: Vec<i64> = summaries.iter().map(|g| g.id).collect();

@@ -52,17 +52,34 @@ impl ConfigArgs {
     }
 }
 
-/// Everything a run of the analyses reads besides the timeline.
+/// Everything a run of the analyses reads besides the timeline. The `--config` file holds
+/// the diagnosis thresholds at the top level and the other analyses' in `[content]`,
+/// `[replies]` and `[responsiveness]` tables; every key is optional.
 #[derive(Clone, Default)]
 pub struct AnalysisConfig {
     pub settings: Settings,
+    pub content: ContentSettings,
+    pub replies: ReplySettings,
+    pub responsiveness: ResponsivenessSettings,
     pub ad_policies: PolicyBook,
 }
 
 impl AnalysisConfig {
     /// Thresholds from `--config` and ad policies from `--ad-policy`, each optional.
     pub fn load(config: Option<&Path>, ad_policy: Option<&Path>) -> anyhow::Result<AnalysisConfig> {
-        let settings = load_settings(config)?;
+        let mut loaded = match config {
+            None => AnalysisConfig::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+                AnalysisConfig::from_toml(&text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: {e}\nhint: settings are `name = value` lines; diagnosis names are in the `settings` object of `shequn group --json`, the others under [content], [replies] and [responsiveness]",
+                        path.display()
+                    )
+                })?
+            }
+        };
         let ad_policies = match ad_policy {
             None => PolicyBook::default(),
             Some(path) => {
@@ -73,21 +90,26 @@ impl AnalysisConfig {
                 })?
             }
         };
-        Ok(AnalysisConfig { settings, ad_policies })
+        loaded.ad_policies = ad_policies;
+        Ok(loaded)
     }
-}
 
-/// Settings from a TOML file, or the defaults.
-pub fn load_settings(path: Option<&Path>) -> anyhow::Result<Settings> {
-    let Some(path) = path else { return Ok(Settings::default()) };
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read the settings file {}", path.display()))?;
-    Settings::from_toml(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: {e}\nhint: settings are `name = value` lines; names are listed in the `settings` object of `shequn group --json`",
-            path.display()
-        )
-    })
+    /// Parses a settings file: diagnosis keys at the top, each other analysis in its table.
+    pub fn from_toml(text: &str) -> Result<AnalysisConfig, String> {
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        fn section<T: serde::de::DeserializeOwned + Default>(t: &mut toml::Table, name: &str) -> Result<T, String> {
+            match t.remove(name) {
+                None => Ok(T::default()),
+                Some(v) => v.try_into().map_err(|e: toml::de::Error| format!("[{name}]: {e}")),
+            }
+        }
+        let content = section(&mut table, "content")?;
+        let replies = section(&mut table, "replies")?;
+        let responsiveness = section(&mut table, "responsiveness")?;
+        let rest = toml::to_string(&table).map_err(|e| e.to_string())?;
+        let settings = Settings::from_toml(&rest).map_err(|e| e.to_string())?;
+        Ok(AnalysisConfig { settings, content, replies, responsiveness, ad_policies: PolicyBook::default() })
+    }
 }
 
 /// The as-of instant: the one given, else the newest message in the archive.
@@ -116,11 +138,11 @@ pub struct Analysed {
 pub fn analyse(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Analysed {
     static WEIGHTS: std::sync::OnceLock<Weights> = std::sync::OnceLock::new();
     let weights = WEIGHTS.get_or_init(Weights::builtin);
-    let links = shequn_replies::link(t, &ReplySettings::default(), weights);
+    let links = shequn_replies::link(t, &config.replies, weights);
     let policy = config.ad_policies.for_group(&t.group.name, &t.group.platform_id, t.group.id);
-    let content = shequn_content::analyze_group(t, &ContentSettings::default(), policy, None, Some(as_of));
+    let content = shequn_content::analyze_group(t, &config.content, policy, None, Some(as_of));
     let d = diagnose(t, &links, &content.labels, &config.settings, as_of);
-    let r = shequn_replies::responsiveness(t, &links, &ResponsivenessSettings::default(), as_of);
+    let r = shequn_replies::responsiveness(t, &links, &config.responsiveness, as_of);
     let summary = shequn_diagnosis::Responsiveness {
         bids: r.bids as u32,
         unanswered: r.unanswered as u32,
@@ -182,4 +204,27 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         print!("{}", crate::group_view::text_view(&a));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_settings_file_reaches_every_analysis() {
+        let text = "alive_days = 6\n[content]\nchat_prior_log_odds = 1.5\n[content.push]\nmin_posts = 9\n\
+                    [responsiveness]\nstarter_min_chars = 7\n[replies]\nwindow = 12\n";
+        let c = AnalysisConfig::from_toml(text).unwrap();
+        assert_eq!(c.settings.alive_days, 6);
+        assert_eq!(c.content.chat_prior_log_odds, 1.5);
+        assert_eq!(c.content.push.min_posts, 9);
+        assert_eq!(c.content.value.min_chars, ContentSettings::default().value.min_chars);
+        assert_eq!(c.responsiveness.starter_min_chars, 7);
+        assert_eq!(c.replies.window, 12);
+        // A wrong type names its table.
+        let Err(err) = AnalysisConfig::from_toml("[responsiveness]\nstarter_min_chars = \"x\"\n") else {
+            panic!("a string where a number belongs must fail")
+        };
+        assert!(err.contains("[responsiveness]"), "{err}");
+    }
 }
