@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use shequn_model::{Example, MemberIx, MsgIx, Timeline};
 
 use crate::clock::local;
-use crate::normalize::{normalize, HandleKind};
-use crate::repetition::{repetition, Repetition, RepetitionSettings};
+use crate::normalize::{normalize, HandleKind, Normalized};
+use crate::repetition::{repetition_of_hashes, simhash_compact, Repetition, RepetitionSettings};
 
 /// Push settings (METHOD §7).
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -126,8 +126,24 @@ pub struct PushReport {
 /// Detects pushers and measures responses in one group. `portfolio` gives
 /// cross-group repetition for this group (`group` is its index there).
 pub fn pushes(t: &Timeline, settings: &PushSettings, portfolio: Option<(&Repetition, usize)>) -> PushReport {
+    let normalized: Vec<Normalized> = t.messages.iter().map(|m| normalize(&m.text)).collect();
+    let min_chars = RepetitionSettings::default().min_chars;
+    let hashes: Vec<Option<u64>> = normalized.iter().map(|n| simhash_compact(&n.compact, min_chars)).collect();
+    pushes_prepared(t, settings, portfolio, &normalized, hashes)
+}
+
+/// [`pushes`] with each message's normalised text and SimHash already computed (the
+/// content analysis has them), so no text is normalised twice.
+pub fn pushes_prepared(
+    t: &Timeline,
+    settings: &PushSettings,
+    portfolio: Option<(&Repetition, usize)>,
+    normalized: &[Normalized],
+    hashes: Vec<Option<u64>>,
+) -> PushReport {
     let offset = t.group.utc_offset_s;
-    let own = repetition(&[t], &RepetitionSettings { min_copies: 2, ..RepetitionSettings::default() });
+    let repeat_within = RepetitionSettings { min_copies: 2, ..RepetitionSettings::default() };
+    let own = repetition_of_hashes(&[t], &[hashes], &repeat_within);
     let mut posts: HashMap<MemberIx, Vec<MsgIx>> = HashMap::new();
     for (i, m) in t.messages.iter().enumerate() {
         if m.reply_to.is_none() {
@@ -168,14 +184,14 @@ pub fn pushes(t: &Timeline, settings: &PushSettings, portfolio: Option<(&Repetit
                     ));
                 }
             }
-            let templated = templated_count(t, &list, &own, settings.template_prefix_chars);
+            let templated = templated_count(normalized, &list, &own, settings.template_prefix_chars);
             if templated as f64 / n as f64 >= settings.templated_share {
                 signals.push(PushSignal::Templated);
                 details.push(format!("{templated} of {n} posts follow a template / {templated}/{n} 条为模板内容"));
             }
             let links = list
                 .iter()
-                .filter(|&&i| normalize(&t.messages[i as usize].text).handles.iter().any(|h| h.kind == HandleKind::Url))
+                .filter(|&&i| normalized[i as usize].handles.iter().any(|h| h.kind == HandleKind::Url))
                 .count();
             if links as f64 / n as f64 >= settings.link_share {
                 signals.push(PushSignal::LinkHeavy);
@@ -297,9 +313,9 @@ fn same_clock(t: &Timeline, list: &[MsgIx], offset: i32, tolerance: u32) -> Opti
 
 /// Posts near-same as another of the sender's posts, or sharing their opening (digits
 /// ignored: templates vary in dates and numbers) with two others.
-fn templated_count(t: &Timeline, list: &[MsgIx], own: &Repetition, prefix_chars: usize) -> usize {
+fn templated_count(normalized: &[Normalized], list: &[MsgIx], own: &Repetition, prefix_chars: usize) -> usize {
     let prefix = |i: MsgIx| -> String {
-        normalize(&t.messages[i as usize].text)
+        normalized[i as usize]
             .compact
             .chars()
             .filter(|c| !c.is_ascii_digit())

@@ -63,17 +63,20 @@ impl Repetition {
 
 /// 64-bit SimHash of a text's character trigrams (compact, folded form), or None when too short.
 pub fn simhash(text: &str, min_chars: usize) -> Option<u64> {
-    let n = normalize(text);
-    let chars: Vec<char> = n.compact.chars().collect();
-    if chars.len() < min_chars {
+    simhash_compact(&normalize(text).compact, min_chars)
+}
+
+/// [`simhash`] of an already normalised text's `compact` form. Trigrams are hashed as
+/// byte slices of the text, so nothing is allocated per trigram.
+pub fn simhash_compact(compact: &str, min_chars: usize) -> Option<u64> {
+    let bounds: Vec<usize> = compact.char_indices().map(|(i, _)| i).chain(std::iter::once(compact.len())).collect();
+    let chars = bounds.len() - 1;
+    if chars < min_chars {
         return None;
     }
     let mut acc = [0i32; 64];
-    let mut buf = String::new();
-    for w in chars.windows(3) {
-        buf.clear();
-        buf.extend(w.iter());
-        let h = xxh3_64(buf.as_bytes());
+    for k in 0..chars.saturating_sub(2) {
+        let h = xxh3_64(&compact.as_bytes()[bounds[k]..bounds[k + 3]]);
         for (bit, a) in acc.iter_mut().enumerate() {
             *a += if h >> bit & 1 == 1 { 1 } else { -1 };
         }
@@ -91,13 +94,24 @@ fn find(parent: &mut [usize], mut x: usize) -> usize {
 
 /// Finds repeated texts across all groups in one pass.
 pub fn repetition(portfolio: &[&Timeline], settings: &RepetitionSettings) -> Repetition {
+    let hashes: Vec<Vec<Option<u64>>> =
+        portfolio.iter().map(|t| t.messages.iter().map(|m| simhash(&m.text, settings.min_chars)).collect()).collect();
+    repetition_of_hashes(portfolio, &hashes, settings)
+}
+
+/// [`repetition`] from SimHashes already computed: `message_hashes[g][i]` for message `i` of group `g`.
+pub fn repetition_of_hashes(
+    portfolio: &[&Timeline],
+    message_hashes: &[Vec<Option<u64>>],
+    settings: &RepetitionSettings,
+) -> Repetition {
     // Distinct hashes and where each occurs.
     let mut ids: HashMap<u64, usize> = HashMap::new();
     let mut hashes: Vec<u64> = Vec::new();
     let mut occurrences: Vec<Vec<(usize, MsgIx)>> = Vec::new();
-    for (g, t) in portfolio.iter().enumerate() {
-        for (i, m) in t.messages.iter().enumerate() {
-            let Some(h) = simhash(&m.text, settings.min_chars) else { continue };
+    for (g, per_message) in message_hashes.iter().enumerate() {
+        for (i, h) in per_message.iter().enumerate() {
+            let Some(h) = *h else { continue };
             let id = *ids.entry(h).or_insert_with(|| {
                 hashes.push(h);
                 occurrences.push(Vec::new());

@@ -9,10 +9,10 @@ use shequn_model::{ContentLabel, Example, MemberIx, MessageKind, MsgIx, Timeline
 use crate::ads::{classify_with, AdContext, AdFeature, AdFeatureKind, AdSettings};
 use crate::emotion::is_emotional;
 use crate::model::LinearModel;
-use crate::normalize::{normalize, HandleKind};
+use crate::normalize::{normalize, HandleKind, Normalized};
 use crate::policy::{check, AdPolicy, Violation};
-use crate::push::{pushes, PushReport, PushSettings};
-use crate::repetition::{Repetition, RepetitionSettings};
+use crate::push::{pushes_prepared, PushReport, PushSettings};
+use crate::repetition::{repetition_of_hashes, simhash_compact, Repetition, RepetitionSettings};
 use crate::value::{classify_normalized, value_report, ValueReport, ValueSettings};
 
 /// All content thresholds (METHOD §7–§9), echoed in every report.
@@ -121,15 +121,19 @@ pub fn analyze_group(
     let ad_settings =
         AdSettings { threshold: settings.ads.threshold + settings.chat_prior_log_odds, ..settings.ads.clone() };
     let n_examples = settings.examples.max(1);
+    // Every message is normalised and hashed once; repetition and pushes reuse both.
+    let normalized: Vec<Normalized> = t.messages.iter().map(|m| normalize(&m.text)).collect();
+    let hashes: Vec<Option<u64>> =
+        normalized.iter().map(|n| simhash_compact(&n.compact, settings.repetition.min_chars)).collect();
     let own;
     let (rep, g) = match portfolio {
         Some(p) => p,
         None => {
-            own = crate::repetition::repetition(&[t], &settings.repetition);
+            own = repetition_of_hashes(&[t], std::slice::from_ref(&hashes), &settings.repetition);
             (&own, 0)
         }
     };
-    let push = pushes(t, &settings.push, portfolio);
+    let push = pushes_prepared(t, &settings.push, portfolio, &normalized, hashes);
     let mut seen: HashSet<MemberIx> = HashSet::new();
     let mut labels = vec![ContentLabel::default(); t.messages.len()];
     let mut kinds = vec![None; t.messages.len()];
@@ -144,7 +148,7 @@ pub fn analyze_group(
         let first_message = seen.insert(m.sender);
         *sent.entry(m.sender).or_default() += 1;
         let sender = t.sender(m);
-        let n = normalize(&m.text);
+        let n = &normalized[i];
         labels[i].push = push.is_push[i];
         let is_human = !sender.is_bot && !push.is_push[i];
         if is_human {
