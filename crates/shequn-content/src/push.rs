@@ -315,12 +315,7 @@ fn same_clock(t: &Timeline, list: &[MsgIx], offset: i32, tolerance: u32) -> Opti
 /// ignored: templates vary in dates and numbers) with two others.
 fn templated_count(normalized: &[Normalized], list: &[MsgIx], own: &Repetition, prefix_chars: usize) -> usize {
     let prefix = |i: MsgIx| -> String {
-        normalized[i as usize]
-            .compact
-            .chars()
-            .filter(|c| !c.is_ascii_digit())
-            .take(prefix_chars)
-            .collect()
+        normalized[i as usize].compact.chars().filter(|c| !c.is_ascii_digit()).take(prefix_chars).collect()
     };
     let mut openings: HashMap<String, usize> = HashMap::new();
     for &i in list {

@@ -1,17 +1,33 @@
 //! `report.json` and the CSV files. CSVs are UTF-8 with a BOM so Excel opens Chinese correctly.
 
-use serde_json::json;
-
 use crate::results::{ReportInput, SCHEMA_VERSION};
+
+/// `report.json`'s document, serialised straight from the results (no `Value` tree in between).
+#[derive(serde::Serialize)]
+struct ReportDoc<'a> {
+    schema_version: &'a str,
+    generated: &'a str,
+    summary: &'a shequn_diagnosis::PortfolioSummary,
+    groups: &'a [crate::results::GroupResult],
+}
+
+fn report_doc<'a>(input: &'a ReportInput) -> ReportDoc<'a> {
+    ReportDoc {
+        schema_version: SCHEMA_VERSION,
+        generated: input.generated,
+        summary: input.summary,
+        groups: input.results,
+    }
+}
 
 /// `report.json`: versioned (see `docs/report-schema.json` and `docs/report.md`).
 pub fn report_json(input: &ReportInput) -> serde_json::Value {
-    json!({
-        "schema_version": SCHEMA_VERSION,
-        "generated": input.generated,
-        "summary": input.summary,
-        "groups": input.results,
-    })
+    serde_json::to_value(report_doc(input)).unwrap_or_default()
+}
+
+/// `report.json` as text, pretty-printed.
+pub fn report_json_text(input: &ReportInput) -> String {
+    serde_json::to_string_pretty(&report_doc(input)).unwrap_or_default()
 }
 
 /// One CSV field, quoted when it holds a comma, quote or line break. A leading
@@ -148,9 +164,15 @@ pub fn unanswered_csv(input: &ReportInput) -> String {
 /// Writes every report file into `dir` (created when missing); returns the paths written.
 pub fn write_all(dir: &std::path::Path, input: &ReportInput) -> std::io::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir)?;
+    // The page and the JSON are the big ones: render them side by side.
+    let (html, json) = std::thread::scope(|s| {
+        let html = s.spawn(|| crate::render::render_html(input));
+        let json = report_json_text(input);
+        (html.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), json)
+    });
     let files = [
-        ("report.html", crate::render::render_html(input)),
-        ("report.json", serde_json::to_string_pretty(&report_json(input)).unwrap_or_default()),
+        ("report.html", html),
+        ("report.json", json),
         ("groups.csv", groups_csv(input)),
         ("triage.csv", triage_csv(input)),
         ("migration.csv", migration_csv(input)),
