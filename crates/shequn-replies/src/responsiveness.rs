@@ -35,6 +35,8 @@ pub struct Bid {
     pub responder: Option<MemberIx>,
     /// How the responding link was known (explicit, mention, inferred).
     pub response_source: Option<LinkSource>,
+    /// The response is the next message by someone else soon after, not a reply link.
+    pub by_proximity: bool,
     pub status: BidStatus,
 }
 
@@ -60,6 +62,9 @@ pub struct LinkSplit {
     pub inferred: usize,
     /// Messages linked to no parent (conversation starts).
     pub starts: usize,
+    /// Responses found by proximity in groups whose platform records no replies (see
+    /// `ResponsivenessSettings::proximity_answer_ms`); zero in the link counts.
+    pub proximity: usize,
 }
 
 /// The responsiveness of one group as of one instant.
@@ -201,8 +206,32 @@ pub fn responsiveness(
                 first_response_ms: None,
                 responder: None,
                 response_source: None,
+                by_proximity: false,
                 status: BidStatus::Pending,
             });
+        }
+    }
+    // Platforms that record no replies (WeChat/QQ text exports, IRC) leave slow answers
+    // unlinked: the reply model learned on fast IRC calls a reply 15 minutes later a new
+    // conversation. There, the first message by another person soon after a question or a
+    // newcomer's hello answers it, unless it is addressed to someone else.
+    let records_replies = t.messages.iter().any(|m| m.reply_to.is_some());
+    if !records_replies && settings.proximity_answer_ms > 0 {
+        for b in bids.iter_mut().filter(|b| b.first_response_ms.is_none()) {
+            let bid = b.msg as usize;
+            let hit = (bid + 1..n)
+                .take_while(|&j| t.messages[j].time_ms - b.time_ms <= settings.proximity_answer_ms)
+                .find(|&j| {
+                    let m = &t.messages[j];
+                    let addressed_elsewhere = links[j].source == LinkSource::Mention && links[j].parent != Some(b.msg);
+                    m.sender != b.sender && human(m.sender) && !addressed_elsewhere
+                });
+            if let Some(j) = hit {
+                b.first_response_ms = Some(t.messages[j].time_ms - b.time_ms);
+                b.responder = Some(t.messages[j].sender);
+                b.response_source = Some(LinkSource::Inferred);
+                b.by_proximity = true;
+            }
         }
     }
     for b in &mut bids {
@@ -211,7 +240,9 @@ pub fn responsiveness(
             _ if as_of_ms - b.time_ms < settings.answer_within_ms => BidStatus::Pending,
             _ => BidStatus::Unanswered,
         };
-        if b.status == BidStatus::Answered {
+        if b.status == BidStatus::Answered && b.by_proximity {
+            response_split.proximity += 1;
+        } else if b.status == BidStatus::Answered {
             match b.response_source {
                 Some(LinkSource::Explicit) => response_split.explicit += 1,
                 Some(LinkSource::Mention) => response_split.mention += 1,

@@ -38,6 +38,9 @@ pub struct ResponsivenessSettings {
     /// double) or a greeting. Votes, "+1", "ok" and goodbyes seek no answer
     /// (hand check of 80 bids, docs/responsiveness-checks.md).
     pub starter_min_chars: usize,
+    /// Where the platform records no replies, the first message by someone else within this
+    /// long after a question or a newcomer's hello answers it (0 turns this off).
+    pub proximity_answer_ms: i64,
 }
 
 impl Default for ResponsivenessSettings {
@@ -48,6 +51,7 @@ impl Default for ResponsivenessSettings {
             max_examples: 20,
             newcomer_grace_ms: 7 * 24 * 3600 * 1000,
             starter_min_chars: 20,
+            proximity_answer_ms: 30 * 60 * 1000,
         }
     }
 }

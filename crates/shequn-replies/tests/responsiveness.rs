@@ -166,3 +166,55 @@ fn short_starters_are_not_bids_but_greetings_and_remarks_are() {
     let loose = ResponsivenessSettings { starter_min_chars: 1, ..ResponsivenessSettings::default() };
     assert!(responsiveness(&t, &explicit_links(&t), &loose, 3 * DAY).all_bids.iter().any(|x| x.msg == plus));
 }
+
+/// Where the platform records no replies, the next message by someone else within 30
+/// minutes answers a question (a WeChat answer 12 minutes later is not a new topic); later
+/// than that, or addressed to someone else, it does not.
+#[test]
+fn proximity_answers_only_where_no_replies_are_recorded() {
+    let build = |gap: i64, with_platform_reply: bool| {
+        let mut b = TimelineBuilder::new("wechat");
+        let (ann, bob, cat) = (b.member("ann"), b.member("bob"), b.member("cat"));
+        let q = b.message(0, ann, "请问报名截止是哪天？");
+        b.message(gap, bob, "下周五截止");
+        if with_platform_reply {
+            // One recorded reply elsewhere: this platform records replies, so none are guessed.
+            let x = b.message(2 * HOUR, cat, "今晚直播八点开始，大家记得来");
+            b.reply(3 * HOUR, bob, "收到", x);
+        }
+        (b.build(), q)
+    };
+    let settings = ResponsivenessSettings::default();
+    let (t, q) = build(12 * MIN, false);
+    let r = responsiveness(&t, &explicit_links(&t), &settings, 3 * DAY);
+    let bid = r.all_bids.iter().find(|b| b.msg == q).unwrap();
+    assert_eq!(bid.status, BidStatus::Answered);
+    assert!(bid.by_proximity);
+    assert_eq!(bid.first_response_ms, Some(12 * MIN));
+    assert_eq!(r.response_links.proximity, 1);
+    let (late, q) = build(45 * MIN, false);
+    let r = responsiveness(&late, &explicit_links(&late), &settings, 3 * DAY);
+    assert_eq!(r.all_bids.iter().find(|b| b.msg == q).unwrap().status, BidStatus::Unanswered);
+    let (recorded, q) = build(12 * MIN, true);
+    let r = responsiveness(&recorded, &explicit_links(&recorded), &settings, 3 * DAY);
+    assert_eq!(r.all_bids.iter().find(|b| b.msg == q).unwrap().status, BidStatus::Unanswered);
+    let off = ResponsivenessSettings { proximity_answer_ms: 0, ..ResponsivenessSettings::default() };
+    let (t, q) = build(12 * MIN, false);
+    let r = responsiveness(&t, &explicit_links(&t), &off, 3 * DAY);
+    assert_eq!(r.all_bids.iter().find(|b| b.msg == q).unwrap().status, BidStatus::Unanswered);
+}
+
+/// A message addressed to someone else right after a question does not answer it.
+#[test]
+fn proximity_skips_a_message_addressed_to_someone_else() {
+    let mut b = TimelineBuilder::new("irc");
+    let (ann, bob, cat) = (b.member("ann"), b.member("bob"), b.member("cat"));
+    b.message(0, cat, "cat here, the build is green again");
+    let q = b.message(10 * MIN, ann, "how do I export the group history?");
+    b.message(11 * MIN, bob, "cat: thanks for fixing the build");
+    let t = b.build();
+    let links = link(&t, &ReplySettings::default(), &Weights::builtin());
+    let r = responsiveness(&t, &links, &ResponsivenessSettings::default(), 3 * DAY);
+    let bid = r.all_bids.iter().find(|b| b.msg == q).unwrap();
+    assert_eq!(bid.status, BidStatus::Unanswered, "{bid:?}");
+}

@@ -207,8 +207,8 @@ fn responsiveness_lines(r: &Responsiveness) -> Vec<String> {
     )];
     let (l, rl) = (&r.links, &r.response_links);
     out.push(format!(
-        "  reply links 回复链接: explicit 显式 {}, mention 提及 {}, inferred 推断 {}, conversation starts 新话题 {}; responses 回应来自: explicit {}, mention {}, inferred {}",
-        l.explicit, l.mention, l.inferred, l.starts, rl.explicit, rl.mention, rl.inferred
+        "  reply links 回复链接: explicit 显式 {}, mention 提及 {}, inferred 推断 {}, conversation starts 新话题 {}; responses 回应来自: explicit {}, mention {}, inferred {}, next speaker soon after 就近回应 {}",
+        l.explicit, l.mention, l.inferred, l.starts, rl.explicit, rl.mention, rl.inferred, rl.proximity
     ));
     for w in r.weeks.iter().rev().take(4) {
         out.push(format!(
