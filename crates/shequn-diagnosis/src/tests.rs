@@ -421,7 +421,7 @@ fn responsiveness_plugs_in_and_can_make_respond() {
         &[],
         &[],
         day(30),
-        Responsiveness { bids: 10, unanswered: 5, median_first_response_minutes: None },
+        Responsiveness { bids: 10, unanswered: 5, median_first_response_minutes: None, window_days: 30 },
     );
     assert_eq!(d.triage.action, Action::Respond);
 }

@@ -68,6 +68,10 @@ pub struct Responsiveness {
     pub bids: u32,
     pub unanswered: u32,
     pub median_first_response_minutes: Option<f64>,
+    /// The counts cover the questions and newcomers' first messages of this many days
+    /// before as-of (0: the whole history, as in reports before this field).
+    #[serde(default)]
+    pub window_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -188,8 +192,11 @@ pub fn triage(f: &Facts, x: &TriageInput) -> Triage {
     {
         (
             Action::Respond,
-            format!("{} of {} bids got no answer: answer them (seed 000: 无回应之地，即是绝境)", r.unanswered, r.bids),
-            format!("{}个提问中{}个无人回应：无回应之地，即是绝境", r.bids, r.unanswered),
+            format!(
+                "{} of {} questions and newcomers' first messages in the last {} days got no answer: answer them (seed 000: 无回应之地，即是绝境)",
+                r.unanswered, r.bids, r.window_days
+            ),
+            format!("近{}天{}个提问/新人发言中{}个无人回应：无回应之地，即是绝境", r.window_days, r.bids, r.unanswered),
         )
     } else if x
         .known_members

@@ -106,6 +106,24 @@ impl Timeline {
     pub fn last_ms(&self) -> Option<i64> {
         self.messages.last().map(|m| m.time_ms)
     }
+
+    /// The group as it was at `as_of_ms`: later messages and events left out (messages are
+    /// in time order, so the kept ones keep their indices and reply links).
+    pub fn until(&self, as_of_ms: i64) -> Timeline {
+        let n = self.messages.partition_point(|m| m.time_ms <= as_of_ms);
+        let events = self
+            .events
+            .iter()
+            .filter(|e| e.time_ms <= as_of_ms)
+            .map(|e| Ev { target: e.target.filter(|&t| (t as usize) < n), ..e.clone() })
+            .collect();
+        Timeline {
+            group: self.group.clone(),
+            members: self.members.clone(),
+            messages: self.messages[..n].to_vec(),
+            events,
+        }
+    }
 }
 
 /// Builds small timelines by hand, for tests and the demo generator.
@@ -234,5 +252,25 @@ impl TimelineBuilder {
     pub fn build(mut self) -> Timeline {
         self.timeline.events.sort_by_key(|e| e.time_ms);
         self.timeline
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn until_keeps_the_past_and_its_links() {
+        let mut b = TimelineBuilder::new("g");
+        let (ann, bob) = (b.member("Ann"), b.member("Bob"));
+        let q = b.message(0, ann, "q");
+        b.reply(10, bob, "a", q);
+        b.message(100, ann, "later");
+        let t = b.build();
+        let past = t.until(50);
+        assert_eq!(past.messages.len(), 2);
+        assert_eq!(past.messages[1].reply_to, Some(q));
+        assert_eq!(t.until(100).messages.len(), 3);
+        assert!(t.until(-1).messages.is_empty());
     }
 }

@@ -493,7 +493,14 @@ fn responsiveness_section(o: &mut String, r: &GroupResult) {
         o,
         "<h3>{}</h3><p class=\"small\">{} {} · {} {} · {} {}</p>",
         bi("响应", "Responsiveness"),
-        bi("提问/请求", "bids"),
+        if rs.window_days > 0 {
+            bi(
+                &format!("近{}天提问与新人发言", rs.window_days),
+                &format!("questions and newcomers, last {} days", rs.window_days),
+            )
+        } else {
+            bi("提问/请求", "bids")
+        },
         rs.bids,
         bi("无人回应", "unanswered"),
         rs.unanswered,

@@ -27,6 +27,7 @@ pub fn json_view(a: &Analysed) -> serde_json::Value {
         "evidence": d.evidence,
         "stage_detail": d.stage_detail,
         "lifespan": d.lifespan,
+        "status_history": d.status_history,
         "temporary": d.temporary,
         "key_people_detail": { "basis": d.key_people.basis, "covered": d.key_people.covered,
             "fragile": d.key_people.fragile, "losses": d.key_people.losses },

@@ -11,6 +11,7 @@ use shequn_archive::Archive;
 use shequn_content::{ContentSettings, PolicyBook};
 use shequn_diagnosis::{diagnose, Diagnosis, Settings};
 use shequn_model::Timeline;
+use shequn_replies::responsiveness::BidStatus;
 use shequn_replies::{ReplySettings, Responsiveness, ResponsivenessSettings, Weights};
 
 use super::Cli;
@@ -136,6 +137,15 @@ pub struct Analysed {
 /// diagnosis, then responsiveness, which can turn the action into "respond".
 /// Cross-group repetition is not looked at here.
 pub fn analyse(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Analysed {
+    // Every analysis sees the group as it was at as-of (content and links would otherwise
+    // quote messages from after it).
+    let clipped;
+    let t = if t.last_ms().is_some_and(|last| last > as_of) {
+        clipped = t.until(as_of);
+        &clipped
+    } else {
+        t
+    };
     static WEIGHTS: std::sync::OnceLock<Weights> = std::sync::OnceLock::new();
     let weights = WEIGHTS.get_or_init(Weights::builtin);
     let links = shequn_replies::link(t, &config.replies, weights);
@@ -143,10 +153,19 @@ pub fn analyse(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Analysed {
     let content = shequn_content::analyze_group(t, &config.content, policy, None, Some(as_of));
     let d = diagnose(t, &links, &content.labels, &config.settings, as_of);
     let r = shequn_replies::responsiveness(t, &links, &config.responsiveness, as_of);
+    // The action weighs the recent questions and newcomers, not every remark since the
+    // group began (a 2009 backlog is no reason to act today).
+    let window_days = config.settings.status_window_days;
+    let since = as_of - i64::from(window_days) * 86_400_000;
+    let recent: Vec<&shequn_replies::responsiveness::Bid> =
+        r.all_bids.iter().filter(|b| b.time_ms > since && (b.question || b.newcomer)).collect();
+    let mut waits: Vec<i64> = recent.iter().filter_map(|b| b.first_response_ms).collect();
+    waits.sort_unstable();
     let summary = shequn_diagnosis::Responsiveness {
-        bids: r.bids as u32,
-        unanswered: r.unanswered as u32,
-        median_first_response_minutes: r.median_first_response_ms.map(|ms| ms as f64 / 60_000.0),
+        bids: recent.len() as u32,
+        unanswered: recent.iter().filter(|b| b.status == BidStatus::Unanswered).count() as u32,
+        median_first_response_minutes: waits.get(waits.len() / 2).map(|&ms| ms as f64 / 60_000.0),
+        window_days,
     };
     let diagnosis = d.with_responsiveness(t, &links, &content.labels, as_of, summary);
     Analysed { links, content, responsiveness: r, diagnosis }
