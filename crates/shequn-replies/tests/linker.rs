@@ -144,8 +144,11 @@ fn addressed_answer_reaches_beyond_the_window() {
     let others: Vec<_> = (0..4).map(|k| b.member(&format!("talker{k}"))).collect();
     let q = b.message(0, asker, "how do I run the compose services without docker-machine?");
     for k in 0..60 {
-        b.message((k + 1) * MIN, others[k as usize % 4], &format!("busy room message {k} on another topic"));
+        // A busy room: pairs talking to each other, and one more question just before the answer.
+        let to = format!("talker{}", (k + 1) % 4);
+        b.message((k + 1) * MIN, others[k as usize % 4], &format!("{to}: busy room message {k} on compose"));
     }
+    b.message(3 * 60 * MIN - MIN, others[0], "how do I run compose services on windows?");
     let a = b.message(3 * 60 * MIN, helper, "moringaman: you can run them directly with docker compose up");
     let t = b.build();
     let links = default_links(&t);
@@ -193,4 +196,23 @@ fn an_address_does_not_read_as_a_mention() {
     let t = b.build();
     let links = default_links(&t);
     assert_ne!(links[m as usize].source, LinkSource::Mention);
+}
+
+#[test]
+fn the_addressee_at_the_start_beats_a_name_further_on() {
+    // Hand check, gitter #10: "InternetUnexplorer: @MadLittleModsFriend but…" answers InternetUnexplorer.
+    let mut b = TimelineBuilder::new("gitter");
+    let mad = b.member("MadLittleMods");
+    let manuel = b.member("manuelvaldes46_twitter");
+    let iu = b.member("InternetUnexplorer");
+    b.message(0, mad, "@manuelvaldes46_twitterYour account was marked as spam for sending a bot command");
+    b.message(4 * MIN, manuel, "How long I stop spamming");
+    b.message(6 * MIN, manuel, "MadLittleMods: I can already use my account vmanuel1991?");
+    b.message(7 * MIN, mad, "manuelvaldes46_twitter: You can but keep in mind that it can be marked as spam again");
+    let q = b.message(8 * MIN, iu, "How long I stop spamming@manuelvaldes46_twitter What do you mean by this?");
+    let a = b.message(9 * MIN, manuel, "InternetUnexplorer: @MadLittleModsFriend but I still can not send messages");
+    let t = b.build();
+    let links = default_links(&t);
+    assert_eq!(links[q as usize].parent.map(|p| t.messages[p as usize].sender), Some(manuel));
+    assert_eq!(links[a as usize].parent, Some(q));
 }
