@@ -469,6 +469,29 @@ impl<'t> Walker<'t> {
         }
     }
 
+    /// The message of `member` that message `i`, naming them, most likely answers: their
+    /// latest, unless that one addressed a third person and an earlier one of theirs
+    /// addressed the speaker ("MadLittleMods: thnx" thanks the message to its sender, not
+    /// the one to someone else). None when `member` is the speaker or said nothing within
+    /// `reach_ms`. Needs no window: each member's latest message is remembered.
+    pub fn answered_message_of(&self, i: usize, member: MemberIx, reach_ms: i64) -> Option<usize> {
+        let speaker = self.cues[i].sender;
+        let latest = self.latest_by[member as usize];
+        if member == speaker || latest == NONE {
+            return None;
+        }
+        let within = |j: u32| j != NONE && self.cues[i].time_ms - self.cues[j as usize].time_ms <= reach_ms;
+        let to_speaker = self.latest_to[speaker as usize];
+        let latest_to_other = {
+            let a = self.cues[latest as usize].addressee;
+            a != NONE && a != speaker
+        };
+        if latest_to_other && within(to_speaker) && self.cues[to_speaker as usize].sender == member {
+            return Some(to_speaker as usize);
+        }
+        within(latest).then_some(latest as usize)
+    }
+
     pub fn sender(&self, i: usize) -> MemberIx {
         self.t.messages[i].sender
     }

@@ -6,6 +6,7 @@
 //! [`corpus::read_split`], which reads the annotated IRC corpus for evaluation
 //! and training.
 
+pub mod bots;
 pub mod conversations;
 pub mod corpus;
 pub mod features;

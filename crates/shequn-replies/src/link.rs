@@ -35,11 +35,36 @@ pub fn link(t: &Timeline, settings: &ReplySettings, model: &Weights) -> Vec<Link
             scores.iter().enumerate().fold((0, f32::NEG_INFINITY), |acc, (k, &s)| if s > acc.1 { (k, s) } else { acc });
         let total: f32 = scores.iter().map(|s| (s - max).exp()).sum();
         let confidence = 1.0 / total;
-        let j = first + best;
+        let mut j = first + best;
+        // An unmistakable name (`@nick` anywhere, `nick:`) beats the scorer's "starts a
+        // conversation", and reaches the named member's message beyond the window.
+        let r = walker.reading(i);
+        // The first name is the addressee when the message has one ("bob: @carol said…" answers bob).
+        let named_target = r
+            .named_explicitly
+            .iter()
+            .find_map(|&member| walker.answered_message_of(i, member, settings.addressed_reach_ms));
+        let mut confidence = confidence;
+        if let Some(target) = named_target {
+            let chosen = (j != i).then(|| t.messages[j].sender);
+            let target_sender = t.messages[target].sender;
+            let chosen_is_named = chosen.is_some_and(|s| r.named_explicitly.contains(&s));
+            // The scorer chose the named member's later message (addressed to a third person).
+            let later_of_same = j > target && chosen == Some(target_sender) && chosen_is_named;
+            // The scorer could not see the named member's message: it lies beyond the window.
+            let out_of_sight = target < first && !chosen_is_named;
+            // The scorer followed a name further on, not the addressee at the start.
+            let addressee_first =
+                chosen_is_named && chosen != Some(target_sender) && r.addressee == Some(target_sender);
+            if j == i || later_of_same || out_of_sight || addressee_first {
+                j = target;
+                // Beyond the window the scorer gave no probability; the name is the evidence.
+                confidence = if target >= first { (scores[target - first] - max).exp() / total } else { 0.5 };
+            }
+        }
         let link = if j == i {
             Link { parent: None, source: LinkSource::Inferred, confidence }
         } else {
-            let r = walker.reading(i);
             let parent_sender = t.messages[j].sender;
             let named = r.addressee == Some(parent_sender) || r.mentioned.contains(&parent_sender);
             let source = if named { LinkSource::Mention } else { LinkSource::Inferred };

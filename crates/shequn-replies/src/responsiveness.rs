@@ -4,6 +4,7 @@
 use serde::Serialize;
 use shequn_model::{EventKind, Example, Link, LinkSource, MemberIx, MsgIx, Timeline};
 
+use crate::bots::BotReason;
 use crate::settings::ResponsivenessSettings;
 use crate::text::{is_cjk, is_greeting, is_question};
 
@@ -67,6 +68,14 @@ pub struct LinkSplit {
     pub proximity: usize,
 }
 
+/// A member whose messages the figures leave out as a bot's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeftOutBot {
+    pub member: MemberIx,
+    pub name: String,
+    pub reason: BotReason,
+}
+
 /// The responsiveness of one group as of one instant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Responsiveness {
@@ -90,6 +99,8 @@ pub struct Responsiveness {
     /// The links that answered bids, by source.
     pub response_links: LinkSplit,
     pub weeks: Vec<WeekResponsiveness>,
+    /// Members left out as bots by configuration or behaviour (platform-flagged bots aside).
+    pub bots: Vec<LeftOutBot>,
     /// Unanswered bids quoted: newcomers' first messages on top, then newest first.
     pub unanswered_examples: Vec<Example>,
     /// Every bid, for callers that need more than the summary.
@@ -156,7 +167,9 @@ pub fn responsiveness(
 ) -> Responsiveness {
     let n = t.messages.iter().take_while(|m| m.time_ms <= as_of_ms).count().min(links.len());
     let new_first = newcomers(t, settings);
-    let human = |m: MemberIx| !t.member(m).is_bot;
+    // Flagged, configured, or behaving like a link-title bot.
+    let bot_flags = crate::bots::bots(t, settings);
+    let human = |m: MemberIx| !crate::bots::is_bot(&bot_flags, m);
     // For each message: the bid it continues (the bid itself, or the asker's follow-ups to it).
     let mut bid_of: Vec<Option<usize>> = vec![None; n];
     let mut bids: Vec<Bid> = Vec::new();
@@ -314,6 +327,14 @@ pub fn responsiveness(
         links: split,
         response_links: response_split,
         weeks,
+        bots: bot_flags
+            .iter()
+            .enumerate()
+            .filter_map(|(ix, r)| {
+                let reason = r.filter(|r| *r != BotReason::Flagged)?;
+                Some(LeftOutBot { member: ix as MemberIx, name: t.members[ix].name.clone(), reason })
+            })
+            .collect(),
         unanswered_examples,
         all_bids: bids,
     }
@@ -361,6 +382,16 @@ impl Responsiveness {
             "回应链接来源：平台记录 {}，@/称呼 {}，推断 {} · response links: explicit {}, mention {}, inferred {}",
             r.explicit, r.mention, r.inferred, r.explicit, r.mention, r.inferred
         ));
+        for bot in &self.bots {
+            let why = match bot.reason {
+                BotReason::Flagged => "平台标记 · flagged by the platform".to_string(),
+                BotReason::Configured => "配置列出 · listed in the settings".to_string(),
+                BotReason::Echoes { echoes, messages } => format!(
+                    "{echoes}/{messages} 条紧跟他人链接或工单号回显标题 · {echoes} of {messages} messages echo another member's link or ticket id"
+                ),
+            };
+            out.push(format!("  不计入的机器人 bot left out: {}（{why}）", bot.name));
+        }
         for e in self.unanswered_examples.iter().take(5) {
             out.push(format!("  无人回应 unanswered: [{}] {}: {}", e.time, e.sender, e.text));
         }

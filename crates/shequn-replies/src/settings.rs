@@ -11,11 +11,15 @@ pub struct ReplySettings {
     pub window: usize,
     /// Use the platform's recorded replies. Off only to test the inference against them.
     pub use_explicit: bool,
+    /// A message that names someone unmistakably (`@nick` anywhere, `nick:`) answers that
+    /// member's message even beyond the window, back this far (a late addressed answer in a
+    /// busy room; docs/responsiveness-checks.md, pattern D).
+    pub addressed_reach_ms: i64,
 }
 
 impl Default for ReplySettings {
     fn default() -> Self {
-        ReplySettings { window: 25, use_explicit: true }
+        ReplySettings { window: 25, use_explicit: true, addressed_reach_ms: 24 * 3600 * 1000 }
     }
 }
 
@@ -41,6 +45,19 @@ pub struct ResponsivenessSettings {
     /// Where the platform records no replies, the first message by someone else within this
     /// long after a question or a newcomer's hello answers it (0 turns this off).
     pub proximity_answer_ms: i64,
+    /// Members that are bots (name, case-insensitive, or platform id), beside the
+    /// platform's flag: they neither ask nor answer. Like the diagnosis's `bots`.
+    pub bots: Vec<String>,
+    /// Also call a member a bot by behaviour: most of its messages echo a URL or ticket id
+    /// another member posted just before (a link-title bot such as #duraspace's kompewter).
+    pub bot_detect: bool,
+    /// Behaviour counts only for members with at least this many messages.
+    pub bot_min_messages: u32,
+    /// The share of a member's messages that must be echoes. kompewter: 87%; the most
+    /// echoing human in the four rooms checked: 14%.
+    pub bot_echo_share: f64,
+    /// An echo follows the echoed message by at most this long (IRC logs keep whole minutes).
+    pub bot_echo_within_ms: i64,
 }
 
 impl Default for ResponsivenessSettings {
@@ -52,6 +69,11 @@ impl Default for ResponsivenessSettings {
             newcomer_grace_ms: 7 * 24 * 3600 * 1000,
             starter_min_chars: 20,
             proximity_answer_ms: 30 * 60 * 1000,
+            bots: Vec::new(),
+            bot_detect: true,
+            bot_min_messages: 20,
+            bot_echo_share: 0.5,
+            bot_echo_within_ms: 60_000,
         }
     }
 }

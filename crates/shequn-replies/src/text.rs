@@ -58,6 +58,35 @@ impl NickIndex {
         }
         self.by_name.get(buf.as_str()).copied()
     }
+
+    /// The member named right after an `@`: the longest known nick that starts `after`.
+    /// The Gitter export glued rendered mentions to the next word (`@joeweldsAre you…`),
+    /// so the whole run of nick characters is tried first, then ever shorter prefixes
+    /// (at least three characters, so `@bobcat` does not name `bo`). `user@host.org` and
+    /// `root@box:~$` name no one.
+    fn find_after_at(&self, before: Option<char>, after: &str, buf: &mut String) -> Option<MemberIx> {
+        let run_end = after.find(|c: char| !is_nick_char(c)).unwrap_or(after.len());
+        let run = &after[..run_end];
+        let rest = &after[run_end..];
+        let glued_before = before.is_some_and(|c| c.is_alphanumeric());
+        let domain_or_path = rest.strip_prefix('.').is_some_and(|r| r.starts_with(|c: char| c.is_alphanumeric()))
+            || rest.starts_with(":~")
+            || rest.starts_with(":/");
+        if glued_before && domain_or_path {
+            return None;
+        }
+        if let Some(m) = self.find(run, buf) {
+            return Some(m);
+        }
+        // Nicks are short; a long run is a glued word, tried only up to 48 characters.
+        let ends: Vec<usize> = run.char_indices().map(|(k, _)| k).skip(3).take(46).collect();
+        ends.into_iter().rev().find_map(|end| self.find(&run[..end], buf))
+    }
+}
+
+/// Characters of IRC nicks and Gitter user names (`ghost~5826`, `bur[n]`).
+fn is_nick_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '-' | '_' | '~' | '[' | ']' | '\\' | '^' | '{' | '}' | '|' | '`')
 }
 
 /// One message as the linker reads it.
@@ -67,6 +96,9 @@ pub struct Reading {
     pub addressee: Option<MemberIx>,
     /// Members named anywhere else in the text (and the platform's mentions).
     pub mentioned: Vec<MemberIx>,
+    /// Members named unmistakably: `@nick` anywhere (glued or not), `nick:`/`nick,` at the
+    /// start, or the platform's mentions. A bare name at the start is not among them.
+    pub named_explicitly: Vec<MemberIx>,
     /// Asks something: ?/？/吗/怎么/如何/请问/有没有/why/how …
     pub question: bool,
     /// Hashes of content words, sorted and without repeats.
@@ -169,11 +201,16 @@ pub fn read(text: &str, platform_mentions: &[MemberIx], nicks: &NickIndex, buf: 
         Some(rest) => rest.trim_start(),
         None => trimmed,
     };
+    let mut explicit_start = false;
     if let Some(first) = rest.split_whitespace().next() {
         // `nick:`, `nick,`, `@nick`, `回复 nick：…`, and a bare name at the start
         // ("nick text"), which IRC users often write without the colon.
         let name = first.split(['：', ':']).next().unwrap_or(first).trim_matches(TRIM);
         r.addressee = nicks.find(name, buf);
+        explicit_start = first.starts_with('@')
+            || first.ends_with([':', ',', '：', '，'])
+            || first.contains(['：', ':'])
+            || rest.len() != trimmed.len();
     }
     for w in trimmed.split_whitespace().skip(1) {
         if let Some(m) = nicks.find(w.trim_matches(TRIM), buf) {
@@ -182,11 +219,39 @@ pub fn read(text: &str, platform_mentions: &[MemberIx], nicks: &NickIndex, buf: 
             }
         }
     }
+    // `@nick` anywhere, also glued to the words around it ("Thanks@Asimk21", "@joeweldsAre").
+    let mut at_named: Vec<MemberIx> = Vec::new();
+    for (k, _) in trimmed.match_indices('@') {
+        let before = trimmed[..k].chars().next_back();
+        if let Some(m) = nicks.find_after_at(before, &trimmed[k + 1..], buf) {
+            if !at_named.contains(&m) {
+                at_named.push(m);
+            }
+        }
+    }
+    if let Some(a) = r.addressee.filter(|_| explicit_start) {
+        r.named_explicitly.push(a);
+    }
+    for &m in &at_named {
+        if r.addressee.is_none() {
+            // An `@nick` is addressing wherever it stands: "sure @alice use…", "yes@ReaLau".
+            r.addressee = Some(m);
+            r.mentioned.retain(|&x| x != m);
+        } else if Some(m) != r.addressee && !r.mentioned.contains(&m) {
+            r.mentioned.push(m);
+        }
+        if !r.named_explicitly.contains(&m) {
+            r.named_explicitly.push(m);
+        }
+    }
     for &m in platform_mentions {
         if r.addressee.is_none() && trimmed.starts_with('@') {
             r.addressee = Some(m);
         } else if Some(m) != r.addressee && !r.mentioned.contains(&m) {
             r.mentioned.push(m);
+        }
+        if !r.named_explicitly.contains(&m) {
+            r.named_explicitly.push(m);
         }
     }
     r.words = content_words(text);
@@ -284,5 +349,37 @@ mod tests {
         assert!(overlap(&a, &b) >= 1);
         let c = content_words("今天天气很好");
         assert_eq!(overlap(&a, &c), 0);
+    }
+
+    fn timeline(names: &[&str]) -> Timeline {
+        let mut b = shequn_model::TimelineBuilder::new("gitter");
+        for n in names {
+            let m = b.member(n);
+            b.message(0, m, "hi");
+        }
+        b.build()
+    }
+
+    #[test]
+    fn at_mentions_anywhere_and_glued() {
+        let t = timeline(&["joe", "joewelds", "Asimk21", "ReaLau", "example", "w96k"]);
+        let nicks = NickIndex::new(&t);
+        let mut buf = String::new();
+        let r = |text: &str| read(text, &[], &nicks, &mut String::new());
+        assert_eq!(r("[link] @joeweldsAre you behind a proxy/vpn?").addressee, Some(1));
+        assert_eq!(r("Thanks@Asimk21 it works").addressee, Some(2));
+        assert_eq!(r("yes@ReaLau").addressee, Some(3));
+        assert_eq!(r("@w96kno, the webapp is only on GitLab").addressee, Some(5));
+        let both = r("joe: ask @ReaLau about it");
+        assert_eq!(both.addressee, Some(0));
+        assert_eq!(both.mentioned, vec![3]);
+        assert_eq!(both.named_explicitly, vec![0, 3]);
+        // A bare name at the start still addresses, but not unmistakably.
+        assert!(r("joe the log says otherwise").named_explicitly.is_empty());
+        // Mail addresses and shell prompts name no one.
+        assert_eq!(r("write to ann@example.com please").addressee, None);
+        assert_eq!(r("then root@example:~$ ls").addressee, None);
+        assert_eq!(nicks.find_after_at(None, "joeX", &mut buf), Some(0));
+        assert_eq!(nicks.find_after_at(None, "jo", &mut buf), None);
     }
 }

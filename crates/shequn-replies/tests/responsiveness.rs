@@ -1,6 +1,7 @@
 //! Responsiveness (METHOD §5) on hand-built timelines.
 
 use shequn_model::{explicit_links, EventKind, TimelineBuilder};
+use shequn_replies::bots::BotReason;
 use shequn_replies::responsiveness::BidStatus;
 use shequn_replies::{link, responsiveness, ReplySettings, ResponsivenessSettings, Weights};
 
@@ -217,4 +218,98 @@ fn proximity_skips_a_message_addressed_to_someone_else() {
     let r = responsiveness(&t, &links, &ResponsivenessSettings::default(), 3 * DAY);
     let bid = r.all_bids.iter().find(|b| b.msg == q).unwrap();
     assert_eq!(bid.status, BidStatus::Unanswered, "{bid:?}");
+}
+
+/// A #duraspace-like room: people post JIRA keys and links, `kompewter` echoes their titles
+/// half a minute later, and nobody else answers. Returns the timeline and the bot.
+fn room_with_a_title_bot() -> (shequn_model::Timeline, u32) {
+    let mut b = TimelineBuilder::new("#duraspace");
+    let people: Vec<_> = ["tdonohue", "mhwood", "helix84"].iter().map(|n| b.member(n)).collect();
+    let bot = b.member("kompewter");
+    for k in 0..30i64 {
+        let who = people[k as usize % 3];
+        let url = format!("https://jira.duraspace.org/browse/DS-{}", 100 + k);
+        let text = if k % 2 == 0 {
+            format!("is DS-{} the same bug as ours?", 100 + k)
+        } else {
+            format!("can someone look at {url}")
+        };
+        let at = k * 2 * HOUR;
+        b.message(at, who, &text);
+        b.message(at + 30_000, bot, &format!("[ {url} ] - [DS-{}] Something breaks - DuraSpace JIRA", 100 + k));
+    }
+    (b.build(), bot)
+}
+
+#[test]
+fn a_title_bot_is_found_by_behaviour_and_answers_nothing() {
+    // Hand check, pattern H: kompewter was credited with 11% of #duraspace's answered bids.
+    let (t, bot) = room_with_a_title_bot();
+    let links = link(&t, &ReplySettings::default(), &Weights::builtin());
+    assert!(
+        links.iter().enumerate().any(|(i, l)| t.messages[i].sender == bot && l.parent.is_some()),
+        "the bot's echoes link to the questions"
+    );
+    let r = responsiveness(&t, &links, &ResponsivenessSettings::default(), 10 * DAY);
+    assert_eq!(r.bids, 30);
+    assert_eq!(r.answered, 0, "{:?}", r.all_bids.iter().map(|b| b.responder).collect::<Vec<_>>());
+    assert!(r.all_bids.iter().all(|b| b.sender != bot));
+    assert_eq!(r.bots.len(), 1);
+    assert_eq!(r.bots[0].name, "kompewter");
+    assert!(matches!(r.bots[0].reason, BotReason::Echoes { echoes: 30, messages: 30 }));
+    assert!(r.summary_lines().iter().any(|l| l.contains("kompewter")));
+    // Switched off, the bot answers again (so the detection is what made the difference).
+    let off = ResponsivenessSettings { bot_detect: false, ..ResponsivenessSettings::default() };
+    assert!(responsiveness(&t, &links, &off, 10 * DAY).answered > 0);
+}
+
+#[test]
+fn configured_bots_answer_nothing_and_people_who_repeat_links_stay_human() {
+    let mut b = TimelineBuilder::new("docker");
+    let ann = b.member("ann");
+    let bob = b.member("bob");
+    let relay = b.member("MatrixBot");
+    for k in 0..30i64 {
+        let at = k * 2 * HOUR;
+        let url = format!("https://github.com/moby/moby/issues/{}", 1000 + k);
+        b.message(at, ann, &format!("why does {url} still fail on windows?"));
+        // The relay speaks first; bob answers every question, often quoting the link back.
+        b.message(at + MIN, relay, "ann: try the nightly build");
+        let reply =
+            if k % 3 == 0 { format!("ann: {url} is fixed in 1.13") } else { "ann: restart the daemon first".into() };
+        b.message(at + 2 * MIN, bob, &reply);
+    }
+    let t = b.build();
+    let links = link(&t, &ReplySettings::default(), &Weights::builtin());
+    let listed = ResponsivenessSettings { bots: vec!["matrixbot".into()], ..ResponsivenessSettings::default() };
+    let r = responsiveness(&t, &links, &listed, 10 * DAY);
+    assert_eq!(r.bots.len(), 1, "only the listed relay: {:?}", r.bots);
+    assert_eq!(r.bots[0].member, relay);
+    assert_eq!(r.bots[0].reason, BotReason::Configured);
+    assert!(r.all_bids.iter().all(|b| b.responder != Some(relay)));
+    assert!(r.bids > 0);
+    assert_eq!(r.answered, r.bids);
+    assert!(r.all_bids.iter().all(|b| b.responder == Some(bob)));
+}
+
+#[test]
+fn at_mention_inside_an_answer_answers_the_bid() {
+    // Hand check, appium #11: "Thanks@Asimk21…" answered Asimk21's unlinked answer.
+    let mut b = TimelineBuilder::new("gitter");
+    let asim = b.member("Asimk21");
+    let deepak = b.member("deepakchoudhury");
+    let other = b.member("someone");
+    b.message(0, deepak, "can appium run the same test on two devices in parallel");
+    b.message(2 * MIN, other, "good morning everyone, the nightly build is green again");
+    let bid = b.message(4 * MIN, asim, "Yes, it is possible, start two servers on different ports");
+    b.message(5 * MIN, other, "I am going for lunch now, see you all later");
+    b.message(6 * MIN, other, "and the release notes are on the wiki page as usual");
+    b.message(6 * MIN + 24_000, deepak, "Thanks@Asimk21 Can you share an example of the capabilities?");
+    let t = b.build();
+    let links = link(&t, &ReplySettings::default(), &Weights::builtin());
+    let r = responsiveness(&t, &links, &ResponsivenessSettings::default(), 10 * DAY);
+    let answered = r.all_bids.iter().find(|x| x.msg == bid).expect("the unlinked answer is a bid");
+    assert_eq!(answered.status, BidStatus::Answered);
+    assert_eq!(answered.responder, Some(deepak));
+    assert_eq!(answered.response_source, Some(shequn_model::LinkSource::Mention));
 }

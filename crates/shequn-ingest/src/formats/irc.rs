@@ -267,6 +267,15 @@ impl Format for IrcLog {
                 }
                 continue;
             };
+            // A Gitter dump writes every message as `[date time] <nick> text`; a pasted log line
+            // with a timestamp of its own ("2019-12-27T19:42:24.322Z INFO …") continues the message.
+            if platform == Platform::Gitter && !(line.starts_with('[') && body.starts_with('<')) {
+                if let Some(m) = pending.as_mut() {
+                    m.text.push('\n');
+                    m.text.push_str(line);
+                    continue;
+                }
+            }
             if let Some(m) = pending.take() {
                 sink.push(Record::Message { group: 0, message: m }).or_closed(path)?;
             }
@@ -691,6 +700,28 @@ mod tests {
         let msgs = messages(&recs);
         assert_eq!(msgs.len(), 2);
         assert_eq!(msgs[0].text, "Hello\n[ADB] log line\nmore");
+    }
+
+    #[test]
+    fn gitter_continuation_lines_with_their_own_timestamps_stay_in_the_message() {
+        // A pasted test log: its lines carry timestamps, but only `[date time] <nick>` starts a message.
+        let dir = tempfile::tempdir().unwrap();
+        let recs = parse_named(
+            dir.path(),
+            "appium_appium_chatFormat.ascii.txt",
+            "[2019-12-27 19:43:00] <ann> my log:\r\n\
+             [0-0] 2019-12-27T19:42:24.321Z WARN webdriver: Request failed\r\n\
+             2019-12-27T19:42:24.322Z INFO webdriver: [GET] https://hub.example/wd/hub\r\n\
+             [0-0] { status: 9 }\r\n\
+             2019-12-27 19:42:25 <span> still the log\r\n\
+             [2019-12-30 02:37:22] <bob> that works locally\r\n",
+        );
+        let msgs = messages(&recs);
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert_eq!(msgs[0].text.lines().count(), 5, "{}", msgs[0].text);
+        assert!(msgs[0].text.ends_with("2019-12-27 19:42:25 <span> still the log"));
+        assert_eq!(msgs[1].text, "that works locally");
+        assert!(!recs.iter().any(|r| matches!(r, Record::Skipped { .. })), "no line skipped");
     }
 
     #[test]
