@@ -76,6 +76,9 @@ pub struct Settings {
     pub collaboration_weeks: u32,
     /// §2: …plus at least this many cooperation messages in the window.
     pub collaboration_min_coop: u32,
+    /// §2: …and at least this share of the window's human messages (a count alone lets
+    /// "my project" in a busy help room read as collaboration).
+    pub collaboration_min_coop_share: f64,
     /// §7: a sender with at least this share of push-labelled messages is treated as a bot.
     pub push_sender_share: f64,
     /// §7: broadcast-only: pushes at least this share of messages…
@@ -148,6 +151,7 @@ impl Default for Settings {
             assimilation_emotion_share: 0.2,
             collaboration_weeks: 8,
             collaboration_min_coop: 3,
+            collaboration_min_coop_share: 0.02,
             push_sender_share: 0.5,
             broadcast_push_share: 0.5,
             broadcast_response_rate: 0.05,

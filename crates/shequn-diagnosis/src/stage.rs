@@ -106,18 +106,25 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
     // Interaction signals count only where interactions were recorded (IRC without
     // reply inference has none; "no member↔member talk" would be a false formation signal).
     let measured = net.interactions >= s.network_min_interactions;
-    let mut formation = vec![operator_share >= s.formation_operator_share];
-    if measured {
+    // With no operator known, every interaction is member↔member and the operator's share
+    // is 0 by construction: those signals say nothing and do not vote.
+    let operators_known = (0..f.t.members.len()).any(|m| f.is_operator(m as shequn_model::MemberIx));
+    let mm_measured = measured && operators_known;
+    let mut formation = Vec::new();
+    if operators_known {
+        formation.push(operator_share >= s.formation_operator_share);
+    }
+    if mm_measured {
         formation.push(net.member_member_share < s.assimilation_mm_share);
     }
     if net.structure != Structure::Unknown {
         formation.push(hub);
     }
-    if let Some(v) = value_by_operators {
+    if let Some(v) = value_by_operators.filter(|_| operators_known) {
         formation.push(v > 0.5);
     }
     let mut assimilation = vec![key.non_operator_count >= s.assimilation_key_people];
-    if measured {
+    if mm_measured {
         assimilation.push(net.member_member_share >= s.assimilation_mm_share);
     }
     if let Some(e) = emotional_share {
@@ -129,9 +136,11 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
     let score = |v: &[bool]| ratio(v.iter().filter(|&&b| b).count(), v.len());
     let formation_score = score(&formation);
     let assimilation_score = score(&assimilation);
+    let coop_needed =
+        (s.collaboration_min_coop as usize).max((s.collaboration_min_coop_share * window.len() as f64).ceil() as usize);
     let collaboration = assimilation_score >= 0.75
         && weeks_held >= s.collaboration_weeks
-        && cooperation_messages >= s.collaboration_min_coop;
+        && cooperation_messages as usize >= coop_needed;
     // Confidence shrinks with the signals that could not be measured (4 per stage).
     let coverage = |v: &[bool]| v.len() as f64 / 4.0;
     let (stage, confidence) = if collaboration {

@@ -21,6 +21,9 @@ pub struct Agreement {
     /// Share of groups whose diagnosed status equals the planted one.
     pub status_accuracy: f64,
     pub status_confusion: Confusion,
+    /// Share of living groups whose stage equals the planted one (METHOD §2), and the table.
+    pub stage_accuracy: f64,
+    pub stage_confusion: Confusion,
     /// Share of planted key people (members, never operators) found among the top 5 of the
     /// diagnosis's ranking of members (the order METHOD §4's ≥ 50% key set is cut from).
     pub key_people_recall: f64,
@@ -60,6 +63,8 @@ pub fn agreement(rows: &[GroupRow], results: &[GroupResult], truth: &GroundTruth
         groups: 0,
         status_accuracy: 0.0,
         status_confusion: Confusion::new(),
+        stage_accuracy: 0.0,
+        stage_confusion: Confusion::new(),
         key_people_recall: 0.0,
         key_people_planted: 0,
         key_people_found: 0,
@@ -74,6 +79,7 @@ pub fn agreement(rows: &[GroupRow], results: &[GroupResult], truth: &GroundTruth
         status_mismatches: Vec::new(),
     };
     let mut status_hits = 0u32;
+    let (mut stage_hits, mut stage_total) = (0u32, 0u32);
     for g in &truth.groups {
         let Some((row, result)) = by_id.get(g.id.as_str()) else { continue };
         let d = &result.diagnosis;
@@ -100,6 +106,12 @@ pub fn agreement(rows: &[GroupRow], results: &[GroupResult], truth: &GroundTruth
             a.status_mismatches.push((row.name.clone(), planted.clone(), found.clone()));
         }
         bump(&mut a.status_confusion, &planted, &found);
+        if let Some(planted_stage) = g.stage.as_ref().map(serde_name) {
+            let found_stage = d.stage.map(|s| s.as_str().to_string()).unwrap_or_else(|| "none".into());
+            stage_total += 1;
+            stage_hits += u32::from(planted_stage == found_stage);
+            bump(&mut a.stage_confusion, &planted_stage, &found_stage);
+        }
         let top: Vec<&str> = d.key_people.ranking.iter().take(5).map(|p| p.name.as_str()).collect();
         for k in &g.key_people {
             a.key_people_planted += 1;
@@ -110,6 +122,7 @@ pub fn agreement(rows: &[GroupRow], results: &[GroupResult], truth: &GroundTruth
         bump(&mut a.temporary_confusion, &g.temporary.to_string(), &d.temporary.temporary.to_string());
         bump(&mut a.broadcast_only_confusion, &g.broadcast_only.to_string(), &d.content.broadcast_only.to_string());
     }
+    a.stage_accuracy = if stage_total > 0 { f64::from(stage_hits) / f64::from(stage_total) } else { 0.0 };
     a.status_accuracy = if a.groups > 0 { f64::from(status_hits) / f64::from(a.groups) } else { 0.0 };
     a.key_people_recall =
         if a.key_people_planted > 0 { f64::from(a.key_people_found) / f64::from(a.key_people_planted) } else { 0.0 };
