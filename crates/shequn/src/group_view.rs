@@ -101,9 +101,10 @@ pub fn text_view(a: &Analysed) -> String {
     }
     let kp = &d.key_people;
     line(format!(
-        "key people 关键人 ({} of interactions 互动 by {:?}){}:",
+        "key people 关键人 (together {} of all {} ends 合计占比; each person's share = the {} they take part in 个人占比=参与的比例){}:",
         pct(kp.covered),
-        kp.basis,
+        if kp.basis == shequn_diagnosis::KeyBasis::Messages { "message" } else { "interaction" },
+        if kp.basis == shequn_diagnosis::KeyBasis::Messages { "messages" } else { "interactions" },
         if kp.fragile { " — fragile 脆弱" } else { "" }
     ));
     for p in &kp.people {

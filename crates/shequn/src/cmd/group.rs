@@ -151,8 +151,19 @@ pub fn analyse(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Analysed {
     let links = shequn_replies::link(t, &config.replies, weights);
     let policy = config.ad_policies.for_group(&t.group.name, &t.group.platform_id, t.group.id);
     let content = shequn_content::analyze_group(t, &config.content, policy, None, Some(as_of));
-    let d = diagnose(t, &links, &content.labels, &config.settings, as_of);
     let r = shequn_replies::responsiveness(t, &links, &config.responsiveness, as_of);
+    // Bots the reply analysis found by behaviour (a link-title bot) are bots to the diagnosis
+    // too: not key people, not members.
+    let with_bots;
+    let settings = if r.bots.is_empty() {
+        &config.settings
+    } else {
+        let mut s = config.settings.clone();
+        s.bots.extend(r.bots.iter().map(|b| b.name.clone()));
+        with_bots = s;
+        &with_bots
+    };
+    let d = diagnose(t, &links, &content.labels, settings, as_of);
     // The action weighs the recent questions and newcomers, not every remark since the
     // group began (a 2009 backlog is no reason to act today).
     let window_days = config.settings.status_window_days;
