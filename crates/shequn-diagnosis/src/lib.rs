@@ -144,6 +144,7 @@ fn run_triage(f: &Facts, d: &Diagnosis) -> Triage {
             known_members: known,
             speakers,
             value_share,
+            weeks_dormant: d.status_history.iter().rev().take_while(|w| w.status == Status::Dormant).count() as u32,
         },
     )
 }

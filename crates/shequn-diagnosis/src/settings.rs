@@ -106,6 +106,9 @@ pub struct Settings {
     pub split_speaking_ratio: f64,
     /// §11: the migration list takes members who spoke within this many days.
     pub migrate_recent_days: u32,
+    /// §11: a dormant group is migrated only after this many weeks in a row dormant
+    /// (#duraspace's holiday month was dormant and the channel ran 18 more months).
+    pub dormant_weeks_before_migrating: u32,
     /// §11: migrate (rather than dissolve) when at least this many members spoke recently.
     pub migrate_min_members: u32,
     /// §0: operators by name or platform id, beside the platform's owner/admin roles.
@@ -166,6 +169,7 @@ impl Default for Settings {
             split_min_members: 200,
             split_speaking_ratio: 0.05,
             migrate_recent_days: 60,
+            dormant_weeks_before_migrating: 4,
             migrate_min_members: 3,
             operators: Vec::new(),
             bots: Vec::new(),

@@ -514,3 +514,21 @@ fn status_history_is_empty_without_member_messages_and_old_json_still_loads() {
     let back: Diagnosis = serde_json::from_value(v).unwrap();
     assert!(back.status_history.is_empty() && back.status == d.status);
 }
+
+/// A group alive daily until day 100, then speaking only every 20 days (dormant, not dead):
+/// two weeks into dormancy the action is to watch it; after seven weeks dormant, to migrate
+/// its members.
+#[test]
+fn a_short_dormant_spell_is_watched_before_migrating() {
+    let days: Vec<i64> = (0..=100).chain((110..=170).step_by(20)).collect();
+    let (t, _) = group_speaking_on(&days, 4);
+    let early = run(&t, day(135));
+    assert_eq!(early.status, Status::Dormant, "{:?}", early.evidence);
+    assert_eq!(early.triage.action, Action::Keep, "{}", early.triage.reason_en);
+    assert!(early.triage.reason_en.contains("watch"));
+    let later = run(&t, day(170));
+    assert_eq!(later.status, Status::Dormant, "{:?}", later.evidence);
+    assert_eq!(later.triage.action, Action::Migrate, "{}", later.triage.reason_en);
+    let eager = Settings { dormant_weeks_before_migrating: 0, ..Settings::default() };
+    assert_eq!(diagnose(&t, &[], &[], &eager, day(135)).triage.action, Action::Migrate);
+}

@@ -128,6 +128,8 @@ pub struct TriageInput<'a> {
     pub known_members: Option<u32>,
     pub speakers: u32,
     pub value_share: Option<f64>,
+    /// Weeks in a row, up to as-of, the group has been dormant (from the status history).
+    pub weeks_dormant: u32,
 }
 
 pub fn triage(f: &Facts, x: &TriageInput) -> Triage {
@@ -145,6 +147,18 @@ pub fn triage(f: &Facts, x: &TriageInput) -> Triage {
             Action::Dissolve,
             "a temporary group whose event is over: dissolve it (seed 004: 做完就解散)".to_string(),
             "临时群，活动已结束：做完就解散".to_string(),
+        )
+    } else if x.status == Status::Dormant && x.weeks_dormant < s.dormant_weeks_before_migrating {
+        (
+            Action::Keep,
+            format!(
+                "dormant for {} week(s) only: watch it (a holiday gap is not an ending); migrate if it stays dormant {} weeks",
+                x.weeks_dormant, s.dormant_weeks_before_migrating
+            ),
+            format!(
+                "仅休眠{}周：先观察（假期空档不等于结束）；若持续休眠{}周再迁移",
+                x.weeks_dormant, s.dormant_weeks_before_migrating
+            ),
         )
     } else if x.status == Status::Dormant {
         if willing >= s.migrate_min_members {
