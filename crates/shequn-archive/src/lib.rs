@@ -124,13 +124,19 @@ impl Archive {
 
     /// Starts importing one input file: everything until [`FileImport::commit`]
     /// is one transaction, rolled back if the import is dropped.
+    ///
+    /// Foreign keys are not checked while importing: the writer only stores ids
+    /// it read or inserted in the same transaction, and checking costs two
+    /// B-tree seeks per row. (The pragma cannot change inside a transaction.)
     pub fn begin_file(&mut self) -> Result<FileImport<'_>> {
         let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        self.conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(|e| self.err(e))?;
+        // `&mut self` keeps transactions from nesting; the statements and the
+        // transaction share the connection for the import's lifetime.
+        let conn: &Connection = &self.conn;
+        let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
             .map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
-        Ok(FileImport::new(tx, path))
+        FileImport::new(conn, tx, path)
     }
 }
 
