@@ -201,14 +201,19 @@ impl<'a> FileImport<'a> {
 
     /// Writes one record.
     pub fn apply(&mut self, record: Record) -> Result<()> {
+        self.apply_ref(&record)
+    }
+
+    /// Writes one record the caller keeps (to free or reuse elsewhere).
+    pub fn apply_ref(&mut self, record: &Record) -> Result<()> {
         match record {
             Record::Group(info) => self.group(info),
-            Record::Roster { group, entry } => self.roster(group, entry),
-            Record::Message { group, message } => self.message(group, message),
-            Record::Event { group, event } => self.event(group, event),
+            Record::Roster { group, entry } => self.roster(*group, entry),
+            Record::Message { group, message } => self.message(*group, message),
+            Record::Event { group, event } => self.event(*group, event),
             Record::Note { group, text } => {
-                let gid = self.slot(group)?.id;
-                if !self.stats.notes.contains(&text) {
+                let gid = self.slot(*group)?.id;
+                if !self.stats.notes.contains(text) {
                     self.stats.notes.push(text.clone());
                 }
                 self.tx
@@ -218,7 +223,7 @@ impl<'a> FileImport<'a> {
                 Ok(())
             }
             Record::Skipped { location, reason } => {
-                self.stats.skipped.push((location, reason));
+                self.stats.skipped.push((location.clone(), reason.clone()));
                 Ok(())
             }
         }
@@ -264,7 +269,7 @@ impl<'a> FileImport<'a> {
         })
     }
 
-    fn group(&mut self, info: GroupInfo) -> Result<()> {
+    fn group(&mut self, info: &GroupInfo) -> Result<()> {
         let platform = info.platform.as_str();
         let existing: Option<(i64, String, Option<u32>)> = self
             .tx
@@ -440,7 +445,7 @@ impl<'a> FileImport<'a> {
         let _ = write!(self.key_buf, "c:{hash:032x}:{n}");
     }
 
-    fn message(&mut self, slot: u32, m: Message) -> Result<()> {
+    fn message(&mut self, slot: u32, m: &Message) -> Result<()> {
         let gid = self.slot(slot)?.id;
         let time = m.time;
         self.key(slot, &m.id, |buf| {
@@ -499,7 +504,7 @@ impl<'a> FileImport<'a> {
         Ok(())
     }
 
-    fn event(&mut self, slot: u32, e: SystemEvent) -> Result<()> {
+    fn event(&mut self, slot: u32, e: &SystemEvent) -> Result<()> {
         let gid = self.slot(slot)?.id;
         self.key(slot, &e.id, |buf| {
             let subject_keys: Vec<String> = e.subjects.iter().map(|p| p.key()).collect();
@@ -553,7 +558,7 @@ impl<'a> FileImport<'a> {
         Ok(())
     }
 
-    fn roster(&mut self, slot: u32, entry: RosterEntry) -> Result<()> {
+    fn roster(&mut self, slot: u32, entry: &RosterEntry) -> Result<()> {
         let gid = self.slot(slot)?.id;
         let seen = entry.joined.map(|j| j.unix_ms).unwrap_or(0);
         let member_id = self.member(slot, &entry.person, seen)?;
