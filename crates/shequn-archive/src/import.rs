@@ -72,20 +72,40 @@ struct GroupState {
     /// Created in this transaction: it has no members or messages yet, so lookups can be skipped.
     fresh: bool,
     /// Member ids by platform id and, for people without one, by name (looked up without building a key).
-    members_by_id: HashMap<String, i64>,
-    members_by_name: HashMap<String, i64>,
+    members_by_id: HashMap<String, MemberSlot>,
+    members_by_name: HashMap<String, MemberSlot>,
     /// How often each content hash was seen in this file, for occurrence keys.
     occurrences: HashMap<u128, u32>,
-    /// The name and flags last written per member in this file: most messages
-    /// repeat them, and skipping the write keeps import at one insert per message.
-    written: HashMap<i64, (String, bool, Option<MemberRole>, Option<String>)>,
+}
+
+/// A member this file has met: its id, and the name and flags last written for
+/// it. Most messages repeat them, and skipping the write keeps import at one
+/// insert per message.
+struct MemberSlot {
+    id: i64,
+    written: Option<(String, bool, Option<MemberRole>, Option<String>)>,
+}
+
+impl MemberSlot {
+    fn unchanged(&self, person: &Person) -> bool {
+        self.written.as_ref().is_some_and(|(name, bot, role, title)| {
+            *name == person.name && *bot == person.is_bot && *role == person.role && *title == person.title
+        })
+    }
 }
 
 impl GroupState {
-    fn cached_member(&self, person: &Person) -> Option<i64> {
+    fn cached_member(&self, person: &Person) -> Option<&MemberSlot> {
         match &person.platform_id {
-            Some(id) => self.members_by_id.get(id.as_str()).copied(),
-            None => self.members_by_name.get(person.name.as_str()).copied(),
+            Some(id) => self.members_by_id.get(id.as_str()),
+            None => self.members_by_name.get(person.name.as_str()),
+        }
+    }
+
+    fn cached_member_mut(&mut self, person: &Person) -> Option<&mut MemberSlot> {
+        match &person.platform_id {
+            Some(id) => self.members_by_id.get_mut(id.as_str()),
+            None => self.members_by_name.get_mut(person.name.as_str()),
         }
     }
 }
@@ -314,7 +334,6 @@ impl<'a> FileImport<'a> {
             members_by_id: HashMap::new(),
             members_by_name: HashMap::new(),
             occurrences: HashMap::new(),
-            written: HashMap::new(),
         });
         Ok(())
     }
@@ -324,7 +343,8 @@ impl<'a> FileImport<'a> {
         let state = self.slot(slot)?;
         let (gid, platform, fresh) = (state.id, state.platform, state.fresh);
         let (id, created) = match state.cached_member(person) {
-            Some(id) => (id, false),
+            Some(known) if known.unchanged(person) => return Ok(known.id),
+            Some(known) => (known.id, false),
             None => {
                 let key = member_key(person, &mut self.member_buf);
                 let found: Option<i64> = if fresh {
@@ -363,19 +383,14 @@ impl<'a> FileImport<'a> {
                     }
                 };
                 let state = &mut self.groups[slot as usize];
+                let entry = MemberSlot { id, written: None };
                 match &person.platform_id {
-                    Some(pid) => state.members_by_id.insert(pid.clone(), id),
-                    None => state.members_by_name.insert(person.name.clone(), id),
+                    Some(pid) => state.members_by_id.insert(pid.clone(), entry),
+                    None => state.members_by_name.insert(person.name.clone(), entry),
                 };
                 (id, created)
             }
         };
-        let slot_state = &self.groups[slot as usize];
-        if let Some((name, bot, role, title)) = slot_state.written.get(&id) {
-            if *name == person.name && *bot == person.is_bot && *role == person.role && *title == person.title {
-                return Ok(id);
-            }
-        }
         // Names over time: remember each name once; the newest becomes the display name.
         if !person.name.is_empty() {
             let inserted = self
@@ -402,9 +417,9 @@ impl<'a> FileImport<'a> {
                 .and_then(|mut s| s.execute(params![id, person.is_bot, person.role.map(|r| r.as_str()), person.title]))
                 .map_err(|e| self.err(e))?;
         }
-        self.groups[slot as usize]
-            .written
-            .insert(id, (person.name.clone(), person.is_bot, person.role, person.title.clone()));
+        if let Some(entry) = self.groups[slot as usize].cached_member_mut(person) {
+            entry.written = Some((person.name.clone(), person.is_bot, person.role, person.title.clone()));
+        }
         Ok(id)
     }
 
