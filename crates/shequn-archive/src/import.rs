@@ -476,7 +476,7 @@ impl<'a> FileImport<'a> {
         });
         let sender = self.member(slot, &m.sender, time.unix_ms)?;
         let everyone = m.mentions.iter().any(|x| matches!(x, Mention::Everyone));
-        let reply_key = m.reply_to.as_deref().map(|r| &*id_key(r, &mut self.reply_buf));
+        let reply_key = m.reply_to.as_deref().map(|r| id_key(r, &mut self.reply_buf));
         let inserted = self
             .stmts
             .insert_message
@@ -541,7 +541,7 @@ impl<'a> FileImport<'a> {
         for p in &e.subjects {
             subjects.push(self.member(slot, p, e.time.unix_ms)?);
         }
-        let target_key = e.target.as_deref().map(|t| &*id_key(t, &mut self.reply_buf));
+        let target_key = e.target.as_deref().map(|t| id_key(t, &mut self.reply_buf));
         let inserted = self
             .stmts
             .insert_event
