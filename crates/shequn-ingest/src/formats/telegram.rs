@@ -793,4 +793,45 @@ mod tests {
         assert_eq!(msg.time.offset_s, 8 * 3600);
         assert!(!msg.time.zone_inferred);
     }
+
+    #[test]
+    fn plain_text_takes_mentions_from_text_entities_and_dates_in_every_shape() {
+        let recs = parse(
+            r#"{"name":"G","type":"private_group","id":5,"messages":[
+                {"id":1,"type":"message","date":"2024-01-01T10:01:00","date_unixtime":"1704074460","from":"Bob","from_id":"user2",
+                 "text":"hi Ann @cid","text_entities":[{"type":"plain","text":"hi "},{"user_id":1,"type":"mention_name","text":"Ann"},{"type":"plain","text":" "},{"type":"mention","text":"@cid"}]},
+                {"id":2,"type":"message","date":"2024-01-01T10:02:00+08:00","from":"Bob","from_id":"user2","text":"x","text_entities":null},
+                {"id":3,"type":"message","date":"2024-01-01T10:03:00","from":"Bob","from_id":"user2","text":"y"}
+            ]}"#,
+        )
+        .unwrap();
+        let msgs: Vec<&Message> = recs
+            .iter()
+            .filter_map(|r| if let Record::Message { message, .. } = r { Some(message) } else { None })
+            .collect();
+        assert_eq!(msgs.len(), 3);
+        assert_eq!(msgs[0].text, "hi Ann @cid");
+        let named: Vec<(Option<&str>, &str)> = msgs[0]
+            .mentions
+            .iter()
+            .filter_map(|m| {
+                if let Mention::Member(p) = m {
+                    Some((p.platform_id.as_deref(), p.name.as_str()))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(named, vec![(Some("user1"), "Ann"), (None, "cid")]);
+        assert_eq!(msgs[1].time.unix_ms, 1_704_074_520_000, "a date with its own offset");
+        assert!(msgs[1].mentions.is_empty());
+        // A zone-less date without a unix time is read in the assumed zone: its wall clock stays 10:03.
+        assert_eq!(msgs[2].time.unix_ms / 1000 + i64::from(msgs[2].time.offset_s), 1_704_103_380);
+        let err = parse(
+            r#"{"name":"G","type":"private_group","id":5,"messages":[
+                {"id":7,"type":"message","date":"2024-01-01T10:01:00","date_unixtime":"soon","from":"Bob","text":""}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("date_unixtime \"soon\" is not a number"), "{err}");
+    }
 }
