@@ -1,8 +1,10 @@
 //! Writing one input file's records inside one transaction.
 
-use std::collections::HashMap;
+// The writer looks members up once or twice per message: foldhash (randomly seeded) is much cheaper than SipHash.
+use foldhash::{HashMap, HashMapExt};
+use std::fmt::Write as _;
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Statement, Transaction};
 use serde::Serialize;
 use shequn_model::{GroupInfo, MemberRole, Mention, Message, Person, Record, RosterEntry, Stamp, SystemEvent};
 use xxhash_rust::xxh3::xxh3_128;
@@ -67,42 +69,171 @@ pub struct SourceRecord {
 struct GroupState {
     id: i64,
     platform: &'static str,
-    members: HashMap<String, i64>,
+    /// Created in this transaction: it has no members or messages yet, so lookups can be skipped.
+    fresh: bool,
+    /// Member ids by platform id and, for people without one, by name (looked up without building a key).
+    members_by_id: HashMap<String, MemberSlot>,
+    members_by_name: HashMap<String, MemberSlot>,
     /// How often each content hash was seen in this file, for occurrence keys.
     occurrences: HashMap<u128, u32>,
-    /// The name and flags last written per member in this file: most messages
-    /// repeat them, and skipping the write keeps import at one insert per message.
-    written: HashMap<i64, (String, bool, Option<MemberRole>, Option<String>)>,
+}
+
+/// A member this file has met: its id, and the name and flags last written for
+/// it. Most messages repeat them, and skipping the write keeps import at one
+/// insert per message.
+struct MemberSlot {
+    id: i64,
+    written: Option<(String, bool, Option<MemberRole>, Option<String>)>,
+}
+
+impl MemberSlot {
+    fn unchanged(&self, person: &Person) -> bool {
+        self.written.as_ref().is_some_and(|(name, bot, role, title)| {
+            *name == person.name && *bot == person.is_bot && *role == person.role && *title == person.title
+        })
+    }
+}
+
+impl GroupState {
+    fn cached_member(&self, person: &Person) -> Option<&MemberSlot> {
+        match &person.platform_id {
+            Some(id) => self.members_by_id.get(id.as_str()),
+            None => self.members_by_name.get(person.name.as_str()),
+        }
+    }
+
+    fn cached_member_mut(&mut self, person: &Person) -> Option<&mut MemberSlot> {
+        match &person.platform_id {
+            Some(id) => self.members_by_id.get_mut(id.as_str()),
+            None => self.members_by_name.get_mut(person.name.as_str()),
+        }
+    }
+}
+
+/// The statements run once or more per record, prepared once per file: looking
+/// each up in rusqlite's cache by its text cost more than binding it.
+struct Statements<'a> {
+    insert_message: Statement<'a>,
+    insert_event: Statement<'a>,
+    insert_event_subject: Statement<'a>,
+    insert_mention: Statement<'a>,
+    select_member: Statement<'a>,
+    insert_member: Statement<'a>,
+    insert_member_name: Statement<'a>,
+    insert_person: Statement<'a>,
+    select_person: Statement<'a>,
+}
+
+impl<'a> Statements<'a> {
+    fn prepare(conn: &'a Connection) -> rusqlite::Result<Statements<'a>> {
+        Ok(Statements {
+            insert_message: conn.prepare(
+                "INSERT INTO messages (group_id, key, time_ms, offset_s, zone_inferred, sender_id, kind, text, amount_cents,
+                                       reply_to_key, everyone, forwarded, edited_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (group_id, key) DO NOTHING",
+            )?,
+            insert_event: conn.prepare(
+                "INSERT INTO events (group_id, key, time_ms, offset_s, kind, actor_id, target_key, detail, amount_cents, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (group_id, key) DO NOTHING",
+            )?,
+            insert_event_subject: conn
+                .prepare("INSERT OR IGNORE INTO event_subjects (event_id, member_id) VALUES (?1, ?2)")?,
+            insert_mention: conn.prepare("INSERT INTO mentions (message_id, member_id, name) VALUES (?1, ?2, ?3)")?,
+            select_member: conn.prepare("SELECT id FROM members WHERE group_id = ?1 AND key = ?2")?,
+            insert_member: conn.prepare(
+                "INSERT INTO members (group_id, key, person_id, platform_id, name, name_ms, is_bot, role, title)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?,
+            insert_member_name: conn
+                .prepare("INSERT OR IGNORE INTO member_names (member_id, name, first_ms) VALUES (?1, ?2, ?3)")?,
+            insert_person: conn.prepare("INSERT OR IGNORE INTO people (platform, platform_id) VALUES (?1, ?2)")?,
+            select_person: conn.prepare("SELECT id FROM people WHERE platform = ?1 AND platform_id = ?2")?,
+        })
+    }
+}
+
+fn sql_err(path: &str, source: rusqlite::Error) -> ArchiveError {
+    ArchiveError::Sqlite { path: path.to_string(), source }
+}
+
+/// `id:<platform id>` or `name:<name>`, as [`Person::key`] spells it, written into `out`.
+fn member_key<'b>(person: &Person, out: &'b mut String) -> &'b str {
+    out.clear();
+    match &person.platform_id {
+        Some(id) => {
+            out.push_str("id:");
+            out.push_str(id);
+        }
+        None => {
+            out.push_str("name:");
+            out.push_str(&person.name);
+        }
+    }
+    out
+}
+
+/// `m:<platform id>`, the key of a message the platform numbered, written into `out`.
+fn id_key<'b>(id: &str, out: &'b mut String) -> &'b str {
+    out.clear();
+    out.push_str("m:");
+    out.push_str(id);
+    out
 }
 
 /// One file's import in progress. Dropping it without [`FileImport::commit`]
 /// rolls everything back.
 pub struct FileImport<'a> {
+    // Declared before `tx` so the statements are finalized before a rollback.
+    stmts: Statements<'a>,
     tx: Transaction<'a>,
     path: String,
     groups: Vec<GroupState>,
+    /// People ids by (platform, platform id), across the groups of this file.
+    people: HashMap<(&'static str, String), i64>,
+    /// Reused buffers for keys, so the hot path does not allocate per message.
+    key_buf: String,
+    reply_buf: String,
+    member_buf: String,
     stats: ImportStats,
 }
 
 impl<'a> FileImport<'a> {
-    pub(crate) fn new(tx: Transaction<'a>, path: String) -> FileImport<'a> {
-        FileImport { tx, path, groups: Vec::new(), stats: ImportStats::default() }
+    pub(crate) fn new(conn: &'a Connection, tx: Transaction<'a>, path: String) -> Result<FileImport<'a>> {
+        let stmts = Statements::prepare(conn).map_err(|e| sql_err(&path, e))?;
+        Ok(FileImport {
+            stmts,
+            tx,
+            path,
+            groups: Vec::new(),
+            people: HashMap::new(),
+            key_buf: String::new(),
+            reply_buf: String::new(),
+            member_buf: String::new(),
+            stats: ImportStats::default(),
+        })
     }
 
     fn err(&self, source: rusqlite::Error) -> ArchiveError {
-        ArchiveError::Sqlite { path: self.path.clone(), source }
+        sql_err(&self.path, source)
     }
 
     /// Writes one record.
     pub fn apply(&mut self, record: Record) -> Result<()> {
+        self.apply_ref(&record)
+    }
+
+    /// Writes one record the caller keeps (to free or reuse elsewhere).
+    pub fn apply_ref(&mut self, record: &Record) -> Result<()> {
         match record {
             Record::Group(info) => self.group(info),
-            Record::Roster { group, entry } => self.roster(group, entry),
-            Record::Message { group, message } => self.message(group, message),
-            Record::Event { group, event } => self.event(group, event),
+            Record::Roster { group, entry } => self.roster(*group, entry),
+            Record::Message { group, message } => self.message(*group, message),
+            Record::Event { group, event } => self.event(*group, event),
             Record::Note { group, text } => {
-                let gid = self.slot(group)?.id;
-                if !self.stats.notes.contains(&text) {
+                let gid = self.slot(*group)?.id;
+                if !self.stats.notes.contains(text) {
                     self.stats.notes.push(text.clone());
                 }
                 self.tx
@@ -112,7 +243,7 @@ impl<'a> FileImport<'a> {
                 Ok(())
             }
             Record::Skipped { location, reason } => {
-                self.stats.skipped.push((location, reason));
+                self.stats.skipped.push((location.clone(), reason.clone()));
                 Ok(())
             }
         }
@@ -146,9 +277,10 @@ impl<'a> FileImport<'a> {
 
     /// Commits the file and returns what it added.
     pub fn commit(self) -> Result<ImportStats> {
-        let path = self.path.clone();
-        self.tx.commit().map_err(|source| ArchiveError::Sqlite { path, source })?;
-        Ok(self.stats)
+        let FileImport { stmts, tx, path, stats, .. } = self;
+        drop(stmts);
+        tx.commit().map_err(|source| ArchiveError::Sqlite { path, source })?;
+        Ok(stats)
     }
 
     fn slot(&self, slot: u32) -> Result<&GroupState> {
@@ -157,7 +289,7 @@ impl<'a> FileImport<'a> {
         })
     }
 
-    fn group(&mut self, info: GroupInfo) -> Result<()> {
+    fn group(&mut self, info: &GroupInfo) -> Result<()> {
         let platform = info.platform.as_str();
         let existing: Option<(i64, String, Option<u32>)> = self
             .tx
@@ -166,6 +298,7 @@ impl<'a> FileImport<'a> {
                 s.query_row(params![platform, info.platform_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()
             })
             .map_err(|e| self.err(e))?;
+        let fresh = existing.is_none();
         let id = match existing {
             Some((id, name, count)) => {
                 // Only write when something changed, so a re-import leaves the file untouched.
@@ -197,75 +330,76 @@ impl<'a> FileImport<'a> {
         self.groups.push(GroupState {
             id,
             platform,
-            members: HashMap::new(),
+            fresh,
+            members_by_id: HashMap::new(),
+            members_by_name: HashMap::new(),
             occurrences: HashMap::new(),
-            written: HashMap::new(),
         });
         Ok(())
     }
 
     /// The member id for `person` in group `slot`, created or updated as needed.
     fn member(&mut self, slot: u32, person: &Person, seen_ms: i64) -> Result<i64> {
-        let key = person.key();
         let state = self.slot(slot)?;
-        let (gid, platform) = (state.id, state.platform);
-        let cached = state.members.get(&key).copied();
-        let id = match cached {
-            Some(id) => id,
+        let (gid, platform, fresh) = (state.id, state.platform, state.fresh);
+        let (id, created) = match state.cached_member(person) {
+            Some(known) if known.unchanged(person) => return Ok(known.id),
+            Some(known) => (known.id, false),
             None => {
-                let found: Option<i64> = self
-                    .tx
-                    .prepare_cached("SELECT id FROM members WHERE group_id = ?1 AND key = ?2")
-                    .and_then(|mut s| s.query_row(params![gid, key], |r| r.get(0)).optional())
-                    .map_err(|e| self.err(e))?;
-                let id = match found {
-                    Some(id) => id,
+                let key = member_key(person, &mut self.member_buf);
+                let found: Option<i64> = if fresh {
+                    None
+                } else {
+                    self.stmts
+                        .select_member
+                        .query_row(params![gid, key], |r| r.get(0))
+                        .optional()
+                        .map_err(|e| sql_err(&self.path, e))?
+                };
+                let (id, created) = match found {
+                    Some(id) => (id, false),
                     None => {
                         let person_id = match &person.platform_id {
                             Some(pid) => Some(self.person(platform, pid)?),
                             None => None,
                         };
-                        self.tx
-                            .prepare_cached(
-                                "INSERT INTO members (group_id, key, person_id, platform_id, name, name_ms, is_bot, role, title)
-                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                            )
-                            .and_then(|mut s| {
-                                s.execute(params![
-                                    gid,
-                                    key,
-                                    person_id,
-                                    person.platform_id,
-                                    person.name,
-                                    seen_ms,
-                                    person.is_bot,
-                                    person.role.map(|r| r.as_str()),
-                                    person.title
-                                ])
-                            })
-                            .map_err(|e| self.err(e))?;
+                        let key = member_key(person, &mut self.member_buf);
+                        self.stmts
+                            .insert_member
+                            .execute(params![
+                                gid,
+                                key,
+                                person_id,
+                                person.platform_id,
+                                person.name,
+                                seen_ms,
+                                person.is_bot,
+                                person.role.map(|r| r.as_str()),
+                                person.title
+                            ])
+                            .map_err(|e| sql_err(&self.path, e))?;
                         self.stats.members_new += 1;
-                        self.tx.last_insert_rowid()
+                        (self.tx.last_insert_rowid(), true)
                     }
                 };
-                self.groups[slot as usize].members.insert(key, id);
-                id
+                let state = &mut self.groups[slot as usize];
+                let entry = MemberSlot { id, written: None };
+                match &person.platform_id {
+                    Some(pid) => state.members_by_id.insert(pid.clone(), entry),
+                    None => state.members_by_name.insert(person.name.clone(), entry),
+                };
+                (id, created)
             }
         };
-        let slot_state = &self.groups[slot as usize];
-        if let Some((name, bot, role, title)) = slot_state.written.get(&id) {
-            if *name == person.name && *bot == person.is_bot && *role == person.role && *title == person.title {
-                return Ok(id);
-            }
-        }
         // Names over time: remember each name once; the newest becomes the display name.
         if !person.name.is_empty() {
             let inserted = self
-                .tx
-                .prepare_cached("INSERT OR IGNORE INTO member_names (member_id, name, first_ms) VALUES (?1, ?2, ?3)")
-                .and_then(|mut s| s.execute(params![id, person.name, seen_ms]))
-                .map_err(|e| self.err(e))?;
-            if inserted > 0 {
+                .stmts
+                .insert_member_name
+                .execute(params![id, person.name, seen_ms])
+                .map_err(|e| sql_err(&self.path, e))?;
+            // A member inserted just now already carries this name and these flags.
+            if inserted > 0 && !created {
                 self.tx
                     .prepare_cached(
                         "UPDATE members SET name = ?2, name_ms = ?3 WHERE id = ?1 AND name_ms <= ?3 AND name <> ?2",
@@ -274,7 +408,7 @@ impl<'a> FileImport<'a> {
                     .map_err(|e| self.err(e))?;
             }
         }
-        if person.is_bot || person.role.is_some() || person.title.is_some() {
+        if !created && (person.is_bot || person.role.is_some() || person.title.is_some()) {
             self.tx
                 .prepare_cached(
                     "UPDATE members SET is_bot = MAX(is_bot, ?2), role = COALESCE(?3, role), title = COALESCE(?4, title)
@@ -283,77 +417,85 @@ impl<'a> FileImport<'a> {
                 .and_then(|mut s| s.execute(params![id, person.is_bot, person.role.map(|r| r.as_str()), person.title]))
                 .map_err(|e| self.err(e))?;
         }
-        self.groups[slot as usize]
-            .written
-            .insert(id, (person.name.clone(), person.is_bot, person.role, person.title.clone()));
+        if let Some(entry) = self.groups[slot as usize].cached_member_mut(person) {
+            entry.written = Some((person.name.clone(), person.is_bot, person.role, person.title.clone()));
+        }
         Ok(id)
     }
 
-    fn person(&mut self, platform: &str, platform_id: &str) -> Result<i64> {
-        self.tx
-            .prepare_cached("INSERT OR IGNORE INTO people (platform, platform_id) VALUES (?1, ?2)")
-            .and_then(|mut s| s.execute(params![platform, platform_id]))
-            .map_err(|e| self.err(e))?;
-        self.tx
-            .prepare_cached("SELECT id FROM people WHERE platform = ?1 AND platform_id = ?2")
-            .and_then(|mut s| s.query_row(params![platform, platform_id], |r| r.get(0)))
-            .map_err(|e| self.err(e))
+    fn person(&mut self, platform: &'static str, platform_id: &str) -> Result<i64> {
+        // Borrowed lookups need the tuple's String: this runs once per new member, not per message.
+        let cache_key = (platform, platform_id.to_string());
+        if let Some(id) = self.people.get(&cache_key) {
+            return Ok(*id);
+        }
+        let inserted =
+            self.stmts.insert_person.execute(params![platform, platform_id]).map_err(|e| sql_err(&self.path, e))?;
+        let id = if inserted > 0 {
+            self.tx.last_insert_rowid()
+        } else {
+            self.stmts
+                .select_person
+                .query_row(params![platform, platform_id], |r| r.get(0))
+                .map_err(|e| sql_err(&self.path, e))?
+        };
+        self.people.insert(cache_key, id);
+        Ok(id)
     }
 
     /// `m:<id>` for platform ids; else a content hash with its occurrence number
     /// in this file, so two identical lines stay two messages and a re-import matches.
-    fn key(&mut self, slot: u32, id: &Option<String>, content: &[&[u8]]) -> String {
+    /// The key is left in `self.key_buf`.
+    fn key(&mut self, slot: u32, id: &Option<String>, content: impl FnOnce(&mut Vec<u8>)) {
         if let Some(id) = id {
-            return format!("m:{id}");
+            id_key(id, &mut self.key_buf);
+            return;
         }
-        let mut buf = Vec::with_capacity(content.iter().map(|c| c.len() + 1).sum());
-        for part in content {
-            buf.extend_from_slice(part);
-            buf.push(0);
-        }
+        let mut buf = Vec::new();
+        content(&mut buf);
         let hash = xxh3_128(&buf);
         let n = self.groups[slot as usize].occurrences.entry(hash).or_insert(0);
         *n += 1;
-        format!("c:{hash:032x}:{n}")
+        self.key_buf.clear();
+        let _ = write!(self.key_buf, "c:{hash:032x}:{n}");
     }
 
-    fn message(&mut self, slot: u32, m: Message) -> Result<()> {
+    fn message(&mut self, slot: u32, m: &Message) -> Result<()> {
         let gid = self.slot(slot)?.id;
         let time = m.time;
-        let sender_key = m.sender.key();
-        let key = self.key(
-            slot,
-            &m.id,
-            &[&time.unix_ms.to_le_bytes(), sender_key.as_bytes(), m.text.as_bytes(), m.kind.as_str().as_bytes()],
-        );
+        self.key(slot, &m.id, |buf| {
+            for part in [
+                &time.unix_ms.to_le_bytes()[..],
+                m.sender.key().as_bytes(),
+                m.text.as_bytes(),
+                m.kind.as_str().as_bytes(),
+            ] {
+                buf.extend_from_slice(part);
+                buf.push(0);
+            }
+        });
         let sender = self.member(slot, &m.sender, time.unix_ms)?;
         let everyone = m.mentions.iter().any(|x| matches!(x, Mention::Everyone));
+        let reply_key = m.reply_to.as_deref().map(|r| id_key(r, &mut self.reply_buf));
         let inserted = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO messages (group_id, key, time_ms, offset_s, zone_inferred, sender_id, kind, text, amount_cents,
-                                       reply_to_key, everyone, forwarded, edited_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                 ON CONFLICT (group_id, key) DO NOTHING",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    gid,
-                    key,
-                    time.unix_ms,
-                    time.offset_s,
-                    time.zone_inferred,
-                    sender,
-                    m.kind.as_str(),
-                    m.text,
-                    m.amount_cents,
-                    m.reply_to.as_ref().map(|r| format!("m:{r}")),
-                    everyone,
-                    m.forwarded,
-                    m.edited.map(|e: Stamp| e.unix_ms)
-                ])
-            })
-            .map_err(|e| self.err(e))?;
+            .stmts
+            .insert_message
+            .execute(params![
+                gid,
+                self.key_buf,
+                time.unix_ms,
+                time.offset_s,
+                time.zone_inferred,
+                sender,
+                m.kind.as_str(),
+                m.text,
+                m.amount_cents,
+                reply_key,
+                everyone,
+                m.forwarded,
+                m.edited.map(|e: Stamp| e.unix_ms)
+            ])
+            .map_err(|e| sql_err(&self.path, e))?;
         if inserted == 0 {
             self.stats.messages_present += 1;
             return Ok(());
@@ -367,29 +509,30 @@ impl<'a> FileImport<'a> {
             // By id the member is certain; by name only, keep the name and match it when reading.
             let (member_id, name) = match &person.platform_id {
                 Some(_) => (Some(self.member(slot, person, time.unix_ms)?), None),
-                None => (None, Some(person.name.clone())),
+                None => (None, Some(person.name.as_str())),
             };
-            self.tx
-                .prepare_cached("INSERT INTO mentions (message_id, member_id, name) VALUES (?1, ?2, ?3)")
-                .and_then(|mut s| s.execute(params![message_id, member_id, name]))
-                .map_err(|e| self.err(e))?;
+            self.stmts
+                .insert_mention
+                .execute(params![message_id, member_id, name])
+                .map_err(|e| sql_err(&self.path, e))?;
         }
         Ok(())
     }
 
-    fn event(&mut self, slot: u32, e: SystemEvent) -> Result<()> {
+    fn event(&mut self, slot: u32, e: &SystemEvent) -> Result<()> {
         let gid = self.slot(slot)?.id;
-        let subject_keys: Vec<String> = e.subjects.iter().map(|p| p.key()).collect();
-        let key = self.key(
-            slot,
-            &e.id,
-            &[
-                &e.time.unix_ms.to_le_bytes(),
+        self.key(slot, &e.id, |buf| {
+            let subject_keys: Vec<String> = e.subjects.iter().map(|p| p.key()).collect();
+            for part in [
+                &e.time.unix_ms.to_le_bytes()[..],
                 e.kind.as_str().as_bytes(),
                 e.text.as_bytes(),
                 subject_keys.join("\u{1}").as_bytes(),
-            ],
-        );
+            ] {
+                buf.extend_from_slice(part);
+                buf.push(0);
+            }
+        });
         let actor = match &e.actor {
             Some(p) => Some(self.member(slot, p, e.time.unix_ms)?),
             None => None,
@@ -398,28 +541,23 @@ impl<'a> FileImport<'a> {
         for p in &e.subjects {
             subjects.push(self.member(slot, p, e.time.unix_ms)?);
         }
+        let target_key = e.target.as_deref().map(|t| id_key(t, &mut self.reply_buf));
         let inserted = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO events (group_id, key, time_ms, offset_s, kind, actor_id, target_key, detail, amount_cents, text)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (group_id, key) DO NOTHING",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    gid,
-                    key,
-                    e.time.unix_ms,
-                    e.time.offset_s,
-                    e.kind.as_str(),
-                    actor,
-                    e.target.as_ref().map(|t| format!("m:{t}")),
-                    e.detail,
-                    e.amount_cents,
-                    e.text
-                ])
-            })
-            .map_err(|err| self.err(err))?;
+            .stmts
+            .insert_event
+            .execute(params![
+                gid,
+                self.key_buf,
+                e.time.unix_ms,
+                e.time.offset_s,
+                e.kind.as_str(),
+                actor,
+                target_key,
+                e.detail,
+                e.amount_cents,
+                e.text
+            ])
+            .map_err(|err| sql_err(&self.path, err))?;
         if inserted == 0 {
             self.stats.events_present += 1;
             return Ok(());
@@ -427,15 +565,15 @@ impl<'a> FileImport<'a> {
         self.stats.events_new += 1;
         let event_id = self.tx.last_insert_rowid();
         for member_id in subjects {
-            self.tx
-                .prepare_cached("INSERT OR IGNORE INTO event_subjects (event_id, member_id) VALUES (?1, ?2)")
-                .and_then(|mut s| s.execute(params![event_id, member_id]))
-                .map_err(|err| self.err(err))?;
+            self.stmts
+                .insert_event_subject
+                .execute(params![event_id, member_id])
+                .map_err(|err| sql_err(&self.path, err))?;
         }
         Ok(())
     }
 
-    fn roster(&mut self, slot: u32, entry: RosterEntry) -> Result<()> {
+    fn roster(&mut self, slot: u32, entry: &RosterEntry) -> Result<()> {
         let gid = self.slot(slot)?.id;
         let seen = entry.joined.map(|j| j.unix_ms).unwrap_or(0);
         let member_id = self.member(slot, &entry.person, seen)?;

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 use serde::Serialize;
 use shequn_archive::{Archive, ImportStats, SourceRecord};
@@ -196,13 +196,23 @@ const CHUNK: usize = 4096;
 struct ChunkSink {
     buf: Vec<Record>,
     tx: SyncSender<Chunk>,
+    /// Chunks the writer has stored, handed back: their records are freed here,
+    /// on the thread that allocated them, and the vector is reused.
+    spent: Receiver<Vec<Record>>,
 }
 
 impl Sink for ChunkSink {
     fn push(&mut self, record: Record) -> Result<(), SinkClosed> {
         self.buf.push(record);
         if self.buf.len() >= CHUNK {
-            let full = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+            let next = match self.spent.try_recv() {
+                Ok(mut spent) => {
+                    spent.clear();
+                    spent
+                }
+                Err(_) => Vec::with_capacity(CHUNK),
+            };
+            let full = std::mem::replace(&mut self.buf, next);
             self.tx.send(Chunk::Records(full)).map_err(|_| SinkClosed)?;
         }
         Ok(())
@@ -241,14 +251,15 @@ pub fn run(
         });
     }
     let mut senders = Vec::with_capacity(units.len());
-    let mut receivers: Vec<Receiver<Chunk>> = Vec::with_capacity(units.len());
+    let mut receivers: Vec<(Receiver<Chunk>, Sender<Vec<Record>>)> = Vec::with_capacity(units.len());
     for _ in units {
         let (tx, rx) = sync_channel::<Chunk>(4);
-        senders.push(Some(tx));
-        receivers.push(rx);
+        let (spent_tx, spent_rx) = channel::<Vec<Record>>();
+        senders.push(Some((tx, spent_rx)));
+        receivers.push((rx, spent_tx));
     }
-    let senders: Vec<std::sync::Mutex<Option<SyncSender<Chunk>>>> =
-        senders.into_iter().map(std::sync::Mutex::new).collect();
+    type ParserEnds = (SyncSender<Chunk>, Receiver<Vec<Record>>);
+    let senders: Vec<std::sync::Mutex<Option<ParserEnds>>> = senders.into_iter().map(std::sync::Mutex::new).collect();
     let next = AtomicUsize::new(0);
     let mut reports = Vec::with_capacity(units.len());
     std::thread::scope(|scope| -> anyhow::Result<()> {
@@ -257,12 +268,12 @@ pub fn run(
                 // Units are taken in order, so the one the writer waits for is always being parsed.
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(unit) = units.get(i) else { break };
-                let Some(tx) = senders[i].lock().expect("sender lock").take() else { continue };
+                let Some((tx, spent)) = senders[i].lock().expect("sender lock").take() else { continue };
                 if known[i].is_some() {
                     let _ = tx.send(Chunk::Done(Ok(())));
                     continue;
                 }
-                let mut sink = ChunkSink { buf: Vec::with_capacity(CHUNK), tx: tx.clone() };
+                let mut sink = ChunkSink { buf: Vec::with_capacity(CHUNK), tx: tx.clone(), spent };
                 let input = Input::new(&unit.path);
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     unit.format.parse(&input, opts, &mut sink)
@@ -286,13 +297,13 @@ pub fn run(
             });
         }
         let outcome = (|| -> anyhow::Result<()> {
-            for (i, (unit, rx)) in units.iter().zip(receivers.iter()).enumerate() {
+            for (i, (unit, (rx, spent))) in units.iter().zip(receivers.iter()).enumerate() {
                 let report = match (&known[i], &prints[i]) {
                     (Some(seen), _) => {
                         let _ = rx.recv();
                         unchanged_report(unit, seen)
                     }
-                    (None, print) => write_unit(archive, unit, rx, print.as_ref().ok())?,
+                    (None, print) => write_unit(archive, unit, rx, spent, print.as_ref().ok())?,
                 };
                 on_done(&report);
                 reports.push(report);
@@ -321,6 +332,7 @@ fn write_unit(
     archive: &mut Archive,
     unit: &Unit,
     rx: &Receiver<Chunk>,
+    spent: &Sender<Vec<Record>>,
     print: Option<&Fingerprint>,
 ) -> anyhow::Result<UnitReport> {
     let mut file = archive.begin_file()?;
@@ -334,9 +346,11 @@ fn write_unit(
     loop {
         match rx.recv() {
             Ok(Chunk::Records(records)) => {
-                for r in records {
-                    file.apply(r).map_err(|e| anyhow::anyhow!("while storing {}: {e}", unit.path.display()))?;
+                for r in &records {
+                    file.apply_ref(r).map_err(|e| anyhow::anyhow!("while storing {}: {e}", unit.path.display()))?;
                 }
+                // Freed by the parser (or here, if it has finished).
+                let _ = spent.send(records);
             }
             Ok(Chunk::Done(Ok(()))) => {
                 if let Some(fp) = print {

@@ -285,10 +285,9 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(raw) = seq.next_element::<RawMessage>()? {
             self.ctx.messages += 1;
-            let record = convert(&raw, self.slot, self.ctx.opts)
-                .map_err(|msg| {
-                    ParseError::new(&self.ctx.input.path, msg).at(format!("message id {}", id_text(&raw.id)))
-                })
+            let id = raw.id.clone();
+            let record = convert(raw, self.slot, self.ctx.opts)
+                .map_err(|msg| ParseError::new(&self.ctx.input.path, msg).at(format!("message id {}", id_text(&id))))
                 .and_then(|r| r.map_or(Ok(()), |r| self.ctx.push(r)));
             if let Err(e) = record {
                 return Err(self.ctx.fail(e));
@@ -304,11 +303,11 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_> {
 struct RawMessage {
     id: Value,
     #[serde(rename = "type")]
-    kind: Option<String>,
-    date: Option<String>,
-    date_unixtime: Option<String>,
-    edited: Option<String>,
-    edited_unixtime: Option<String>,
+    kind: Service,
+    date: Option<LocalTime>,
+    date_unixtime: Option<UnixTime>,
+    edited: Option<LocalTime>,
+    edited_unixtime: Option<UnixTime>,
     from: Option<String>,
     from_id: Option<Value>,
     actor: Option<String>,
@@ -319,7 +318,7 @@ struct RawMessage {
     message_id: Option<Value>,
     inviter: Option<String>,
     text: Value,
-    text_entities: Option<Vec<Value>>,
+    text_entities: Mentions,
     reply_to_message_id: Option<Value>,
     #[serde(deserialize_with = "present")]
     forwarded_from: bool,
@@ -334,6 +333,206 @@ struct RawMessage {
     duration_seconds: Option<i64>,
 }
 
+/// Whether `type` is `"service"`, read without keeping the text.
+#[derive(Default)]
+struct Service(bool);
+
+impl<'de> Deserialize<'de> for Service {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Service, D::Error> {
+        struct Kind;
+        impl Visitor<'_> for Kind {
+            type Value = Service;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a message type")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Service, E> {
+                Ok(Service(v == "service"))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Service, E> {
+                Ok(Service(false))
+            }
+        }
+        d.deserialize_any(Kind)
+    }
+}
+
+/// A `date` as written: `YYYY-MM-DDTHH:MM:SS` read at once (every message has
+/// one, so no text is kept), anything else kept for [`stamp`] to read or reject.
+enum LocalTime {
+    Plain(NaiveDateTime),
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for LocalTime {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<LocalTime, D::Error> {
+        struct Text;
+        impl Visitor<'_> for Text {
+            type Value = LocalTime;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a date-time text")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LocalTime, E> {
+                Ok(plain_local_time(v).map_or_else(|| LocalTime::Other(v.to_string()), LocalTime::Plain))
+            }
+        }
+        d.deserialize_str(Text)
+    }
+}
+
+/// A `date_unixtime` (seconds as text), read at once; text that is not a number is kept for the error.
+enum UnixTime {
+    Seconds(i64),
+    Invalid(String),
+}
+
+impl<'de> Deserialize<'de> for UnixTime {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<UnixTime, D::Error> {
+        struct Text;
+        impl Visitor<'_> for Text {
+            type Value = UnixTime;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("unix seconds as text")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<UnixTime, E> {
+                Ok(v.trim().parse().map_or_else(|_| UnixTime::Invalid(v.to_string()), UnixTime::Seconds))
+            }
+        }
+        d.deserialize_str(Text)
+    }
+}
+
+/// The mentions among `text_entities`. The other entities (plain text, links,
+/// formatting) repeat `text` and are skipped without building anything.
+#[derive(Default)]
+struct Mentions(Vec<Mention>);
+
+impl<'de> Deserialize<'de> for Mentions {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Mentions, D::Error> {
+        struct Entities;
+        impl<'de> Visitor<'de> for Entities {
+            type Value = Mentions;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of text entities")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Mentions, E> {
+                Ok(Mentions::default())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Mentions, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entity) = seq.next_element::<EntityMention>()? {
+                    out.extend(entity.0);
+                }
+                Ok(Mentions(out))
+            }
+        }
+        d.deserialize_any(Entities)
+    }
+}
+
+/// One entity object: a mention when its `type` says so, else nothing.
+struct EntityMention(Option<Mention>);
+
+impl<'de> Deserialize<'de> for EntityMention {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<EntityMention, D::Error> {
+        struct Entity;
+        impl<'de> Visitor<'de> for Entity {
+            type Value = EntityMention;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text entity")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EntityMention, A::Error> {
+                // Telegram writes `type` first; a mention's fields are kept whatever the order.
+                let mut kind = EntityKind::Unknown;
+                let mut text: Option<String> = None;
+                let mut user_id: Option<Value> = None;
+                while let Some(key) = map.next_key::<EntityKey>()? {
+                    match key {
+                        EntityKey::Type => kind = map.next_value::<EntityKind>()?,
+                        EntityKey::Text if kind != EntityKind::Other => text = map.next_value()?,
+                        EntityKey::UserId if kind != EntityKind::Other => user_id = map.next_value()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                let t = text.unwrap_or_default();
+                Ok(EntityMention(match kind {
+                    EntityKind::Mention => Some(Mention::Member(Person::named(t.trim_start_matches('@')))),
+                    EntityKind::MentionName => {
+                        let id = user_id.as_ref().map(id_text).map(|id| format!("user{id}"));
+                        Some(Mention::Member(Person { platform_id: id, name: t, ..Person::default() }))
+                    }
+                    EntityKind::Other | EntityKind::Unknown => None,
+                }))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<EntityMention, E> {
+                Ok(EntityMention(None))
+            }
+        }
+        d.deserialize_any(Entity)
+    }
+}
+
+enum EntityKey {
+    Type,
+    Text,
+    UserId,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for EntityKey {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<EntityKey, D::Error> {
+        struct Key;
+        impl Visitor<'_> for Key {
+            type Value = EntityKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an entity field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EntityKey, E> {
+                Ok(match v {
+                    "type" => EntityKey::Type,
+                    "text" => EntityKey::Text,
+                    "user_id" => EntityKey::UserId,
+                    _ => EntityKey::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(Key)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EntityKind {
+    /// Not read yet.
+    Unknown,
+    Mention,
+    MentionName,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for EntityKind {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<EntityKind, D::Error> {
+        struct Kind;
+        impl Visitor<'_> for Kind {
+            type Value = EntityKind;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an entity type")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<EntityKind, E> {
+                Ok(match v {
+                    "mention" => EntityKind::Mention,
+                    "mention_name" => EntityKind::MentionName,
+                    _ => EntityKind::Other,
+                })
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<EntityKind, E> {
+                Ok(EntityKind::Other)
+            }
+        }
+        d.deserialize_any(Kind)
+    }
+}
+
 /// A field that is there, even as `null` (`"forwarded_from": null` is a hidden sender).
 fn present<'de, D: de::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     IgnoredAny::deserialize(d).map(|_| true)
@@ -344,32 +543,61 @@ fn id_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
+        // Integer `to_string` skips the formatting machinery; this runs for every message id.
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => i.to_string(),
+            None => n.to_string(),
+        },
         other => other.to_string(),
     }
 }
 
-fn person(name: &Option<String>, id: &Option<Value>) -> Person {
-    let id = id.as_ref().map(id_text).filter(|s| !s.is_empty());
-    let name = name.clone().or_else(|| id.clone()).unwrap_or_else(|| "Deleted Account".into());
+fn into_id_text(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        other => id_text(&other),
+    }
+}
+
+fn person(name: Option<String>, id: Option<Value>) -> Person {
+    let id = id.map(into_id_text).filter(|s| !s.is_empty());
+    let name = name.or_else(|| id.clone()).unwrap_or_else(|| "Deleted Account".into());
     Person { platform_id: id, name, ..Person::default() }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` read by hand (every message has one); None for anything else.
+fn plain_local_time(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+    date.and_hms_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?)
 }
 
 /// `date_unixtime` when present (with the export's own offset read from the
 /// local `date` beside it), else the zone-less `date` read in the assumed zone.
-fn stamp(local: &Option<String>, unix: &Option<String>, opts: &ParseOptions) -> Result<Option<Stamp>, String> {
+fn stamp(local: &Option<LocalTime>, unix: &Option<UnixTime>, opts: &ParseOptions) -> Result<Option<Stamp>, String> {
     let local_dt = match local {
-        Some(s) if s.ends_with('Z') || s.contains('+') => {
+        Some(LocalTime::Plain(t)) => Some(*t),
+        Some(LocalTime::Other(s)) if s.ends_with('Z') || s.contains('+') => {
             let dt = DateTime::parse_from_rfc3339(s).map_err(|e| format!("date {s:?} is not a date-time: {e}"))?;
             return Ok(Some(Stamp::from_datetime(&dt)));
         }
-        Some(s) => Some(
+        Some(LocalTime::Other(s)) => Some(
             NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
                 .map_err(|e| format!("date {s:?} is not YYYY-MM-DDTHH:MM:SS: {e}"))?,
         ),
         None => None,
     };
     if let Some(u) = unix {
-        let secs: i64 = u.trim().parse().map_err(|_| format!("date_unixtime {u:?} is not a number"))?;
+        let secs = match u {
+            UnixTime::Seconds(secs) => *secs,
+            UnixTime::Invalid(u) => return Err(format!("date_unixtime {u:?} is not a number")),
+        };
         let mut st = Stamp::from_unix_ms(secs * 1000);
         if let Some(l) = local_dt {
             let diff = l.and_utc().timestamp() - secs;
@@ -382,7 +610,7 @@ fn stamp(local: &Option<String>, unix: &Option<String>, opts: &ParseOptions) -> 
     Ok(local_dt.map(|l| Stamp::from_local_assumed(l, opts.zone_or_local())))
 }
 
-/// An entity object of `text` or `text_entities`: its text, and a mention where it is one.
+/// An entity object of `text`: its text, and a mention where it is one.
 fn entity(e: &Value, out: &mut String, mentions: &mut Vec<Mention>) {
     let t = e.get("text").and_then(Value::as_str).unwrap_or("");
     out.push_str(t);
@@ -398,30 +626,23 @@ fn entity(e: &Value, out: &mut String, mentions: &mut Vec<Mention>) {
 
 /// Plain text and mentions from `text` (a string, or an array of strings and
 /// entity objects); a plain-string `text` takes its mentions from `text_entities`.
-fn flatten(text: &Value, entities: &Option<Vec<Value>>) -> (String, Vec<Mention>) {
-    let mut out = String::new();
-    let mut mentions = Vec::new();
+fn flatten(text: Value, entities: Mentions) -> (String, Vec<Mention>) {
     match text {
         Value::Array(parts) => {
-            for p in parts {
+            let mut out = String::new();
+            let mut mentions = Vec::new();
+            for p in &parts {
                 match p {
                     Value::String(s) => out.push_str(s),
                     obj @ Value::Object(_) => entity(obj, &mut out, &mut mentions),
                     _ => {}
                 }
             }
+            (out, mentions)
         }
-        other => {
-            if let Value::String(s) = other {
-                out.push_str(s);
-            }
-            let mut ignored = String::new();
-            for e in entities.iter().flatten() {
-                entity(e, &mut ignored, &mut mentions);
-            }
-        }
+        Value::String(s) => (s, entities.0),
+        _ => (String::new(), entities.0),
     }
-    (out, mentions)
 }
 
 fn message_kind(m: &RawMessage) -> MessageKind {
@@ -455,14 +676,14 @@ fn message_kind(m: &RawMessage) -> MessageKind {
 }
 
 /// One raw message → a record.
-fn convert(m: &RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<Option<Record>, String> {
+fn convert(mut m: RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<Option<Record>, String> {
     let Some(time) = stamp(&m.date, &m.date_unixtime, opts)? else {
         return Err("a message with neither \"date\" nor \"date_unixtime\"".into());
     };
-    let id = Some(id_text(&m.id)).filter(|s| !s.is_empty());
-    let (text, mentions) = flatten(&m.text, &m.text_entities);
-    if m.kind.as_deref() == Some("service") {
-        let actor = person(&m.actor, &m.actor_id);
+    let id = Some(into_id_text(std::mem::take(&mut m.id))).filter(|s| !s.is_empty());
+    let (text, mentions) = flatten(std::mem::take(&mut m.text), std::mem::take(&mut m.text_entities));
+    if m.kind.0 {
+        let actor = person(m.actor.take(), m.actor_id.take());
         let action = m.action.clone().unwrap_or_default();
         let members: Vec<Person> = m.members.iter().flatten().flatten().map(Person::named).collect();
         let (kind, actor_opt, subjects, detail, target) = match action.as_str() {
@@ -506,13 +727,13 @@ fn convert(m: &RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<Opti
     }
     let edited = stamp(&m.edited, &m.edited_unixtime, opts)?;
     // The export flags no bots: a `via_bot` message is still sent by the person who used the bot.
-    let sender = person(&m.from, &m.from_id);
+    let sender = person(m.from.take(), m.from_id.take());
     let message = Message {
         id,
         time,
         sender,
         text,
-        kind: message_kind(m),
+        kind: message_kind(&m),
         amount_cents: None,
         reply_to: m.reply_to_message_id.as_ref().map(id_text),
         mentions,
@@ -571,5 +792,46 @@ mod tests {
         assert_eq!(msg.time.unix_ms, 1_704_074_460_000);
         assert_eq!(msg.time.offset_s, 8 * 3600);
         assert!(!msg.time.zone_inferred);
+    }
+
+    #[test]
+    fn plain_text_takes_mentions_from_text_entities_and_dates_in_every_shape() {
+        let recs = parse(
+            r#"{"name":"G","type":"private_group","id":5,"messages":[
+                {"id":1,"type":"message","date":"2024-01-01T10:01:00","date_unixtime":"1704074460","from":"Bob","from_id":"user2",
+                 "text":"hi Ann @cid","text_entities":[{"type":"plain","text":"hi "},{"user_id":1,"type":"mention_name","text":"Ann"},{"type":"plain","text":" "},{"type":"mention","text":"@cid"}]},
+                {"id":2,"type":"message","date":"2024-01-01T10:02:00+08:00","from":"Bob","from_id":"user2","text":"x","text_entities":null},
+                {"id":3,"type":"message","date":"2024-01-01T10:03:00","from":"Bob","from_id":"user2","text":"y"}
+            ]}"#,
+        )
+        .unwrap();
+        let msgs: Vec<&Message> = recs
+            .iter()
+            .filter_map(|r| if let Record::Message { message, .. } = r { Some(message) } else { None })
+            .collect();
+        assert_eq!(msgs.len(), 3);
+        assert_eq!(msgs[0].text, "hi Ann @cid");
+        let named: Vec<(Option<&str>, &str)> = msgs[0]
+            .mentions
+            .iter()
+            .filter_map(|m| {
+                if let Mention::Member(p) = m {
+                    Some((p.platform_id.as_deref(), p.name.as_str()))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(named, vec![(Some("user1"), "Ann"), (None, "cid")]);
+        assert_eq!(msgs[1].time.unix_ms, 1_704_074_520_000, "a date with its own offset");
+        assert!(msgs[1].mentions.is_empty());
+        // A zone-less date without a unix time is read in the assumed zone: its wall clock stays 10:03.
+        assert_eq!(msgs[2].time.unix_ms / 1000 + i64::from(msgs[2].time.offset_s), 1_704_103_380);
+        let err = parse(
+            r#"{"name":"G","type":"private_group","id":5,"messages":[
+                {"id":7,"type":"message","date":"2024-01-01T10:01:00","date_unixtime":"soon","from":"Bob","text":""}]}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("date_unixtime \"soon\" is not a number"), "{err}");
     }
 }
