@@ -153,7 +153,7 @@ pub fn analyze_group(
         let is_human = !sender.is_bot && !push.is_push[i];
         if is_human {
             human += 1;
-            if is_emotional(m, &n) {
+            if is_emotional(m, n) {
                 labels[i].emotional = true;
                 emotional += 1;
                 if i < half {
@@ -184,7 +184,7 @@ pub fn analyze_group(
             .filter(|c| wordy && (c.groups.len() >= 2 || c.copies >= 2 * c.senders))
             .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
         let ctx = AdContext { first_message, repeated, repeated_groups };
-        let mut v = classify_with(model, &n, ctx, &ad_settings);
+        let mut v = classify_with(model, n, ctx, &ad_settings);
         let commercial = v.features.iter().any(|f| {
             matches!(
                 f.kind,
@@ -216,7 +216,7 @@ pub fn analyze_group(
                 });
             }
         } else {
-            kinds[i] = classify_normalized(&n, &settings.value);
+            kinds[i] = classify_normalized(n, &settings.value);
             labels[i].value = kinds[i];
         }
     }
