@@ -176,6 +176,9 @@ pub const SOLICITATION_WORDS: &[&str] = &[
     "call",
 ];
 
+/// A listed word after these words is everyday speech, not promotion ("feel free to ask").
+const EVERYDAY_PHRASES: &[(&str, &str)] = &[("free", "feel "), ("free", "to be "), ("offer", "to ")];
+
 /// Explicit requests to be contacted: solicitation on their own, with no handle in the text.
 /// Narrower than [`SOLICITATION_WORDS`] ("call", "contact" and "telegram" alone are everyday words).
 pub const SOLICITATION_ALONE_WORDS: &[&str] = &[
@@ -369,7 +372,8 @@ fn listed_words(folded: &str) -> (Vec<&'static str>, Vec<&'static str>) {
         }
         let word =
             if i < PROMOTION_WORDS.len() { PROMOTION_WORDS[i] } else { SOLICITATION_WORDS[i - PROMOTION_WORDS.len()] };
-        hit[i] = !word.is_ascii() || latin_word_at(folded, m.start(), m.end());
+        hit[i] = (!word.is_ascii() || latin_word_at(folded, m.start(), m.end()))
+            && !EVERYDAY_PHRASES.iter().any(|(w, before)| *w == word && folded[..m.start()].ends_with(before));
     }
     let promos = PROMOTION_WORDS.iter().zip(&hit).filter(|(_, h)| **h).map(|(w, _)| *w).collect();
     let solicits =
@@ -412,6 +416,12 @@ mod tests {
         // With a handle it is the stronger contact feature, not both.
         let k = kinds("加我微信 wxid_abc12345 详聊");
         assert!(k.contains(&AdFeatureKind::Contact) && !k.contains(&AdFeatureKind::Solicitation), "{k:?}");
+    }
+
+    #[test]
+    fn feel_free_is_not_promotion() {
+        assert!(listed_words("feel free to ask here").0.is_empty());
+        assert_eq!(listed_words("free iphone, claim now").0, vec!["free", "claim"]);
     }
 
     #[test]
