@@ -81,7 +81,21 @@ pub fn text_view(a: &Analysed) -> String {
     }
     match &d.stage_detail {
         Some(s) => {
-            line(format!("stage 阶段: {} {} (confidence 置信度 {:.2})", s.stage.as_str(), s.stage.zh(), s.confidence));
+            if s.confidence > 0.0 {
+                line(format!(
+                    "stage 阶段: {} {} (confidence 置信度 {:.2})",
+                    s.stage.as_str(),
+                    s.stage.zh(),
+                    s.confidence
+                ));
+            } else {
+                // No signal held or could be measured: formation is only the default.
+                line(format!(
+                    "stage 阶段: unknown 无法判断 (no stage signal holds; {} {} by default 默认)",
+                    s.stage.as_str(),
+                    s.stage.zh()
+                ));
+            }
             let g = &s.signals;
             line(format!(
                 "  operator share 运营占比 {}, member↔member 成员互动 {}, non-operator key people 非运营关键人 {}, structure 结构 {} {}, weeks held 持续周数 {}, cooperation messages 合作消息 {}{}",
