@@ -14,7 +14,7 @@ use crate::normalize::{money_amounts, normalize, HandleKind, Normalized};
 
 /// Ad settings (METHOD §7). Rule weights are added to the model's log-odds.
 #[derive(Serialize, Deserialize, Clone, Debug)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AdSettings {
     /// Log-odds above which a message is an ad.
     pub threshold: f32,

@@ -14,7 +14,7 @@ use crate::repetition::{repetition_of_hashes, simhash_compact, Repetition, Repet
 
 /// Push settings (METHOD §7).
 #[derive(Serialize, Deserialize, Clone, Debug)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PushSettings {
     /// A sender needs at least this many top-level posts to be judged.
     pub min_posts: u32,

@@ -14,7 +14,7 @@ use crate::normalize::normalize;
 
 /// Repetition settings (METHOD §7).
 #[derive(Serialize, Deserialize, Clone, Debug)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RepetitionSettings {
     /// Texts shorter than this (compact characters) are not compared: "ok", "哈哈" repeat innocently.
     pub min_chars: usize,

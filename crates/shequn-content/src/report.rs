@@ -17,7 +17,7 @@ use crate::value::{classify_normalized, value_report, ValueReport, ValueSettings
 
 /// All content thresholds (METHOD §7–§9), echoed in every report.
 #[derive(Serialize, Deserialize, Clone, Debug)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ContentSettings {
     pub ads: AdSettings,
     /// Added to the ad threshold when classifying group chat: the model learned from spam

@@ -13,7 +13,7 @@ use crate::normalize::{normalize, HandleKind, Normalized};
 
 /// Value settings (METHOD §8).
 #[derive(Serialize, Deserialize, Clone, Debug)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ValueSettings {
     /// Messages shorter than this (compact characters) are not substantive.
     pub min_chars: usize,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The diagnosis thresholds. Read from TOML with [`Settings::from_toml`].
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// §1: member messages on at least this many distinct days of the last `status_window_days` = alive.
     pub alive_days: u32,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// How reply links are found (METHOD §5, "reply links").
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ReplySettings {
     /// How many earlier messages may be a message's parent. 25 keeps linking above
     /// 300k messages a second; 50 gains about half a point of F1 on the IRC dev split.
@@ -25,7 +25,7 @@ impl Default for ReplySettings {
 
 /// What counts as an answered bid (METHOD §5, "bid", "time to first response", "unanswered").
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ResponsivenessSettings {
     /// A bid with no reply by another human within this long is unanswered.
     pub answer_within_ms: i64,

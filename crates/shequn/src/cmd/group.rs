@@ -38,7 +38,9 @@ pub struct Args {
 /// The files every analysing command reads besides the archive.
 #[derive(clap::Args, Clone, Default)]
 pub struct ConfigArgs {
-    /// A TOML file overriding thresholds (see `Settings`; keys not given keep their defaults).
+    /// A TOML file overriding thresholds: diagnosis names at the top, the other analyses under
+    /// [content], [replies], [responsiveness]; keys not given keep their defaults (the JSON
+    /// output lists every setting used).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Ad policies (TOML: `[default]` and `[groups."name"]` tables, or one bare policy);
@@ -87,7 +89,7 @@ impl AnalysisConfig {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read the ad policy file {}", path.display()))?;
                 PolicyBook::from_toml(&text, &path.display().to_string()).map_err(|e| {
-                    anyhow::anyhow!("{e}\nhint: see `AdPolicy` in docs (windows, red_packet, thread, exempt_operators)")
+                    anyhow::anyhow!("{e}\nhint: a policy has `windows = [{{ weekday = \"fri\", start = \"20:00\", end = \"22:00\" }}]`, `red_packet = {{ min_yuan = 5, within_minutes = 10 }}`, `thread = {{ root_contains = \"广告贴\" }}`, `exempt_operators`; README.md shows a whole file")
                 })?
             }
         };
@@ -256,5 +258,11 @@ mod tests {
             panic!("a string where a number belongs must fail")
         };
         assert!(err.contains("[responsiveness]"), "{err}");
+        // A misspelt name is an error that names it, never silently ignored.
+        let Err(err) = AnalysisConfig::from_toml("[content]\nchat_prior = 2.0\n") else {
+            panic!("an unknown key must fail")
+        };
+        assert!(err.contains("chat_prior") && err.contains("chat_prior_log_odds"), "{err}");
+        assert!(AnalysisConfig::from_toml("alive_dayz = 3\n").is_err());
     }
 }
