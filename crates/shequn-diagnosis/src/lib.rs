@@ -126,13 +126,16 @@ fn run_triage(f: &Facts, d: &Diagnosis) -> Triage {
         d.roles.counts.iter().filter(|(r, _)| !matches!(r.as_str(), "bot" | "operator")).map(|(_, n)| n).sum::<u32>()
     });
     let speakers = d.roles.members.iter().filter(|m| !matches!(m.role, Role::Bot | Role::Operator)).count() as u32;
-    let value_share = if d.labels_present && d.content.messages > 0 {
-        let r = f.range(f.as_of_ms - 28 * DAY_MS, f.as_of_ms);
-        let n = r.len();
-        Some(facts::ratio(r.filter(|&i| f.labels[i].value.is_some()).count(), n))
-    } else {
-        None
-    };
+    // Days of the last 28 on which something of value was posted (seed 000: deliver daily).
+    let value_days = (d.labels_present && d.content.messages > 0).then(|| {
+        let mut days: Vec<i64> = f
+            .range(f.as_of_ms - 28 * DAY_MS, f.as_of_ms)
+            .filter(|&i| f.labels[i].value.is_some())
+            .map(|i| f.day(f.t.messages[i].time_ms))
+            .collect();
+        days.dedup();
+        days.len() as u32
+    });
     triage::triage(
         f,
         &triage::TriageInput {
@@ -143,7 +146,7 @@ fn run_triage(f: &Facts, d: &Diagnosis) -> Triage {
             responsiveness: d.responsiveness.as_ref(),
             known_members: known,
             speakers,
-            value_share,
+            value_days,
             weeks_dormant: d.status_history.iter().rev().take_while(|w| w.status == Status::Dormant).count() as u32,
         },
     )

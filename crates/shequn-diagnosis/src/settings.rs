@@ -106,6 +106,9 @@ pub struct Settings {
     pub split_speaking_ratio: f64,
     /// §11: the migration list takes members who spoke within this many days.
     pub migrate_recent_days: u32,
+    /// §11: a forming group gets `boost` when value was posted on fewer than this many of
+    /// the last 28 days (seed 000: deliver free-ride value daily).
+    pub boost_value_days: u32,
     /// §11: a dormant group is migrated only after this many weeks in a row dormant
     /// (#duraspace's holiday month was dormant and the channel ran 18 more months).
     pub dormant_weeks_before_migrating: u32,
@@ -169,6 +172,7 @@ impl Default for Settings {
             split_min_members: 200,
             split_speaking_ratio: 0.05,
             migrate_recent_days: 60,
+            boost_value_days: 8,
             dormant_weeks_before_migrating: 4,
             migrate_min_members: 3,
             operators: Vec::new(),

@@ -1,6 +1,6 @@
 //! Verdicts and threshold boundaries on small hand-built timelines.
 
-use shequn_model::{ContentLabel, EventKind, MemberIx, MemberRole, Timeline, TimelineBuilder};
+use shequn_model::{ContentLabel, EventKind, MemberIx, MemberRole, Timeline, TimelineBuilder, ValueKind};
 
 use crate::facts::{DAY_MS, WEEK_MS};
 use crate::*;
@@ -531,4 +531,32 @@ fn a_short_dormant_spell_is_watched_before_migrating() {
     assert_eq!(later.triage.action, Action::Migrate, "{}", later.triage.reason_en);
     let eager = Settings { dormant_weeks_before_migrating: 0, ..Settings::default() };
     assert_eq!(diagnose(&t, &[], &[], &eager, day(135)).triage.action, Action::Migrate);
+}
+
+/// A forming group (the owner answers everyone: a star) gets `boost` when value was posted
+/// on fewer than `boost_value_days` of the last 28 days, and not when it was posted on more.
+#[test]
+fn boost_when_a_forming_group_gets_value_on_too_few_days() {
+    let t = star(4, true);
+    let with_value_on = |days: i64| -> Vec<ContentLabel> {
+        t.messages
+            .iter()
+            .map(|m| {
+                let d = (m.time_ms - day(0)).div_euclid(DAY_MS);
+                let hub_answer = t.sender(m).name == "hub";
+                ContentLabel {
+                    value: (hub_answer && d >= 20 - days).then_some(ValueKind::Information),
+                    ..Default::default()
+                }
+            })
+            .collect()
+    };
+    let few = diagnose(&t, &[], &with_value_on(5), &Settings::default(), day(20));
+    assert_eq!(few.stage, Some(Stage::Formation));
+    assert_eq!(few.triage.action, Action::Boost, "{}", few.triage.reason_en);
+    assert!(few.triage.reason_en.contains("5 of the last 28 days"), "{}", few.triage.reason_en);
+    let many = diagnose(&t, &[], &with_value_on(12), &Settings::default(), day(20));
+    assert_ne!(many.triage.action, Action::Boost, "{}", many.triage.reason_en);
+    let strict = Settings { boost_value_days: 13, ..Settings::default() };
+    assert_eq!(diagnose(&t, &[], &with_value_on(12), &strict, day(20)).triage.action, Action::Boost);
 }

@@ -127,7 +127,8 @@ pub struct TriageInput<'a> {
     pub responsiveness: Option<&'a Responsiveness>,
     pub known_members: Option<u32>,
     pub speakers: u32,
-    pub value_share: Option<f64>,
+    /// Days of the last 28 with a value message (None without content labels).
+    pub value_days: Option<u32>,
     /// Weeks in a row, up to as-of, the group has been dormant (from the status history).
     pub weeks_dormant: u32,
 }
@@ -222,13 +223,15 @@ pub fn triage(f: &Facts, x: &TriageInput) -> Triage {
             format!("{} of {n} members spoke: build smaller groups (seed 004: 建小群)", x.speakers),
             format!("{n}人中只有{}人发言：建小群", x.speakers),
         )
-    } else if x.stage == Some(Stage::Formation) && x.value_share.is_some_and(|v| v < 0.2)
+    } else if x.stage == Some(Stage::Formation) && x.value_days.is_some_and(|n| n < s.boost_value_days)
         || x.status == Status::Declining && x.stage == Some(Stage::Formation)
     {
+        let days = x.value_days.map(|n| format!("value on {n} of the last 28 days; ")).unwrap_or_default();
+        let days_zh = x.value_days.map(|n| format!("近28天有{n}天有价值内容；")).unwrap_or_default();
         (
             Action::Boost,
-            "still forming without enough free-ride value: post useful content daily (seed 000: 形成期，要容易让人搭便车)".to_string(),
-            "仍在形成期，缺少“搭便车”的价值：每天交付有用内容".to_string(),
+            format!("still forming without enough free-ride value ({days}post useful content daily) (seed 000: 形成期，要容易让人搭便车)"),
+            format!("仍在形成期，缺少“搭便车”的价值（{days_zh}每天交付有用内容）"),
         )
     } else {
         let note = if x.status == Status::Declining { " (declining: watch it)" } else { "" };
