@@ -169,23 +169,25 @@ impl Archive {
             while let Some(r) = rows.next().map_err(|e| self.err(e))? {
                 let get_err = |e| self.err(e);
                 let id: i64 = r.get(0).map_err(get_err)?;
-                let key: String = r.get(1).map_err(get_err)?;
                 let offset: i32 = r.get(3).map_err(get_err)?;
                 *offsets.entry(offset).or_default() += 1;
                 zone_inferred |= r.get::<_, bool>(4).map_err(get_err)?;
                 let sender_id: i64 = r.get(5).map_err(get_err)?;
-                let kind: String = r.get(6).map_err(get_err)?;
                 let ix = messages.len() as MsgIx;
+                // Borrowed, not copied: only platform ids are kept (replies point at them).
+                let key = r.get_ref(1).map_err(get_err)?.as_str().map_err(|e| self.err(e.into()))?;
                 if key.starts_with("m:") {
-                    msg_ix.insert(key, ix);
+                    msg_ix.insert(key.to_owned(), ix);
                 }
+                let kind = r.get_ref(6).map_err(get_err)?.as_str().map_err(|e| self.err(e.into()))?;
+                let kind = MessageKind::parse(kind).ok_or_else(|| bad("message kind", kind))?;
                 id_ix.insert(id, ix);
                 reply_keys.push(r.get(9).map_err(get_err)?);
                 messages.push(Msg {
                     id,
                     time_ms: r.get(2).map_err(get_err)?,
                     sender: *member_ix.get(&sender_id).ok_or_else(|| bad("sender", &sender_id.to_string()))?,
-                    kind: MessageKind::parse(&kind).ok_or_else(|| bad("message kind", &kind))?,
+                    kind,
                     text: r.get(7).map_err(get_err)?,
                     amount_cents: r.get(8).map_err(get_err)?,
                     reply_to: None,

@@ -298,14 +298,28 @@ fn same_clock(t: &Timeline, list: &[MsgIx], offset: i32, tolerance: u32) -> Opti
     at.sort_unstable();
     let mut best: Option<(u32, u32, f64)> = None;
     let mut lo = 0;
+    // Posts per day inside the sliding window, and how many days it holds: linear in the
+    // sender's posts (rebuilding the day set per step was quadratic for a sender with
+    // thousands of posts near one clock time).
+    let mut in_window: HashMap<i64, u32> = HashMap::new();
+    let mut days = 0u32;
     for hi in 0..at.len() {
+        let n = in_window.entry(at[hi].1).or_default();
+        *n += 1;
+        if *n == 1 {
+            days += 1;
+        }
         while at[hi].0 - at[lo].0 > 2 * tolerance {
+            let n = in_window.get_mut(&at[lo].1).expect("a day in the window is counted");
+            *n -= 1;
+            if *n == 0 {
+                days -= 1;
+            }
             lo += 1;
         }
-        let days: HashSet<i64> = at[lo..=hi].iter().map(|a| a.1).collect();
         let share = (hi - lo + 1) as f64 / at.len() as f64;
-        if best.is_none_or(|b| days.len() as u32 > b.1) {
-            best = Some((at[(lo + hi) / 2].0, days.len() as u32, share));
+        if best.is_none_or(|b| days > b.1) {
+            best = Some((at[(lo + hi) / 2].0, days, share));
         }
     }
     best
@@ -358,6 +372,29 @@ mod tests {
             }
         }
         b.build()
+    }
+
+    #[test]
+    fn same_clock_counts_distinct_days_in_the_busiest_window() {
+        let mut b = TimelineBuilder::new("clock");
+        let a = b.member("a");
+        // Days 0..6 at 08:00±2 min, days 0..2 again at 08:01 (same days, not new ones), and
+        // noise at 20:00 on 4 days.
+        let mut at: Vec<i64> = (0..6i64).map(|d| d * DAY + (8 * 60 + (d % 3) - 1) * MIN).collect();
+        at.extend((0..2i64).map(|d| d * DAY + (8 * 60 + 1) * MIN));
+        at.extend((0..4i64).map(|d| d * DAY + 20 * 60 * MIN));
+        at.sort_unstable();
+        for ms in at {
+            b.message(ms, a, "x");
+        }
+        let t = b.build();
+        let list: Vec<MsgIx> = (0..t.messages.len() as MsgIx).collect();
+        let (minute, days, share) = same_clock(&t, &list, 0, 2).expect("a window");
+        assert_eq!(days, 6, "8 posts near 08:00 on 6 distinct days");
+        assert!((8 * 60 - 2..=8 * 60 + 2).contains(&minute));
+        assert!((share - 8.0 / 12.0).abs() < 1e-9);
+        // With no tolerance the busiest minute is 08:00 or 08:01, never all 6 days.
+        assert!(same_clock(&t, &list, 0, 0).unwrap().1 < 6);
     }
 
     #[test]

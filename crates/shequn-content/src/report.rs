@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use shequn_model::{ContentLabel, Example, MemberIx, MessageKind, MsgIx, Timeline};
 
-use crate::ads::{classify_with, AdContext, AdFeature, AdFeatureKind, AdSettings};
+use crate::ads::{classify_with, AdContext, AdFeature, AdFeatureKind, AdSettings, AdVerdict};
 use crate::emotion::is_emotional;
 use crate::model::LinearModel;
 use crate::normalize::{normalize, HandleKind, Normalized};
@@ -106,6 +107,19 @@ pub struct ContentReport {
     pub labels: Vec<ContentLabel>,
 }
 
+/// Messages per parallel task inside one group: below this a group is judged on one thread.
+const PER_MESSAGE_CHUNK: usize = 2048;
+
+/// One message judged on its own, its order-dependent context fixed beforehand.
+struct Judged {
+    is_human: bool,
+    emotional: bool,
+    /// A text or link message that was classified (not a push, not empty).
+    text: bool,
+    verdict: Option<AdVerdict>,
+    value: Option<shequn_model::ValueKind>,
+}
+
 /// Analyses one group. `portfolio` is the portfolio repetition and this
 /// group's index in it (from [`crate::repetition::repetition`]); without it,
 /// repetition is looked for within the group only. `as_of_ms` defaults to the
@@ -121,10 +135,16 @@ pub fn analyze_group(
     let ad_settings =
         AdSettings { threshold: settings.ads.threshold + settings.chat_prior_log_odds, ..settings.ads.clone() };
     let n_examples = settings.examples.max(1);
-    // Every message is normalised and hashed once; repetition and pushes reuse both.
-    let normalized: Vec<Normalized> = t.messages.iter().map(|m| normalize(&m.text)).collect();
-    let hashes: Vec<Option<u64>> =
-        normalized.iter().map(|n| simhash_compact(&n.compact, settings.repetition.min_chars)).collect();
+    // Every message is normalised and hashed once; repetition and pushes reuse both. The
+    // per-message work runs in parallel inside the group too, so one huge chat (a single
+    // export) uses every core; small groups stay on one thread (`with_min_len`).
+    let normalized: Vec<Normalized> =
+        t.messages.par_iter().with_min_len(PER_MESSAGE_CHUNK).map(|m| normalize(&m.text)).collect();
+    let hashes: Vec<Option<u64>> = normalized
+        .par_iter()
+        .with_min_len(PER_MESSAGE_CHUNK)
+        .map(|n| simhash_compact(&n.compact, settings.repetition.min_chars))
+        .collect();
     let own;
     let (rep, g) = match portfolio {
         Some(p) => p,
@@ -134,7 +154,51 @@ pub fn analyze_group(
         }
     };
     let push = pushes_prepared(t, &settings.push, portfolio, &normalized, hashes);
+    // The only context that depends on order: is this the sender's first message?
     let mut seen: HashSet<MemberIx> = HashSet::new();
+    let first_message: Vec<bool> = t.messages.iter().map(|m| seen.insert(m.sender)).collect();
+    let judged: Vec<Judged> = (0..t.messages.len())
+        .into_par_iter()
+        .with_min_len(PER_MESSAGE_CHUNK)
+        .map(|i| {
+            let m = &t.messages[i];
+            let n = &normalized[i];
+            let is_human = !t.sender(m).is_bot && !push.is_push[i];
+            let emotional = is_human && is_emotional(m, n);
+            // A push is reported as a push (its own killer in METHOD §7), not also as an ad.
+            if push.is_push[i] || !matches!(m.kind, MessageKind::Text | MessageKind::Link) || m.text.trim().is_empty() {
+                return Judged { is_human, emotional, text: false, verdict: None, value: None };
+            }
+            // Repetition is an ad signal across groups, or when senders repeat themselves; the
+            // same line from many members of one group is 接龙, a greeting, a catchphrase.
+            // Bare links that differ only in a ticket number hash alike; they are not a repeated text.
+            let link_chars: usize =
+                n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
+            let wordy = n.folded.chars().filter(|c| !c.is_whitespace()).count().saturating_sub(link_chars)
+                >= settings.repetition.min_chars;
+            let (repeated, repeated_groups) = rep
+                .cluster_of(g, i as MsgIx)
+                .filter(|c| wordy && (c.groups.len() >= 2 || c.copies >= 2 * c.senders))
+                .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
+            let ctx = AdContext { first_message: first_message[i], repeated, repeated_groups };
+            let mut v = classify_with(model, n, ctx, &ad_settings);
+            let commercial = v.features.iter().any(|f| {
+                matches!(
+                    f.kind,
+                    AdFeatureKind::Contact
+                        | AdFeatureKind::Solicitation
+                        | AdFeatureKind::Promotion
+                        | AdFeatureKind::Money
+                        | AdFeatureKind::Repetition
+                )
+            });
+            if v.ad && !commercial && v.score <= ad_settings.threshold + settings.model_only_margin {
+                v.ad = false;
+            }
+            let value = if v.ad { None } else { classify_normalized(n, &settings.value) };
+            Judged { is_human, emotional, text: true, verdict: Some(v), value }
+        })
+        .collect();
     let mut labels = vec![ContentLabel::default(); t.messages.len()];
     let mut kinds = vec![None; t.messages.len()];
     let mut ad_ix: Vec<MsgIx> = Vec::new();
@@ -144,16 +208,12 @@ pub fn analyze_group(
     let half = t.messages.len() / 2;
     let (mut human_first, mut emo_first) = (0u32, 0u32);
     let mut emotion_examples = Vec::new();
-    for (i, m) in t.messages.iter().enumerate() {
-        let first_message = seen.insert(m.sender);
+    for (i, (m, j)) in t.messages.iter().zip(judged).enumerate() {
         *sent.entry(m.sender).or_default() += 1;
-        let sender = t.sender(m);
-        let n = &normalized[i];
         labels[i].push = push.is_push[i];
-        let is_human = !sender.is_bot && !push.is_push[i];
-        if is_human {
+        if j.is_human {
             human += 1;
-            if is_emotional(m, n) {
+            if j.emotional {
                 labels[i].emotional = true;
                 emotional += 1;
                 if i < half {
@@ -167,42 +227,15 @@ pub fn analyze_group(
                 human_first += 1;
             }
         }
-        // A push is reported as a push (its own killer in METHOD §7), not also as an ad.
-        if push.is_push[i] || !matches!(m.kind, MessageKind::Text | MessageKind::Link) || m.text.trim().is_empty() {
-            continue;
+        if j.text {
+            text_messages += 1;
         }
-        text_messages += 1;
-        // Repetition is an ad signal across groups, or when senders repeat themselves; the
-        // same line from many members of one group is 接龙, a greeting, a catchphrase.
-        // Bare links that differ only in a ticket number hash alike; they are not a repeated text.
-        let link_chars: usize =
-            n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
-        let wordy = n.folded.chars().filter(|c| !c.is_whitespace()).count().saturating_sub(link_chars)
-            >= settings.repetition.min_chars;
-        let (repeated, repeated_groups) = rep
-            .cluster_of(g, i as MsgIx)
-            .filter(|c| wordy && (c.groups.len() >= 2 || c.copies >= 2 * c.senders))
-            .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
-        let ctx = AdContext { first_message, repeated, repeated_groups };
-        let mut v = classify_with(model, n, ctx, &ad_settings);
-        let commercial = v.features.iter().any(|f| {
-            matches!(
-                f.kind,
-                AdFeatureKind::Contact
-                    | AdFeatureKind::Solicitation
-                    | AdFeatureKind::Promotion
-                    | AdFeatureKind::Money
-                    | AdFeatureKind::Repetition
-            )
-        });
-        if v.ad && !commercial && v.score <= ad_settings.threshold + settings.model_only_margin {
-            v.ad = false;
-        }
+        let Some(v) = j.verdict else { continue };
         if v.ad {
             labels[i].ad = true;
             ad_ix.push(i as MsgIx);
             let p = posters.entry(m.sender).or_insert_with(|| AdPoster {
-                name: sender.name.clone(),
+                name: t.sender(m).name.clone(),
                 ads: 0,
                 messages: 0,
                 examples: Vec::new(),
@@ -216,8 +249,8 @@ pub fn analyze_group(
                 });
             }
         } else {
-            kinds[i] = classify_normalized(n, &settings.value);
-            labels[i].value = kinds[i];
+            kinds[i] = j.value;
+            labels[i].value = j.value;
         }
     }
     let mut posters: Vec<AdPoster> = posters

@@ -250,8 +250,6 @@ pub fn score_split(files: &[corpus::AnnotatedFile], weights: &Weights, window: u
     let (mut model, mut baseline) = (Counts::default(), Counts::default());
     let (mut messages, mut seconds) = (0, 0.0);
     let mut cpu_seconds = Some(0.0);
-    // A one-time start-up cost, not a per-message one: keep it out of the speed.
-    shequn_replies::text::prepare_segmenter();
     for f in files {
         let cpu_start = thread_cpu_seconds();
         let start = Instant::now();
