@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use petgraph::graphmap::DiGraphMap;
+use petgraph::unionfind::UnionFind;
 use serde::{Deserialize, Serialize};
 use shequn_model::MemberIx;
 
@@ -14,6 +15,9 @@ use crate::facts::{ratio, Facts, Interaction, WEEK_MS};
 pub enum Structure {
     Mesh,
     HubAndSpoke,
+    /// Enough interactions, but in scattered pairs and small clusters: no one network
+    /// to call a mesh (a help room where each question meets a different helper once).
+    Fragmented,
     /// Too few interactions to tell.
     Unknown,
 }
@@ -23,6 +27,7 @@ impl Structure {
         match self {
             Structure::Mesh => "mesh",
             Structure::HubAndSpoke => "hub_and_spoke",
+            Structure::Fragmented => "fragmented",
             Structure::Unknown => "unknown",
         }
     }
@@ -30,8 +35,13 @@ impl Structure {
         match self {
             Structure::Mesh => "网状结构",
             Structure::HubAndSpoke => "放射性结构",
+            Structure::Fragmented => "零散连接",
             Structure::Unknown => "数据不足",
         }
+    }
+    /// A verdict was reached (not `Unknown`).
+    pub fn is_measured(self) -> bool {
+        self != Structure::Unknown
     }
 }
 
@@ -50,6 +60,8 @@ pub struct Network {
     pub operator_share: f64,
     /// Share of directed pairs a→b whose b→a also exists.
     pub reciprocity: f64,
+    /// Share of the connected people inside the largest connected part of the graph.
+    pub largest_component_share: f64,
     pub structure: Structure,
     /// Per week (ISO date of the week's first day): people who had spoken so far, cumulative.
     pub activated_nodes: Vec<(String, u32)>,
@@ -94,10 +106,14 @@ pub fn network(f: &Facts, from_ms: i64) -> Network {
     pairs.sort_unstable();
     pairs.dedup();
     let operator_share = ratio(op, xs.len());
+    let largest_component_share = ratio(largest_component(&g), n);
     let structure = if (xs.len() as u32) < s.network_min_interactions {
         Structure::Unknown
     } else if centralization >= s.hub_centralization || operator_share >= s.hub_operator_share {
         Structure::HubAndSpoke
+    } else if largest_component_share < s.mesh_min_component_share {
+        // Low centralization over disconnected pairs is not a mesh (D4 in docs/diagnosis-checks.md).
+        Structure::Fragmented
     } else {
         Structure::Mesh
     };
@@ -115,9 +131,24 @@ pub fn network(f: &Facts, from_ms: i64) -> Network {
         centralization,
         operator_share,
         reciprocity: ratio(mutual, directed),
+        largest_component_share,
         structure,
         activated_nodes: activated(f),
     }
+}
+
+/// People in the largest weakly connected component.
+fn largest_component(g: &DiGraphMap<MemberIx, u32>) -> usize {
+    let ix: std::collections::HashMap<MemberIx, usize> = g.nodes().enumerate().map(|(i, v)| (v, i)).collect();
+    let mut sets = UnionFind::<usize>::new(ix.len());
+    for (a, b, _) in g.all_edges() {
+        sets.union(ix[&a], ix[&b]);
+    }
+    let mut sizes = vec![0usize; ix.len()];
+    for i in 0..ix.len() {
+        sizes[sets.find(i)] += 1;
+    }
+    sizes.into_iter().max().unwrap_or(0)
 }
 
 /// Freeman degree centralization: Σ(max − dᵢ) / ((n−1)(n−2)); 0 below 3 nodes.

@@ -64,6 +64,9 @@ pub struct Settings {
     pub hub_operator_share: f64,
     /// §6: the structure verdict needs at least this many interactions (else unknown).
     pub network_min_interactions: u32,
+    /// §6: a mesh needs this share of the connected people in one connected part; below it
+    /// the graph is scattered pairs (fragmented), however low its centralization.
+    pub mesh_min_component_share: f64,
     /// §2: formation: operator share of human messages at least this.
     pub formation_operator_share: f64,
     /// §2: assimilation: member↔member interactions at least this share.
@@ -151,6 +154,7 @@ impl Default for Settings {
             hub_centralization: 0.6,
             hub_operator_share: 0.6,
             network_min_interactions: 10,
+            mesh_min_component_share: 0.5,
             formation_operator_share: 0.5,
             assimilation_mm_share: 0.3,
             assimilation_key_people: 4,

@@ -117,7 +117,7 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
     if mm_measured {
         formation.push(net.member_member_share < s.assimilation_mm_share);
     }
-    if net.structure != Structure::Unknown {
+    if net.structure.is_measured() {
         formation.push(hub);
     }
     if let Some(v) = value_by_operators.filter(|_| operators_known) {
@@ -130,7 +130,7 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
     if let Some(e) = emotional_share {
         assimilation.push(e >= s.assimilation_emotion_share);
     }
-    if net.structure != Structure::Unknown {
+    if net.structure.is_measured() {
         assimilation.push(mesh);
     }
     let score = |v: &[bool]| ratio(v.iter().filter(|&&b| b).count(), v.len());

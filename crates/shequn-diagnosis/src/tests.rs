@@ -172,6 +172,33 @@ fn centralization_boundary_at_point_six() {
     assert_eq!(d.network.structure, Structure::Mesh);
 }
 
+/// `pairs` separate askers, each answered by their own helper, twice on each of 10 days.
+fn scattered_pairs(pairs: usize) -> Timeline {
+    let mut b = TimelineBuilder::new("help");
+    let people: Vec<(MemberIx, MemberIx)> =
+        (0..pairs).map(|i| (b.member(&format!("asker{i}")), b.member(&format!("helper{i}")))).collect();
+    for d in 0..10 {
+        for (k, &(a, h)) in people.iter().enumerate() {
+            let at = day(d) + k as i64 * 600_000;
+            let q = b.message(at, a, "how do I configure the proxy for the build server?");
+            b.reply(at + 60_000, h, "set the https_proxy variable before you start it", q);
+        }
+    }
+    b.build()
+}
+
+#[test]
+fn scattered_pairs_are_fragmented_not_a_mesh() {
+    let d = run(&scattered_pairs(6), day(10));
+    assert!(d.network.interactions >= 10);
+    assert!(d.network.centralization < 0.6, "pairs have equal degrees");
+    assert!((d.network.largest_component_share - 2.0 / 12.0).abs() < 1e-9);
+    assert_eq!(d.network.structure, Structure::Fragmented);
+    // Boundary: a largest part of exactly the setting's share is enough.
+    let s = Settings { mesh_min_component_share: 2.0 / 12.0, ..Settings::default() };
+    assert_eq!(diagnose(&scattered_pairs(6), &[], &[], &s, day(10)).network.structure, Structure::Mesh);
+}
+
 /// A mesh of `n` members replying around a ring every day for `days` days.
 fn mesh(n: usize, days: i64) -> Timeline {
     let mut b = TimelineBuilder::new("mesh");
