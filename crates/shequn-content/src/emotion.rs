@@ -80,6 +80,53 @@ const FIRST_PERSON_FEELING: &[&str] = &[
     "i'm tired",
 ];
 
+/// Persona: the day's rituals and life outside the topic — what members share once the
+/// group is a place to them, not a help desk (D5 in docs/diagnosis-checks.md: technical
+/// rooms measured 7–17% on feelings alone, clojure-uk's morning chat included).
+const PERSONA: &[&str] = &[
+    "早上好",
+    "早安",
+    "晚安",
+    "午安",
+    "周末愉快",
+    "下班了",
+    "放假了",
+    "我家孩子",
+    "我老婆",
+    "我老公",
+    "我女朋友",
+    "我男朋友",
+    "我妈",
+    "我爸",
+    "生日快乐",
+    "good morning",
+    "morning all",
+    "morning everyone",
+    "morning folks",
+    "mornin",
+    "moin",
+    "good night",
+    "goodnight",
+    "nite all",
+    "my wife",
+    "my husband",
+    "my partner",
+    "my kids",
+    "my son",
+    "my daughter",
+    "my dog",
+    "my cat",
+    "my family",
+    "on holiday",
+    "on vacation",
+    "overslept",
+    "happy birthday",
+    "happy new year",
+    "merry christmas",
+    "have a nice weekend",
+    "have a good weekend",
+];
+
 /// Whether a message expresses emotion or something personal.
 pub fn is_emotional(m: &Msg, n: &Normalized) -> bool {
     if m.kind == MessageKind::Sticker {
@@ -99,12 +146,12 @@ pub fn is_emotional(m: &Msg, n: &Normalized) -> bool {
     has_emoji || inline || has_emotion_word(s)
 }
 
-/// Any word of the three lists: Han words as substrings, Latin words whole (so `sad` is
+/// Any word of the four lists: Han words as substrings, Latin words whole (so `sad` is
 /// not in `sadly`... but is in `so sad!`). One automaton pass over the text.
 fn has_emotion_word(s: &str) -> bool {
     static A: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     let a = A.get_or_init(|| {
-        let words: Vec<&str> = [LAUGHTER, SENTIMENT, FIRST_PERSON_FEELING].concat();
+        let words: Vec<&str> = [LAUGHTER, SENTIMENT, FIRST_PERSON_FEELING, PERSONA].concat();
         aho_corasick::AhoCorasick::new(words).expect("emotion words")
     });
     a.find_overlapping_iter(s).any(|m| {
@@ -143,5 +190,17 @@ mod tests {
         assert!(!emotional("the build failed on line 12"));
         // "hate" inside "whatever" is not a feeling.
         assert!(!emotional("whatever works"));
+    }
+
+    #[test]
+    fn persona_rituals_and_life_outside_the_topic() {
+        assert!(emotional("Morning all"));
+        assert!(emotional("moin moin"));
+        assert!(emotional("sorry for the delay, overslept"));
+        assert!(emotional("my kids are home today so I'm slow"));
+        assert!(emotional("大家早上好"));
+        // Whole words only: "moin" is not in "smoine", a morning job is not a greeting.
+        assert!(!emotional("the smoinet module failed"));
+        assert!(!emotional("the cron job runs every morning at 4"));
     }
 }
