@@ -112,4 +112,18 @@ CREATE TABLE sources (
     imported_ms   INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // 3: what each source covers, so each group can be diagnosed as of the end of its own
+    // sources (a 2018 Slack export beside 2020 Gitter rooms is not "dead" in 2020).
+    // `first_ms`/`last_ms` span every message of the source, whatever group it is in;
+    // NULL for sources imported before this migration (re-import with --force fills them).
+    r#"
+ALTER TABLE sources ADD COLUMN first_ms INTEGER;
+ALTER TABLE sources ADD COLUMN last_ms INTEGER;
+CREATE TABLE source_groups (
+    fingerprint  TEXT NOT NULL REFERENCES sources(fingerprint),
+    group_id     INTEGER NOT NULL REFERENCES groups(id),
+    PRIMARY KEY (fingerprint, group_id)
+) WITHOUT ROWID;
+CREATE INDEX source_groups_by_group ON source_groups (group_id);
+"#,
 ];

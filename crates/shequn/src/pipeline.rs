@@ -363,6 +363,8 @@ fn write_unit(
                         messages: stats.messages_new + stats.messages_present,
                         events: stats.events_new + stats.events_present,
                         imported_ms: chrono::Utc::now().timestamp_millis(),
+                        first_ms: stats.first_ms,
+                        last_ms: stats.last_ms,
                     };
                     file.record_source(&source)?;
                 }
