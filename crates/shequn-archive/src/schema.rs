@@ -119,11 +119,12 @@ CREATE TABLE sources (
     r#"
 ALTER TABLE sources ADD COLUMN first_ms INTEGER;
 ALTER TABLE sources ADD COLUMN last_ms INTEGER;
+-- Keyed by group first: readers ask per group, and one B-tree (no extra index) keeps
+-- the per-file write small.
 CREATE TABLE source_groups (
-    fingerprint  TEXT NOT NULL REFERENCES sources(fingerprint),
     group_id     INTEGER NOT NULL REFERENCES groups(id),
-    PRIMARY KEY (fingerprint, group_id)
+    fingerprint  TEXT NOT NULL REFERENCES sources(fingerprint),
+    PRIMARY KEY (group_id, fingerprint)
 ) WITHOUT ROWID;
-CREATE INDEX source_groups_by_group ON source_groups (group_id);
 "#,
 ];
