@@ -80,6 +80,9 @@ pub struct SourceRecord {
     /// before the archive kept it).
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
+    /// Sources of one batch (the folder they sat in) were exported together: a group's
+    /// coverage ends at the newest message of its batches. None: a batch of its own.
+    pub batch: Option<String>,
 }
 
 struct GroupState {
@@ -271,11 +274,12 @@ impl<'a> FileImport<'a> {
     pub fn record_source(&mut self, source: &SourceRecord) -> Result<()> {
         self.tx
             .execute(
-                "INSERT INTO sources (fingerprint, format, path, bytes, messages, events, imported_ms, first_ms, last_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO sources (fingerprint, format, path, bytes, messages, events, imported_ms, first_ms, last_ms, batch)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (fingerprint) DO UPDATE SET format = excluded.format, path = excluded.path,
                      bytes = excluded.bytes, messages = excluded.messages, events = excluded.events,
-                     imported_ms = excluded.imported_ms, first_ms = excluded.first_ms, last_ms = excluded.last_ms",
+                     imported_ms = excluded.imported_ms, first_ms = excluded.first_ms, last_ms = excluded.last_ms,
+                     batch = excluded.batch",
                 params![
                     source.fingerprint,
                     source.format,
@@ -285,7 +289,8 @@ impl<'a> FileImport<'a> {
                     source.events as i64,
                     source.imported_ms,
                     source.first_ms,
-                    source.last_ms
+                    source.last_ms,
+                    source.batch
                 ],
             )
             .map_err(|e| self.err(e))?;

@@ -149,7 +149,7 @@ impl Archive {
         use rusqlite::OptionalExtension;
         self.conn
             .query_row(
-                "SELECT fingerprint, format, path, bytes, messages, events, imported_ms, first_ms, last_ms FROM sources WHERE fingerprint = ?1",
+                "SELECT fingerprint, format, path, bytes, messages, events, imported_ms, first_ms, last_ms, batch FROM sources WHERE fingerprint = ?1",
                 [fingerprint],
                 |r| {
                     Ok(SourceRecord {
@@ -162,6 +162,7 @@ impl Archive {
                         imported_ms: r.get(6)?,
                         first_ms: r.get(7)?,
                         last_ms: r.get(8)?,
+                        batch: r.get(9)?,
                     })
                 },
             )

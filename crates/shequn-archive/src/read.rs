@@ -34,10 +34,15 @@ pub struct GroupSummary {
     pub coverage: Option<Coverage>,
 }
 
-/// Per group: the earliest first and latest last message time of the sources that held it.
+/// Per group: the earliest first message of the sources that held it, and the latest last
+/// message of their batches (sources from one folder were exported together, so a group
+/// silent at the end of its own file is still covered to the batch's end).
 const SOURCE_COVERAGE: &str = "
-    SELECT sg.group_id, MIN(s.first_ms) AS first_ms, MAX(s.last_ms) AS last_ms
-    FROM source_groups sg JOIN sources s ON s.fingerprint = sg.fingerprint
+    SELECT sg.group_id, MIN(s.first_ms) AS first_ms, MAX(b.last_ms) AS last_ms
+    FROM source_groups sg
+    JOIN sources s ON s.fingerprint = sg.fingerprint
+    JOIN (SELECT COALESCE(batch, fingerprint) AS batch, MAX(last_ms) AS last_ms FROM sources
+          WHERE last_ms IS NOT NULL GROUP BY 1) b ON b.batch = COALESCE(s.batch, s.fingerprint)
     WHERE s.last_ms IS NOT NULL
     GROUP BY sg.group_id";
 
@@ -127,8 +132,8 @@ impl Archive {
             .map_err(|e| self.err(e))
     }
 
-    /// Each group's coverage by archive id: from the earliest start to the latest end of the
-    /// sources that held it, widened to its own messages. Groups no source recorded
+    /// Each group's coverage by archive id: from the earliest start of the sources that held
+    /// it to the latest end of their batches, widened to its own messages. Groups no source recorded
     /// (archives from before coverage was kept) are absent.
     pub fn coverage(&self) -> Result<HashMap<i64, Coverage>> {
         Ok(self.groups()?.into_iter().filter_map(|g| Some((g.id, g.coverage?))).collect())

@@ -28,8 +28,8 @@ fn msg(slot: u32, id: &str, t: i64) -> Record {
     }
 }
 
-/// Imports `records` as one whole source with this fingerprint, as the pipeline does.
-fn import_source(a: &mut Archive, fingerprint: &str, records: Vec<Record>) -> ImportStats {
+/// Imports `records` as one whole source with this fingerprint from folder `batch`, as the pipeline does.
+fn import_source(a: &mut Archive, fingerprint: &str, batch: &str, records: Vec<Record>) -> ImportStats {
     let mut f = a.begin_file().unwrap();
     for r in records {
         f.apply(r).unwrap();
@@ -45,6 +45,7 @@ fn import_source(a: &mut Archive, fingerprint: &str, records: Vec<Record>) -> Im
         imported_ms: 0,
         first_ms: stats.first_ms,
         last_ms: stats.last_ms,
+        batch: Some(batch.into()),
     })
     .unwrap();
     f.commit().unwrap()
@@ -56,6 +57,7 @@ fn two_sources(a: &mut Archive) {
     import_source(
         a,
         "slack",
+        "/exports/slack",
         vec![
             group(Platform::Slack, "busy"),
             group(Platform::Slack, "quiet"),
@@ -65,7 +67,12 @@ fn two_sources(a: &mut Archive) {
             msg(0, "b2", 9 * DAY),
         ],
     );
-    import_source(a, "gitter", vec![group(Platform::Gitter, "room"), msg(0, "g1", 100 * DAY), msg(0, "g2", 900 * DAY)]);
+    import_source(
+        a,
+        "gitter",
+        "/exports/gitter",
+        vec![group(Platform::Gitter, "room"), msg(0, "g1", 100 * DAY), msg(0, "g2", 900 * DAY)],
+    );
 }
 
 fn coverage_by_name(a: &Archive) -> Vec<(String, Option<Coverage>)> {
@@ -102,6 +109,7 @@ fn a_later_source_extends_a_group_and_the_latest_end_wins() {
     import_source(
         &mut a,
         "slack-2",
+        "/exports/slack-2",
         vec![group(Platform::Slack, "busy"), msg(0, "b3", 20 * DAY), msg(0, "b4", 30 * DAY)],
     );
     let got = coverage_by_name(&a);
@@ -139,6 +147,7 @@ fn forced_reimport_fills_coverage_of_an_old_archive_without_duplicating() {
     let again = import_source(
         &mut a,
         "slack",
+        "/exports/slack",
         vec![
             group(Platform::Slack, "busy"),
             group(Platform::Slack, "quiet"),
@@ -180,10 +189,36 @@ fn a_rolled_back_file_records_no_coverage() {
             imported_ms: 0,
             first_ms: stats.first_ms,
             last_ms: stats.last_ms,
+            batch: None,
         })
         .unwrap();
         // dropped without commit
     }
     assert!(a.source("x").unwrap().is_none());
     assert!(a.coverage().unwrap().is_empty());
+}
+
+#[test]
+fn files_side_by_side_share_the_newest_end_of_their_folder() {
+    // One file per group, exported together: a group that died on day 10 is covered to the
+    // day the others were exported, not only to its own last message.
+    let mut a = Archive::open_in_memory().unwrap();
+    import_source(
+        &mut a,
+        "dead",
+        "/exports/wechat",
+        vec![group(Platform::Wechat, "dead"), msg(0, "d1", 5 * DAY), msg(0, "d2", 10 * DAY)],
+    );
+    import_source(
+        &mut a,
+        "live",
+        "/exports/wechat",
+        vec![group(Platform::Wechat, "live"), msg(0, "l1", DAY), msg(0, "l2", 400 * DAY)],
+    );
+    // A file from another folder (and one with no folder known) keeps its own end.
+    import_source(&mut a, "other", "/old/export", vec![group(Platform::Wechat, "other"), msg(0, "o1", 20 * DAY)]);
+    let got = coverage_by_name(&a);
+    assert_eq!(got[0].1, Some(Coverage { first_ms: 5 * DAY, last_ms: 400 * DAY }), "its own start, the folder's end");
+    assert_eq!(got[1].1, Some(Coverage { first_ms: DAY, last_ms: 400 * DAY }));
+    assert_eq!(got[2].1, Some(Coverage { first_ms: 20 * DAY, last_ms: 20 * DAY }));
 }

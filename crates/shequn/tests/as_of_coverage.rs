@@ -55,11 +55,19 @@ fn exports(dir: &Path) -> (String, String) {
     for lines in [&mut short, &mut long] {
         lines.sort_by_key(|l| l[l.find("\"time\"").unwrap()..].to_string());
     }
-    let a = dir.join("short.jsonl");
-    let b = dir.join("long.jsonl");
+    // Two exports, each in its own folder. Beside the forum lies a one-group file exported
+    // with it, of a group that fell silent in March.
+    std::fs::create_dir_all(dir.join("slack")).unwrap();
+    std::fs::create_dir_all(dir.join("forums")).unwrap();
+    let a = dir.join("slack/short.jsonl");
+    let b = dir.join("forums/long.jsonl");
     std::fs::write(&a, short.join("\n")).unwrap();
     std::fs::write(&b, long.join("\n")).unwrap();
-    (a.display().to_string(), b.display().to_string())
+    let gone: Vec<String> = (1..=20)
+        .map(|d| line("gone", &format!("2018-03-{d:02}T{:02}:00:00Z", 8 + d % 12), &format!("g{}", d % 3), SAID[d % 7]))
+        .collect();
+    std::fs::write(dir.join("forums/gone.jsonl"), gone.join("\n")).unwrap();
+    (a.display().to_string(), dir.join("forums").display().to_string())
 }
 
 fn row<'a>(rows: &'a Value, name: &str) -> &'a Value {
@@ -81,6 +89,11 @@ fn each_group_is_diagnosed_at_the_end_of_its_own_sources() {
     assert_eq!(forum["as_of"], "2018-06-27T21:10:00Z");
     assert_eq!(busy["status"], "alive");
     assert_eq!(forum["insufficient_coverage"], false);
+    // Exported with the forum: judged at the folder's end, so its silence since March shows.
+    let gone = row(&rows, "gone");
+    assert_eq!(gone["as_of"], forum["as_of"]);
+    assert_eq!(gone["status"], "dead");
+    assert_eq!(gone["insufficient_coverage"], false, "20 days of its own, then 3 months of the folder's");
     for r in [busy, quiet] {
         assert_eq!(r["insufficient_coverage"], true, "{r}");
         assert!(r["coverage_days"].as_f64().unwrap() < 9.0);
@@ -102,11 +115,14 @@ fn each_group_is_diagnosed_at_the_end_of_its_own_sources() {
 
     let table = run(&db, &["groups"]);
     assert!(table.contains("as of each group's data end"), "{table}");
-    assert!(table.contains("died within 90 days of creation 创建后90天内死亡: 0 of 1"), "{table}");
+    assert!(
+        table.contains("died within 90 days of creation 创建后90天内死亡: 1 of 2 (50%)"),
+        "gone died early; the 9-day export is not judged: {table}"
+    );
 
     // An explicit as-of applies to every group: the short export is still too short to call dead.
     let at = json(&db, &["groups", "--json", "--as-of", "2018-06-30T00:00:00Z"]);
-    for name in ["busy", "quiet", "forum"] {
+    for name in ["busy", "quiet", "forum", "gone"] {
         assert_eq!(row(&at, name)["as_of"], "2018-06-30T00:00:00Z");
     }
     assert_eq!(row(&at, "busy")["status"], "dead");
