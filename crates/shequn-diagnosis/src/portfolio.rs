@@ -30,7 +30,8 @@ pub struct PortfolioSummary {
     /// they are never counted as deaths.
     #[serde(default)]
     pub insufficient_coverage: u32,
-    /// Lifespans in days (first to last member message): quartiles and median.
+    /// Lifespans in days (first to last member message): quartiles and median, over the groups
+    /// with enough data (a 9-day export cuts every lifespan short).
     pub lifespan_days_quartiles: Option<[i64; 3]>,
     pub temporary: u32,
     pub fragile: u32,
@@ -69,7 +70,8 @@ pub fn summarize(groups: &[Diagnosis]) -> PortfolioSummary {
     let died_early = groups.iter().filter(|d| d.lifespan.died_early).count() as u32;
     let insufficient_coverage = groups.iter().filter(|d| d.evidence.insufficient_coverage).count() as u32;
     let judged = groups.len() as u32 - insufficient_coverage;
-    let mut spans: Vec<i64> = groups.iter().filter_map(|d| d.lifespan.days).collect();
+    let mut spans: Vec<i64> =
+        groups.iter().filter(|d| !d.evidence.insufficient_coverage).filter_map(|d| d.lifespan.days).collect();
     spans.sort_unstable();
     let q = |p: f64| spans[((spans.len() - 1) as f64 * p).round() as usize];
     PortfolioSummary {

@@ -623,6 +623,18 @@ fn a_group_silent_through_a_short_export_is_not_an_early_death() {
 }
 
 #[test]
+fn lifespans_cut_short_by_a_short_export_are_left_out_of_the_quartiles() {
+    let (short, _) = group_speaking_on(&[0, 1], 2);
+    let short = covered(short, day(0), day(9));
+    let (died, _) = group_speaking_on(&[0, 1, 2, 3], 2);
+    let died = covered(died, day(0), day(200));
+    let p = diagnose_timelines(&[short.clone(), died], &Settings::default(), day(200));
+    assert_eq!(p.summary.lifespan_days_quartiles, Some([4, 4, 4]));
+    let p = diagnose_timelines(&[short], &Settings::default(), day(200));
+    assert_eq!(p.summary.lifespan_days_quartiles, None);
+}
+
+#[test]
 fn a_short_export_does_not_make_every_group_temporary() {
     // 30 messages in 9 days, as-of long after: temporary without coverage, not with it.
     let (t, _) = group_speaking_on(&(0..10).collect::<Vec<_>>(), 3);

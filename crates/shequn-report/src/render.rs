@@ -170,7 +170,13 @@ fn portfolio_page(input: &ReportInput) -> String {
     );
 
     // Survival curve: share of groups whose lifespan reached d days.
-    let mut spans: Vec<i64> = input.results.iter().filter_map(|r| r.diagnosis.lifespan.days).collect();
+    // Groups with too little data have lifespans cut short by the export, not by their end.
+    let mut spans: Vec<i64> = input
+        .results
+        .iter()
+        .filter(|r| !r.diagnosis.evidence.insufficient_coverage)
+        .filter_map(|r| r.diagnosis.lifespan.days)
+        .collect();
     spans.sort_unstable();
     if !spans.is_empty() {
         let n = spans.len() as f64;
