@@ -27,6 +27,9 @@ pub struct ImportStats {
     pub skipped: Vec<(String, String)>,
     /// Distinct notes the parsers left on groups (assumed zones, what the platform does not record).
     pub notes: Vec<String>,
+    /// The first and last message time the file held (new or already present), in any group.
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
 }
 
 impl ImportStats {
@@ -49,6 +52,15 @@ impl ImportStats {
                 self.notes.push(n.clone());
             }
         }
+        self.first_ms = min_some(self.first_ms, other.first_ms);
+        self.last_ms = self.last_ms.max(other.last_ms);
+    }
+}
+
+fn min_some(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -64,6 +76,13 @@ pub struct SourceRecord {
     pub messages: u64,
     pub events: u64,
     pub imported_ms: i64,
+    /// The first and last message time in the whole source (None: no messages, or imported
+    /// before the archive kept it).
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
+    /// Sources of one batch (the folder they sat in) were exported together: a group's
+    /// coverage ends at the newest message of its batches. None: a batch of its own.
+    pub batch: Option<String>,
 }
 
 struct GroupState {
@@ -249,13 +268,18 @@ impl<'a> FileImport<'a> {
         }
     }
 
-    /// Remembers that the source with this fingerprint is now fully imported,
-    /// in the same transaction as its records.
+    /// Remembers that the source with this fingerprint is now fully imported, with its
+    /// coverage and the groups it held (one row per group), in the same transaction as its
+    /// records. Importing it again (`--force`) fills in what an older archive lacks.
     pub fn record_source(&mut self, source: &SourceRecord) -> Result<()> {
         self.tx
             .execute(
-                "INSERT OR REPLACE INTO sources (fingerprint, format, path, bytes, messages, events, imported_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO sources (fingerprint, format, path, bytes, messages, events, imported_ms, first_ms, last_ms, batch)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (fingerprint) DO UPDATE SET format = excluded.format, path = excluded.path,
+                     bytes = excluded.bytes, messages = excluded.messages, events = excluded.events,
+                     imported_ms = excluded.imported_ms, first_ms = excluded.first_ms, last_ms = excluded.last_ms,
+                     batch = excluded.batch",
                 params![
                     source.fingerprint,
                     source.format,
@@ -263,10 +287,20 @@ impl<'a> FileImport<'a> {
                     source.bytes as i64,
                     source.messages as i64,
                     source.events as i64,
-                    source.imported_ms
+                    source.imported_ms,
+                    source.first_ms,
+                    source.last_ms,
+                    source.batch
                 ],
             )
             .map_err(|e| self.err(e))?;
+        let mut insert = self
+            .tx
+            .prepare_cached("INSERT OR IGNORE INTO source_groups (fingerprint, group_id) VALUES (?1, ?2)")
+            .map_err(|e| sql_err(&self.path, e))?;
+        for gid in &self.stats.group_ids {
+            insert.execute(params![source.fingerprint, gid]).map_err(|e| sql_err(&self.path, e))?;
+        }
         Ok(())
     }
 
@@ -463,6 +497,8 @@ impl<'a> FileImport<'a> {
     fn message(&mut self, slot: u32, m: &Message) -> Result<()> {
         let gid = self.slot(slot)?.id;
         let time = m.time;
+        self.stats.first_ms = Some(self.stats.first_ms.map_or(time.unix_ms, |f| f.min(time.unix_ms)));
+        self.stats.last_ms = Some(self.stats.last_ms.map_or(time.unix_ms, |l| l.max(time.unix_ms)));
         self.key(slot, &m.id, |buf| {
             for part in [
                 &time.unix_ms.to_le_bytes()[..],

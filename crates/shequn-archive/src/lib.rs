@@ -149,7 +149,7 @@ impl Archive {
         use rusqlite::OptionalExtension;
         self.conn
             .query_row(
-                "SELECT fingerprint, format, path, bytes, messages, events, imported_ms FROM sources WHERE fingerprint = ?1",
+                "SELECT fingerprint, format, path, bytes, messages, events, imported_ms, first_ms, last_ms, batch FROM sources WHERE fingerprint = ?1",
                 [fingerprint],
                 |r| {
                     Ok(SourceRecord {
@@ -160,6 +160,9 @@ impl Archive {
                         messages: r.get::<_, i64>(4)? as u64,
                         events: r.get::<_, i64>(5)? as u64,
                         imported_ms: r.get(6)?,
+                        first_ms: r.get(7)?,
+                        last_ms: r.get(8)?,
+                        batch: r.get(9)?,
                     })
                 },
             )

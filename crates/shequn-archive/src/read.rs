@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use shequn_model::{
-    Ev, EventKind, GroupKind, GroupMeta, MemberMeta, MemberRole, MessageKind, Msg, MsgIx, Platform, Timeline,
+    Coverage, Ev, EventKind, GroupKind, GroupMeta, MemberMeta, MemberRole, MessageKind, Msg, MsgIx, Platform, Timeline,
 };
 
 use crate::{Archive, ArchiveError, Result};
@@ -29,16 +29,43 @@ pub struct GroupSummary {
     pub last_ms: Option<i64>,
     /// Distinct calendar days (in the group's own clock) with a message.
     pub days_active: u64,
+    /// What the sources holding this group cover (see [`Archive::coverage`]); None when no
+    /// source recorded it (archives imported before it was kept).
+    pub coverage: Option<Coverage>,
+}
+
+/// Per group: the earliest first message of the sources that held it, and the latest last
+/// message of their batches (sources from one folder were exported together, so a group
+/// silent at the end of its own file is still covered to the batch's end).
+const SOURCE_COVERAGE: &str = "
+    SELECT sg.group_id, MIN(s.first_ms) AS first_ms, MAX(b.last_ms) AS last_ms
+    FROM source_groups sg
+    JOIN sources s ON s.fingerprint = sg.fingerprint
+    JOIN (SELECT COALESCE(batch, fingerprint) AS batch, MAX(last_ms) AS last_ms FROM sources
+          WHERE last_ms IS NOT NULL GROUP BY 1) b ON b.batch = COALESCE(s.batch, s.fingerprint)
+    WHERE s.last_ms IS NOT NULL
+    GROUP BY sg.group_id";
+
+/// A group's coverage: its sources' span, widened to its own messages (a message
+/// imported from a source that predates coverage records is covered by definition).
+fn coverage_of(sources: Option<(i64, i64)>, own_first: Option<i64>, own_last: Option<i64>) -> Option<Coverage> {
+    let (first, last) = sources?;
+    Some(Coverage {
+        first_ms: own_first.map_or(first, |o| o.min(first)),
+        last_ms: own_last.map_or(last, |o| o.max(last)),
+    })
 }
 
 impl Archive {
     /// Every group with its counts, ordered by id.
     pub fn groups(&self) -> Result<Vec<GroupSummary>> {
-        let sql = "
+        let sql = format!(
+            "
             SELECT g.id, g.platform, g.platform_id, g.name, g.kind, g.member_count,
                    (SELECT COUNT(*) FROM members m WHERE m.group_id = g.id),
                    s.speakers, s.messages, s.first_ms, s.last_ms, s.days,
-                   (SELECT COUNT(*) FROM events e WHERE e.group_id = g.id)
+                   (SELECT COUNT(*) FROM events e WHERE e.group_id = g.id),
+                   c.first_ms, c.last_ms
             FROM groups g
             LEFT JOIN (
                 SELECT group_id, COUNT(DISTINCT sender_id) AS speakers, COUNT(*) AS messages,
@@ -46,10 +73,17 @@ impl Archive {
                        COUNT(DISTINCT (time_ms + offset_s * 1000) / 86400000) AS days
                 FROM messages GROUP BY group_id
             ) s ON s.group_id = g.id
-            ORDER BY g.id";
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+            LEFT JOIN ({SOURCE_COVERAGE}) c ON c.group_id = g.id
+            ORDER BY g.id"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
+                let (first_ms, last_ms) = (r.get(9)?, r.get(10)?);
+                let sources = match (r.get::<_, Option<i64>>(13)?, r.get::<_, Option<i64>>(14)?) {
+                    (Some(f), Some(l)) => Some((f, l)),
+                    _ => None,
+                };
                 Ok(GroupSummary {
                     id: r.get(0)?,
                     platform: r.get(1)?,
@@ -60,10 +94,11 @@ impl Archive {
                     members: r.get::<_, i64>(6)? as u64,
                     speakers: r.get::<_, Option<i64>>(7)?.unwrap_or(0) as u64,
                     messages: r.get::<_, Option<i64>>(8)?.unwrap_or(0) as u64,
-                    first_ms: r.get(9)?,
-                    last_ms: r.get(10)?,
+                    first_ms,
+                    last_ms,
                     days_active: r.get::<_, Option<i64>>(11)?.unwrap_or(0) as u64,
                     events: r.get::<_, i64>(12)? as u64,
+                    coverage: coverage_of(sources, first_ms, last_ms),
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -95,6 +130,29 @@ impl Archive {
                 |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)),
             )
             .map_err(|e| self.err(e))
+    }
+
+    /// Each group's coverage by archive id: from the earliest start of the sources that held
+    /// it to the latest end of their batches, widened to its own messages. Groups no source recorded
+    /// (archives from before coverage was kept) are absent.
+    pub fn coverage(&self) -> Result<HashMap<i64, Coverage>> {
+        Ok(self.groups()?.into_iter().filter_map(|g| Some((g.id, g.coverage?))).collect())
+    }
+
+    /// One group's coverage (see [`Archive::coverage`]).
+    pub fn group_coverage(&self, group_id: i64) -> Result<Option<Coverage>> {
+        use rusqlite::OptionalExtension;
+        let sql = format!(
+            "SELECT c.first_ms, c.last_ms, (SELECT MIN(time_ms) FROM messages WHERE group_id = ?1),
+                    (SELECT MAX(time_ms) FROM messages WHERE group_id = ?1)
+             FROM ({SOURCE_COVERAGE}) c WHERE c.group_id = ?1"
+        );
+        let row: Option<(i64, i64, Option<i64>, Option<i64>)> = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row([group_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional())
+            .map_err(|e| self.err(e))?;
+        Ok(row.and_then(|(f, l, own_first, own_last)| coverage_of(Some((f, l)), own_first, own_last)))
     }
 
     /// Ids of all groups, ordered.
@@ -311,6 +369,7 @@ impl Archive {
                 utc_offset_s,
                 zone_inferred,
                 notes,
+                coverage: self.group_coverage(group_id)?,
             },
             members,
             messages,

@@ -112,4 +112,23 @@ CREATE TABLE sources (
     imported_ms   INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // 3: what each source covers, so each group can be diagnosed as of the end of its own
+    // export (a 2018 Slack export beside 2020 Gitter rooms is not "dead" in 2020).
+    // `first_ms`/`last_ms` span every message of the source, whatever group it is in; `batch`
+    // is the folder the source sat in: files side by side were exported together, so they
+    // share one end (a group's own file ends at its last message, which says nothing about
+    // when it was exported). NULL for sources imported before this migration (re-import
+    // with --force fills them).
+    r#"
+ALTER TABLE sources ADD COLUMN first_ms INTEGER;
+ALTER TABLE sources ADD COLUMN last_ms INTEGER;
+ALTER TABLE sources ADD COLUMN batch TEXT;
+-- Keyed by group first: readers ask per group, and one B-tree (no extra index) keeps
+-- the per-file write small.
+CREATE TABLE source_groups (
+    group_id     INTEGER NOT NULL REFERENCES groups(id),
+    fingerprint  TEXT NOT NULL REFERENCES sources(fingerprint),
+    PRIMARY KEY (group_id, fingerprint)
+) WITHOUT ROWID;
+"#,
 ];

@@ -117,7 +117,7 @@ fn reopening_a_file_keeps_data_and_schema() {
         import(&mut a, sample());
     }
     let a = Archive::open(&path).unwrap();
-    assert_eq!(a.schema_version().unwrap(), 2);
+    assert_eq!(a.schema_version().unwrap(), 3);
     assert_eq!(a.counts().unwrap().1, 5);
 }
 

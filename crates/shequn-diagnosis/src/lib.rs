@@ -148,6 +148,7 @@ fn run_triage(f: &Facts, d: &Diagnosis) -> Triage {
             speakers,
             value_days,
             weeks_dormant: d.status_history.iter().rev().take_while(|w| w.status == Status::Dormant).count() as u32,
+            insufficient_coverage: status::coverage(f).filter(|c| c.insufficient).map(|c| (c.days, c.needed_days)),
         },
     )
 }

@@ -24,8 +24,14 @@ pub struct PortfolioSummary {
     pub by_action: BTreeMap<String, u32>,
     /// Dead groups whose last member message came within `early_death_days` of creation.
     pub died_early: u32,
+    /// Of the groups whose data is long enough to judge (`groups − insufficient_coverage`).
     pub died_early_share: f64,
-    /// Lifespans in days (first to last member message): quartiles and median.
+    /// Groups whose sources cover too little time for a dormant or dead verdict (数据不足);
+    /// they are never counted as deaths.
+    #[serde(default)]
+    pub insufficient_coverage: u32,
+    /// Lifespans in days (first to last member message): quartiles and median, over the groups
+    /// with enough data (a 9-day export cuts every lifespan short).
     pub lifespan_days_quartiles: Option<[i64; 3]>,
     pub temporary: u32,
     pub fragile: u32,
@@ -62,7 +68,10 @@ pub fn summarize(groups: &[Diagnosis]) -> PortfolioSummary {
         *by_action.entry(d.triage.action.as_str().to_string()).or_insert(0) += 1;
     }
     let died_early = groups.iter().filter(|d| d.lifespan.died_early).count() as u32;
-    let mut spans: Vec<i64> = groups.iter().filter_map(|d| d.lifespan.days).collect();
+    let insufficient_coverage = groups.iter().filter(|d| d.evidence.insufficient_coverage).count() as u32;
+    let judged = groups.len() as u32 - insufficient_coverage;
+    let mut spans: Vec<i64> =
+        groups.iter().filter(|d| !d.evidence.insufficient_coverage).filter_map(|d| d.lifespan.days).collect();
     spans.sort_unstable();
     let q = |p: f64| spans[((spans.len() - 1) as f64 * p).round() as usize];
     PortfolioSummary {
@@ -71,7 +80,8 @@ pub fn summarize(groups: &[Diagnosis]) -> PortfolioSummary {
         by_stage,
         by_action,
         died_early,
-        died_early_share: if groups.is_empty() { 0.0 } else { f64::from(died_early) / groups.len() as f64 },
+        died_early_share: if judged == 0 { 0.0 } else { f64::from(died_early) / f64::from(judged) },
+        insufficient_coverage,
         lifespan_days_quartiles: (!spans.is_empty()).then(|| [q(0.25), q(0.5), q(0.75)]),
         temporary: groups.iter().filter(|d| d.temporary.temporary).count() as u32,
         fragile: groups.iter().filter(|d| d.key_people.fragile).count() as u32,

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     /// §1: member messages on at least this many distinct days of the last `status_window_days` = alive.
     pub alive_days: u32,
-    /// §1: the window the alive/dormant test counts days in.
+    /// §1: the window the alive/dormant test counts days in. A group whose sources cover
+    /// fewer days before as-of (or fewer than `dead_after_days`, if longer) is flagged
+    /// `insufficient_coverage`: no dormant/dead verdict, no migrate or dissolve.
     pub status_window_days: u32,
     /// §1: no member message for this many days = dead.
     pub dead_after_days: u32,

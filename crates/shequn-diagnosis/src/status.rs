@@ -61,6 +61,19 @@ pub struct StatusEvidence {
     /// One line saying why, in each language.
     pub reason_en: String,
     pub reason_zh: String,
+    /// Days of data before as-of the group's sources cover (None: coverage not recorded).
+    #[serde(default)]
+    pub coverage_days: Option<f64>,
+    /// The first and last instant the sources cover (RFC 3339 UTC).
+    #[serde(default)]
+    pub coverage_start: Option<String>,
+    #[serde(default)]
+    pub coverage_end: Option<String>,
+    /// True when the coverage is shorter than `status_window_days` (or `dead_after_days`):
+    /// the status is then what the short window shows, not a verdict; "dormant" or "dead"
+    /// leads to no migration or dissolution and is not counted as a death.
+    #[serde(default)]
+    pub insufficient_coverage: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +125,31 @@ pub(crate) fn rule(c: &StatusCounts, s: &crate::Settings) -> Status {
     } else {
         Status::Dormant
     }
+}
+
+/// How much of the time before as-of the group's sources cover.
+pub(crate) struct CoverageCheck {
+    pub days: f64,
+    /// The days a dormant or dead verdict needs: the longer of the status and dead windows.
+    pub needed_days: u32,
+    pub insufficient: bool,
+    pub start_ms: i64,
+    pub end_ms: i64,
+}
+
+/// None when the archive recorded no coverage for the group (then nothing is checked, as before).
+pub(crate) fn coverage(f: &Facts) -> Option<CoverageCheck> {
+    let c = f.t.group.coverage?;
+    let s = f.settings;
+    let needed_days = s.status_window_days.max(s.dead_after_days);
+    let covered_ms = f.as_of_ms.min(c.last_ms) - c.first_ms;
+    Some(CoverageCheck {
+        days: covered_ms.max(0) as f64 / DAY_MS as f64,
+        needed_days,
+        insufficient: covered_ms < i64::from(needed_days) * DAY_MS,
+        start_ms: c.first_ms,
+        end_ms: c.last_ms,
+    })
 }
 
 pub fn status(f: &Facts) -> (Status, StatusEvidence) {
@@ -171,7 +209,23 @@ pub fn status(f: &Facts) -> (Status, StatusEvidence) {
             format!("近{}天有{member_days}天有成员发言（{member_messages}条）", s.status_window_days),
         ),
     };
+    let coverage = coverage(f);
+    let insufficient_coverage = coverage.as_ref().is_some_and(|c| c.insufficient);
+    let (reason_en, reason_zh) = match &coverage {
+        Some(c) if c.insufficient => (
+            format!(
+                "insufficient data: the sources cover {:.1} days before as-of, a verdict needs {}; {reason_en}",
+                c.days, c.needed_days
+            ),
+            format!("数据不足：数据只覆盖截至日前{:.1}天，判定需要{}天；{reason_zh}", c.days, c.needed_days),
+        ),
+        _ => (reason_en, reason_zh),
+    };
     let ev = StatusEvidence {
+        coverage_days: coverage.as_ref().map(|c| (c.days * 10.0).round() / 10.0),
+        coverage_start: coverage.as_ref().map(|c| shequn_model::rfc3339_utc(c.start_ms)),
+        coverage_end: coverage.as_ref().map(|c| shequn_model::rfc3339_utc(c.end_ms)),
+        insufficient_coverage,
         member_days,
         member_messages,
         broadcast_messages,
@@ -186,6 +240,7 @@ pub fn status(f: &Facts) -> (Status, StatusEvidence) {
     (status, ev)
 }
 
+/// `died_early` is false when the coverage is too short to call the group dead.
 pub fn lifespan(f: &Facts, status: Status) -> Lifespan {
     let t = f.t;
     let created_ms = t
@@ -209,7 +264,9 @@ pub fn lifespan(f: &Facts, status: Status) -> Lifespan {
         _ => None,
     };
     let early = i64::from(f.settings.early_death_days) * DAY_MS;
+    let judged = !coverage(f).is_some_and(|c| c.insufficient);
     let died_early = status == Status::Dead
+        && judged
         && match (created_ms, last) {
             (Some(c), Some(l)) => l - c <= early,
             (Some(_), None) => true,
@@ -225,7 +282,8 @@ pub fn lifespan(f: &Facts, status: Status) -> Lifespan {
 }
 
 /// Temporary: the densest span of `temporary_span_days` holds ≥ `temporary_share` of
-/// human messages, and the group's history is longer than that span.
+/// human messages, and the group's history (and its sources' coverage, when recorded) is
+/// longer than that span: in a 9-day export every group would otherwise be "temporary".
 pub fn temporary(f: &Facts) -> Temporary {
     let s = f.settings;
     let times: Vec<i64> = (0..f.end).filter(|&i| f.is_human(i)).map(|i| f.t.messages[i].time_ms).collect();
@@ -242,7 +300,8 @@ pub fn temporary(f: &Facts) -> Temporary {
         }
     }
     let peak_share = if n == 0 { 0.0 } else { best as f64 / n as f64 };
-    let history_longer = times.first().is_some_and(|&first| f.as_of_ms - first > span);
+    let covered_longer = coverage(f).is_none_or(|c| c.days * DAY_MS as f64 > span as f64);
+    let history_longer = times.first().is_some_and(|&first| f.as_of_ms - first > span) && covered_longer;
     Temporary {
         temporary: n >= s.temporary_min_messages as usize && peak_share >= s.temporary_share && history_longer,
         peak_share,

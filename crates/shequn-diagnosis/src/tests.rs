@@ -587,3 +587,92 @@ fn boost_when_a_forming_group_gets_value_on_too_few_days() {
     let strict = Settings { boost_value_days: 13, ..Settings::default() };
     assert_eq!(diagnose(&t, &[], &with_value_on(12), &strict, day(20)).triage.action, Action::Boost);
 }
+
+/// `t` with its sources covering `first..=last` (as the archive records it).
+fn covered(mut t: Timeline, first: i64, last: i64) -> Timeline {
+    t.group.coverage = Some(shequn_model::Coverage { first_ms: first, last_ms: last });
+    t
+}
+
+#[test]
+fn coverage_one_ms_short_of_the_status_window_is_insufficient_exactly_enough_is_a_verdict() {
+    // Members spoke on days 0 and 1, then the export runs on silent; as-of its end.
+    let (t, _) = group_speaking_on(&[0, 1], 4);
+    let start = day(0);
+    let window = i64::from(Settings::default().status_window_days) * DAY_MS;
+    let short = covered(t.clone(), start, start + window - 1);
+    let d = run(&short, start + window - 1);
+    assert_eq!(d.status, Status::Dormant, "the status stays one of the four");
+    assert!(d.evidence.insufficient_coverage);
+    assert_eq!(d.evidence.coverage_days, Some(30.0));
+    assert!(d.evidence.reason_en.starts_with("insufficient data"), "{}", d.evidence.reason_en);
+    assert!(d.evidence.reason_zh.starts_with("数据不足"), "{}", d.evidence.reason_zh);
+    assert_eq!(d.triage.action, Action::Keep, "no migrate or dissolve on a short window");
+    assert!(d.triage.reason_en.contains("insufficient data") && d.triage.reason_zh.contains("数据不足"));
+    assert!(d.triage.migration.is_empty());
+
+    let enough = covered(t, start, start + window);
+    let d = run(&enough, start + window);
+    assert!(!d.evidence.insufficient_coverage);
+    assert_eq!(d.status, Status::Dormant);
+    assert_eq!(d.triage.action, Action::Migrate, "4 members spoke: a full window's dormant verdict migrates");
+}
+
+#[test]
+fn the_dead_window_counts_when_it_is_longer_than_the_status_window() {
+    let (t, _) = group_speaking_on(&[0], 2);
+    let settings = Settings { dead_after_days: 45, ..Settings::default() };
+    let t = covered(t, day(0), day(40));
+    let d = diagnose(&t, &[], &[], &settings, day(40));
+    assert!(d.evidence.insufficient_coverage, "40 days cannot show 45 silent ones");
+    let t = covered(t, day(0) - 10 * DAY_MS, day(40));
+    assert!(!diagnose(&t, &[], &[], &settings, day(40)).evidence.insufficient_coverage);
+}
+
+#[test]
+fn a_group_silent_through_a_short_export_is_not_an_early_death() {
+    // An empty channel of a 9-day export, and a real early death with a long record.
+    let empty = covered(TimelineBuilder::new("empty").build(), day(0), day(9));
+    let (died, _) = group_speaking_on(&[0, 1, 2, 3], 2);
+    let died = covered(died, day(0), day(200));
+    let p = diagnose_timelines(&[empty.clone(), died], &Settings::default(), day(200));
+    // At the export's own end the empty channel is dead in status only.
+    let d = run(&empty, day(9));
+    assert_eq!(d.status, Status::Dead);
+    assert!(d.evidence.insufficient_coverage && !d.lifespan.died_early);
+    assert_eq!(d.triage.action, Action::Keep);
+    // An explicit as-of long after the export: still only 9 days of data.
+    assert!(p.groups[0].evidence.insufficient_coverage);
+    assert_eq!(p.summary.died_early, 1);
+    assert_eq!(p.summary.insufficient_coverage, 1);
+    assert_eq!(p.summary.died_early_share, 1.0, "of the one group that could be judged");
+    assert_eq!(p.summary.by_action["keep"], 1);
+}
+
+#[test]
+fn lifespans_cut_short_by_a_short_export_are_left_out_of_the_quartiles() {
+    let (short, _) = group_speaking_on(&[0, 1], 2);
+    let short = covered(short, day(0), day(9));
+    let (died, _) = group_speaking_on(&[0, 1, 2, 3], 2);
+    let died = covered(died, day(0), day(200));
+    let p = diagnose_timelines(&[short.clone(), died], &Settings::default(), day(200));
+    assert_eq!(p.summary.lifespan_days_quartiles, Some([4, 4, 4]));
+    let p = diagnose_timelines(&[short], &Settings::default(), day(200));
+    assert_eq!(p.summary.lifespan_days_quartiles, None);
+}
+
+#[test]
+fn a_short_export_does_not_make_every_group_temporary() {
+    // 30 messages in 9 days, as-of long after: temporary without coverage, not with it.
+    let (t, _) = group_speaking_on(&(0..10).collect::<Vec<_>>(), 3);
+    assert!(run(&t, day(100)).temporary.temporary);
+    assert!(!run(&covered(t, day(0), day(9)), day(100)).temporary.temporary);
+}
+
+#[test]
+fn unknown_coverage_changes_nothing() {
+    let (t, _) = group_speaking_on(&[0, 1], 4);
+    let d = run(&t, day(20));
+    assert_eq!((d.evidence.coverage_days, d.evidence.insufficient_coverage), (None, false));
+    assert_eq!(d.status, Status::Dormant);
+}

@@ -131,13 +131,28 @@ pub struct TriageInput<'a> {
     pub value_days: Option<u32>,
     /// Weeks in a row, up to as-of, the group has been dormant (from the status history).
     pub weeks_dormant: u32,
+    /// Days of data before as-of when they are too few for a verdict, and the days needed.
+    pub insufficient_coverage: Option<(f64, u32)>,
 }
 
 pub fn triage(f: &Facts, x: &TriageInput) -> Triage {
     let s = f.settings;
     let recent = recent_speakers(f);
     let willing = recent.len() as u32;
-    let (action, en, zh) = if x.status == Status::Dead {
+    let ending = x.status == Status::Dead || x.status == Status::Dormant || x.temporary && x.status != Status::Alive;
+    let (action, en, zh) = if let Some((days, needed)) = x.insufficient_coverage.filter(|_| ending) {
+        (
+            Action::Keep,
+            format!(
+                "insufficient data: {} on only {days:.1} days of data (a verdict needs {needed}); watch it, and diagnose again with a longer export before migrating or dissolving",
+                x.status.as_str()
+            ),
+            format!(
+                "数据不足：仅{days:.1}天的数据显示为{}（判定需要{needed}天）；先观察，导入更长的记录后再决定是否迁移或解散",
+                x.status.zh()
+            ),
+        )
+    } else if x.status == Status::Dead {
         (
             Action::Dissolve,
             "dead: dissolve it; invite the members who still spoke recently to a new group".to_string(),

@@ -27,6 +27,18 @@ pub struct GroupMeta {
     pub zone_inferred: bool,
     /// Notes the importers left (assumptions, what the platform does not record).
     pub notes: Vec<String>,
+    /// The span the imported sources that hold this group cover (None: not recorded, as in
+    /// archives imported before sources kept it). A group silent inside it was silent.
+    #[serde(default)]
+    pub coverage: Option<Coverage>,
+}
+
+/// From the first to the last message time of the sources that held a group (each source
+/// whole, so a channel quiet at the end of an export still counts as covered to its end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub first_ms: i64,
+    pub last_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,6 +169,7 @@ impl TimelineBuilder {
                     utc_offset_s: 0,
                     zone_inferred: false,
                     notes: Vec::new(),
+                    coverage: None,
                 },
                 members: Vec::new(),
                 messages: Vec::new(),

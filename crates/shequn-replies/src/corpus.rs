@@ -207,6 +207,7 @@ pub fn parse_log(name: &str, text: &str) -> Timeline {
             utc_offset_s: 0,
             zone_inferred: true,
             notes: Vec::new(),
+            coverage: None,
         },
         members,
         messages,

@@ -117,7 +117,30 @@ fn portfolio_page(input: &ReportInput) -> String {
         card(&mut o, format!("{m} d"), "寿命中位数", "median lifespan");
     }
     card(&mut o, s.fragile.to_string(), "依赖少数人的群", "fragile groups");
+    if s.insufficient_coverage > 0 {
+        card(
+            &mut o,
+            s.insufficient_coverage.to_string(),
+            "数据不足（不判定休眠/死亡）",
+            "insufficient data (no dormant/dead verdict)",
+        );
+    }
     o.push_str("</div>");
+    // Each group is diagnosed as of the end of its own data unless one as-of was given.
+    let first = input.results.iter().map(|r| r.diagnosis.as_of.as_str()).min().unwrap_or("");
+    let last = input.results.iter().map(|r| r.diagnosis.as_of.as_str()).max().unwrap_or("");
+    let as_of_differs = first != last;
+    if as_of_differs {
+        let _ = write!(
+            o,
+            "<p class=\"small\">{} {} … {}</p>",
+            bi("各群按其数据截止时间诊断：", "Each group is diagnosed as of the end of its own data:"),
+            esc(first),
+            esc(last)
+        );
+    } else if !first.is_empty() {
+        let _ = write!(o, "<p class=\"small\">{} {}</p>", bi("诊断时间", "as of"), esc(first));
+    }
 
     // Status and stage distribution.
     let status_bars: Vec<Bar> = ["alive", "declining", "dormant", "dead"]
@@ -147,7 +170,13 @@ fn portfolio_page(input: &ReportInput) -> String {
     );
 
     // Survival curve: share of groups whose lifespan reached d days.
-    let mut spans: Vec<i64> = input.results.iter().filter_map(|r| r.diagnosis.lifespan.days).collect();
+    // Groups with too little data have lifespans cut short by the export, not by their end.
+    let mut spans: Vec<i64> = input
+        .results
+        .iter()
+        .filter(|r| !r.diagnosis.evidence.insufficient_coverage)
+        .filter_map(|r| r.diagnosis.lifespan.days)
+        .collect();
     spans.sort_unstable();
     if !spans.is_empty() {
         let n = spans.len() as f64;
@@ -193,8 +222,9 @@ fn portfolio_page(input: &ReportInput) -> String {
     );
     let _ = write!(
         o,
-        "<div class=\"scroll\"><table id=\"groups\" class=\"sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num hide-narrow\">{}</th><th class=\"hide-narrow\">{}</th></tr></thead><tbody>",
+        "<div class=\"scroll\"><table id=\"groups\" class=\"sortable\"><thead><tr><th>{}</th>{}<th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th class=\"num hide-narrow\">{}</th><th class=\"hide-narrow\">{}</th></tr></thead><tbody>",
         bi("群名", "group"),
+        if as_of_differs { format!("<th class=\"hide-narrow\">{}</th>", bi("截至", "as of")) } else { String::new() },
         bi("状态", "status"),
         bi("阶段", "stage"),
         bi("建议", "action"),
@@ -208,13 +238,19 @@ fn portfolio_page(input: &ReportInput) -> String {
         let stage = d.stage.map(|s| s.as_str()).unwrap_or("");
         let _ = write!(
             o,
-            "<tr data-status=\"{}\" data-action=\"{action}\"><td><a href=\"#g-{}\">{}</a> <span class=\"muted small\">{}</span></td><td data-v=\"{}\">{}</td><td>{}</td><td data-v=\"{}\">{}</td><td class=\"num\" data-v=\"{}\">{}</td><td class=\"num hide-narrow\" data-v=\"{}\">{}</td><td class=\"small hide-narrow\">{}</td></tr>",
+            "<tr data-status=\"{}\" data-action=\"{action}\"><td><a href=\"#g-{}\">{}</a> <span class=\"muted small\">{}</span></td>{}<td data-v=\"{}\">{}{}</td><td>{}</td><td data-v=\"{}\">{}</td><td class=\"num\" data-v=\"{}\">{}</td><td class=\"num hide-narrow\" data-v=\"{}\">{}</td><td class=\"small hide-narrow\">{}</td></tr>",
             d.status.as_str(),
             d.group_id,
             esc(&d.group),
             esc(&d.platform),
+            if as_of_differs {
+                format!("<td class=\"small hide-narrow\">{}</td>", esc(d.as_of.get(..10).unwrap_or(&d.as_of)))
+            } else {
+                String::new()
+            },
             d.status.as_str(),
             badge(d.status),
+            insufficient_note(d),
             if stage.is_empty() { "–".into() } else { bi(stage_zh(stage), stage) },
             urgency(action),
             bi(action_zh(action), action),
@@ -240,6 +276,7 @@ fn group_page(r: &GroupResult) -> String {
         badge(d.status),
         esc(&d.platform)
     );
+    as_of_line(&mut o, d);
     action_section(&mut o, d);
     activity_section(&mut o, r);
     roles_section(&mut o, d);
@@ -251,6 +288,47 @@ fn group_page(r: &GroupResult) -> String {
     churn_section(&mut o, d);
     settings_section(&mut o, d);
     o
+}
+
+/// " (insufficient data)" beside a status the data is too short to decide.
+fn insufficient_note(d: &Diagnosis) -> String {
+    if d.evidence.insufficient_coverage {
+        format!(" <span class=\"muted small\">{}</span>", bi("数据不足", "insufficient data"))
+    } else {
+        String::new()
+    }
+}
+
+/// The as-of and what the imported sources cover.
+fn as_of_line(o: &mut String, d: &Diagnosis) {
+    let e = &d.evidence;
+    let covers = match (&e.coverage_start, &e.coverage_end, e.coverage_days) {
+        (Some(a), Some(b), Some(days)) => format!(
+            "; {} {} … {} ({days:.1} d){}",
+            bi("数据覆盖", "data covers"),
+            esc(a.get(..10).unwrap_or(a)),
+            esc(b.get(..10).unwrap_or(b)),
+            if e.insufficient_coverage {
+                format!(
+                    " — <b>{}</b>",
+                    bi(
+                        &format!(
+                            "数据不足{}天，休眠/死亡不作定论",
+                            d.settings.status_window_days.max(d.settings.dead_after_days)
+                        ),
+                        &format!(
+                            "insufficient data: under {} days, so dormant/dead is no verdict",
+                            d.settings.status_window_days.max(d.settings.dead_after_days)
+                        )
+                    )
+                )
+            } else {
+                String::new()
+            }
+        ),
+        _ => String::new(),
+    };
+    let _ = write!(o, "<p class=\"small\">{} {}{covers}</p>", bi("诊断时间", "as of"), esc(&d.as_of));
 }
 
 fn action_section(o: &mut String, d: &Diagnosis) {

@@ -77,6 +77,9 @@ pub fn groups_csv(input: &ReportInput) -> String {
             "temporary",
             "fragile",
             "structure",
+            "as_of",
+            "coverage_days",
+            "insufficient_coverage",
         ],
         input.results.iter().map(|r| {
             let d = &r.diagnosis;
@@ -96,6 +99,9 @@ pub fn groups_csv(input: &ReportInput) -> String {
                 d.temporary.temporary.to_string(),
                 d.key_people.fragile.to_string(),
                 d.network.structure.as_str().into(),
+                d.as_of.clone(),
+                opt(d.evidence.coverage_days),
+                d.evidence.insufficient_coverage.to_string(),
             ]
         }),
     )

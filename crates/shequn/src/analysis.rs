@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use shequn_archive::Archive;
 use shequn_diagnosis::{summarize, PortfolioSummary};
 
-use crate::cmd::group::AnalysisConfig;
+use crate::cmd::group::{AnalysisConfig, AsOf};
 use shequn_model::{ContentLabel, Link, Timeline};
 use shequn_report::{AdPosterRow, GroupResult, GroupSeries, NetNode, UnansweredBid, ViolationRow};
 
@@ -28,12 +28,13 @@ pub struct PortfolioResults {
     pub summary: PortfolioSummary,
 }
 
-/// Analyses the given groups of the archive at `path` in parallel; the order follows `ids`.
+/// Analyses the given groups of the archive at `path` in parallel, each as of its own
+/// instant; the order follows `ids`.
 pub fn analyse_archive(
     path: &Path,
     ids: &[i64],
     config: &AnalysisConfig,
-    as_of: i64,
+    as_of: &AsOf,
 ) -> anyhow::Result<PortfolioResults> {
     let groups: Vec<GroupResult> = ids
         .par_iter()
@@ -42,7 +43,7 @@ pub fn analyse_archive(
             |archive, &id| {
                 let archive = archive.as_ref().map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
                 let t = archive.timeline(id)?;
-                Ok(analyse_timeline(&t, config, as_of))
+                Ok(analyse_timeline(&t, config, as_of.of(id)))
             },
         )
         .collect::<anyhow::Result<_>>()?;

@@ -57,6 +57,26 @@ pub fn text_view(a: &Analysed) -> String {
         o.push('\n');
     };
     line(format!("{} ({}, id {}) — as of 截至 {}", d.group, d.platform, d.group_id, d.as_of));
+    let e = &d.evidence;
+    match (&e.coverage_start, &e.coverage_end, e.coverage_days) {
+        (Some(start), Some(end), Some(days)) => line(format!(
+            "data 数据: the imported sources cover 导入的记录覆盖 {} … {} ({days:.1} days before as-of 截至日前{days:.1}天){}",
+            &start[..10.min(start.len())],
+            &end[..10.min(end.len())],
+            if e.insufficient_coverage {
+                format!(
+                    " — insufficient data 数据不足: fewer than {} days, so dormant/dead is not a verdict 不足{}天，休眠/死亡不作定论",
+                    d.settings.status_window_days.max(d.settings.dead_after_days),
+                    d.settings.status_window_days.max(d.settings.dead_after_days)
+                )
+            } else {
+                String::new()
+            }
+        )),
+        _ => line(
+            "data 数据: coverage not recorded (imported by an older shequn; `shequn import --force PATH` records it) 未记录数据覆盖范围（旧版导入）".into(),
+        ),
+    }
     line(format!("status 状态: {} {} — {}", d.status.as_str(), d.status.zh(), d.evidence.reason_en));
     line(format!("                 {}", d.evidence.reason_zh));
     if let Some(m) = &d.evidence.last_member_message {

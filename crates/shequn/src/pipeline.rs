@@ -328,6 +328,15 @@ fn unchanged_report(unit: &Unit, seen: &SourceRecord) -> UnitReport {
     }
 }
 
+/// The batch a unit belongs to, canonical so `./x` and `/home/me/x` agree: a file's folder
+/// (files side by side were exported together and share one coverage end), or the unit
+/// itself when it is a folder (a Slack export folder is a whole export of its own).
+fn batch_of(path: &Path) -> Option<String> {
+    let full = std::fs::canonicalize(path).ok()?;
+    let batch = if full.is_dir() { full.as_path() } else { full.parent()? };
+    Some(batch.display().to_string())
+}
+
 fn write_unit(
     archive: &mut Archive,
     unit: &Unit,
@@ -363,6 +372,9 @@ fn write_unit(
                         messages: stats.messages_new + stats.messages_present,
                         events: stats.events_new + stats.events_present,
                         imported_ms: chrono::Utc::now().timestamp_millis(),
+                        first_ms: stats.first_ms,
+                        last_ms: stats.last_ms,
+                        batch: batch_of(&unit.path),
                     };
                     file.record_source(&source)?;
                 }

@@ -144,5 +144,5 @@ pub fn diagnosis(as_of: i64) -> impl Fn(&Timeline) + Sync {
 /// `shequn report`: every analysis of every group, then the report files into `out`. Returns the groups.
 pub fn report(db: &Path, out: &Path, as_of: i64) -> anyhow::Result<usize> {
     let config = crate::cmd::group::AnalysisConfig::default();
-    crate::cmd::report::write_report_for(db, out, &config, as_of)
+    crate::cmd::report::write_report_for(db, out, &config, &crate::cmd::group::AsOf::Given(as_of))
 }

@@ -165,7 +165,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let as_of = args.as_of.timestamp_millis();
     let summaries = archive.groups()?;
     let ids: Vec<i64> = summaries.iter().map(|g| g.id).collect();
-    let results = crate::analysis::analyse_archive(&db, &ids, &config, as_of)?;
+    let results = crate::analysis::analyse_archive(&db, &ids, &config, &super::group::AsOf::Given(as_of))?;
     let diagnoses: Vec<shequn_diagnosis::Diagnosis> = results.groups.iter().map(|g| g.diagnosis.clone()).collect();
     let rows = groups::rows_of(summaries, &diagnoses);
     let agreement = crate::agreement::agreement(&rows, &results.groups, &written.truth);
@@ -194,7 +194,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", groups::render_table(&rows));
-    print!("{}", groups::render_summary(&diagnoses, &config.settings, as_of));
+    print!("{}", groups::render_summary(&diagnoses, &config.settings));
     let p = &written.truth.portfolio;
     let status: Vec<String> = p.by_status.iter().map(|(k, v)| format!("{k} {v}")).collect();
     println!();

@@ -21,7 +21,8 @@ use super::Cli;
 pub struct Args {
     /// The group's archive id, platform id, or (part of) its name.
     pub group: String,
-    /// Diagnose as of this instant (RFC 3339). Default: the newest message in the archive.
+    /// Diagnose as of this instant (RFC 3339). Default: the end of what the group's imported
+    /// sources cover (their last message), so each export is judged at its own end.
     #[arg(long, value_name = "RFC3339")]
     pub as_of: Option<String>,
     #[command(flatten)]
@@ -115,14 +116,49 @@ impl AnalysisConfig {
     }
 }
 
-/// The as-of instant: the one given, else the newest message in the archive.
-pub fn as_of_ms(archive: &Archive, given: Option<&str>) -> anyhow::Result<i64> {
-    if let Some(s) = given {
-        let t = chrono::DateTime::parse_from_rfc3339(s)
-            .with_context(|| format!("--as-of {s:?} is not an RFC 3339 time; write e.g. 2011-06-30T00:00:00Z"))?;
-        return Ok(t.timestamp_millis());
+/// The instant each group is diagnosed at.
+#[derive(Clone, Debug)]
+pub enum AsOf {
+    /// `--as-of`: every group at this instant.
+    Given(i64),
+    /// Each group at the end of its own sources' coverage, so a 2018 Slack export is not
+    /// judged at a 2020 Gitter room's last message. Groups whose coverage was not recorded
+    /// (archives imported before it was kept) are judged at the archive's newest message,
+    /// as before: their own newest message would make every silence invisible (nothing
+    /// could ever read dead), and keeping the old default changes no verdict silently;
+    /// `import --force` records their coverage.
+    PerGroup { ends: std::collections::HashMap<i64, i64>, fallback: i64 },
+}
+
+impl AsOf {
+    /// The one given (RFC 3339), else each group's coverage end.
+    pub fn resolve(archive: &Archive, given: Option<&str>) -> anyhow::Result<AsOf> {
+        if let Some(s) = given {
+            let t = chrono::DateTime::parse_from_rfc3339(s)
+                .with_context(|| format!("--as-of {s:?} is not an RFC 3339 time; write e.g. 2011-06-30T00:00:00Z"))?;
+            return Ok(AsOf::Given(t.timestamp_millis()));
+        }
+        let groups = archive.groups()?;
+        let fallback = groups.iter().filter_map(|g| g.last_ms).max().unwrap_or(0);
+        let ends = groups.iter().filter_map(|g| Some((g.id, g.coverage?.last_ms))).collect();
+        Ok(AsOf::PerGroup { ends, fallback })
     }
-    Ok(archive.groups()?.iter().filter_map(|g| g.last_ms).max().unwrap_or(0))
+
+    /// The instant group `id` is diagnosed at.
+    pub fn of(&self, id: i64) -> i64 {
+        match self {
+            AsOf::Given(t) => *t,
+            AsOf::PerGroup { ends, fallback } => ends.get(&id).copied().unwrap_or(*fallback),
+        }
+    }
+
+    /// Groups whose coverage is unknown, so they fell back to the archive's newest message.
+    pub fn fallbacks(&self, ids: &[i64]) -> usize {
+        match self {
+            AsOf::Given(_) => 0,
+            AsOf::PerGroup { ends, .. } => ids.iter().filter(|id| !ends.contains_key(id)).count(),
+        }
+    }
 }
 
 /// What every analysis says about one group: the reply links, the content
@@ -189,12 +225,13 @@ pub fn diagnose_timeline(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> D
     analyse(t, config, as_of).diagnosis
 }
 
-/// Diagnoses the given groups in parallel, each thread with its own read-only archive handle.
+/// Diagnoses the given groups in parallel, each thread with its own read-only archive handle,
+/// each group as of its own instant.
 pub fn diagnose_groups(
     path: &std::path::Path,
     ids: &[i64],
     config: &AnalysisConfig,
-    as_of: i64,
+    as_of: &AsOf,
 ) -> anyhow::Result<Vec<Diagnosis>> {
     ids.par_iter()
         .map_init(
@@ -202,7 +239,7 @@ pub fn diagnose_groups(
             |archive, &id| {
                 let archive = archive.as_ref().map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
                 let t = archive.timeline(id)?;
-                Ok(diagnose_timeline(&t, config, as_of))
+                Ok(diagnose_timeline(&t, config, as_of.of(id)))
             },
         )
         .collect()
@@ -222,7 +259,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             many.iter().take(8).map(|g| format!("{} {}", g.id, g.name)).collect::<Vec<_>>().join(", ")
         ),
     };
-    let as_of = as_of_ms(&archive, args.as_of.as_deref())?;
+    let as_of = AsOf::resolve(&archive, args.as_of.as_deref())?.of(g.id);
     let t = archive.timeline(g.id)?;
     let a = analyse(&t, &config, as_of);
     if let Some(path) = &args.bids {

@@ -18,7 +18,8 @@ pub struct Args {
     /// Print a JSON array, one object per group.
     #[arg(long)]
     pub json: bool,
-    /// Diagnose as of this instant (RFC 3339). Default: the newest message in the archive.
+    /// Diagnose every group as of this instant (RFC 3339). Default: each group as of the end
+    /// of what its imported sources cover.
     #[arg(long, value_name = "RFC3339")]
     pub as_of: Option<String>,
     #[command(flatten)]
@@ -47,13 +48,19 @@ pub struct GroupRow {
     pub stage: Option<String>,
     /// The recommended action (METHOD §11).
     pub action: String,
+    /// The instant this group was diagnosed at (RFC 3339 UTC).
+    pub as_of: String,
+    /// Days of data before as-of its sources cover (null: not recorded).
+    pub coverage_days: Option<f64>,
+    /// Too little data for a dormant or dead verdict (数据不足).
+    pub insufficient_coverage: bool,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let config = args.config.load()?;
     let archive = cli.open_archive()?;
-    let as_of = super::group::as_of_ms(&archive, args.as_of.as_deref())?;
-    let (rows, diagnoses) = rows(&archive, &cli.db_path(), &config, as_of)?;
+    let as_of = super::group::AsOf::resolve(&archive, args.as_of.as_deref())?;
+    let (rows, diagnoses) = rows(&archive, &cli.db_path(), &config, &as_of)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
@@ -66,7 +73,14 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", render_table(&rows));
-    print!("{}", render_summary(&diagnoses, &config.settings, as_of));
+    print!("{}", render_summary(&diagnoses, &config.settings));
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let unknown = as_of.fallbacks(&ids);
+    if unknown > 0 {
+        println!(
+            "{unknown} group(s) have no recorded coverage (imported by an older shequn): diagnosed as of the archive's newest message; `shequn import --force PATH` records it\n{unknown}个群没有记录数据覆盖范围（旧版导入）：按归档中最新一条消息的时间诊断；用 `shequn import --force 路径` 重新导入即可记录"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -75,7 +89,7 @@ pub fn rows(
     archive: &Archive,
     path: &std::path::Path,
     config: &super::group::AnalysisConfig,
-    as_of: i64,
+    as_of: &super::group::AsOf,
 ) -> anyhow::Result<(Vec<GroupRow>, Vec<Diagnosis>)> {
     let groups = archive.groups()?;
     let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
@@ -105,6 +119,9 @@ pub fn rows_of(groups: Vec<shequn_archive::GroupSummary>, diagnoses: &[Diagnosis
             status: d.status.as_str().to_string(),
             stage: d.stage.map(|s| s.as_str().to_string()),
             action: d.triage.action.as_str().to_string(),
+            as_of: d.as_of.clone(),
+            coverage_days: d.evidence.coverage_days,
+            insufficient_coverage: d.evidence.insufficient_coverage,
         })
         .collect()
 }
@@ -124,7 +141,8 @@ pub fn render_table(rows: &[GroupRow]) -> String {
                 day(&r.first_message),
                 day(&r.last_message),
                 r.days_active.to_string(),
-                r.status.clone(),
+                r.as_of.get(..10).unwrap_or(&r.as_of).to_string(),
+                if r.insufficient_coverage { format!("{}*", r.status) } else { r.status.clone() },
                 r.stage.clone().unwrap_or_else(|| "-".into()),
                 r.action.clone(),
             ]
@@ -140,6 +158,7 @@ pub fn render_table(rows: &[GroupRow]) -> String {
             "first 首条",
             "last 末条",
             "days 活跃天数",
+            "as of 截至",
             "status 状态",
             "stage 阶段",
             "action 建议",
@@ -148,23 +167,42 @@ pub fn render_table(rows: &[GroupRow]) -> String {
     )
 }
 
-/// The portfolio lines under the table: statuses, actions, early deaths.
-pub fn render_summary(diagnoses: &[Diagnosis], settings: &Settings, as_of: i64) -> String {
+/// The portfolio lines under the table: statuses, actions, early deaths, and the as-of
+/// (one instant, or the span of the groups' own).
+pub fn render_summary(diagnoses: &[Diagnosis], settings: &Settings) -> String {
     let sum = shequn_diagnosis::summarize(diagnoses);
     let by = |m: &std::collections::BTreeMap<String, u32>| {
         m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")
     };
+    // RFC 3339 UTC strings of one format sort as time does.
+    let first = diagnoses.iter().map(|d| d.as_of.as_str()).min().unwrap_or("-");
+    let last = diagnoses.iter().map(|d| d.as_of.as_str()).max().unwrap_or("-");
+    let as_of = if first == last {
+        format!("as of 截至 {first}")
+    } else {
+        format!("as of each group's data end 各群按其数据截止时间: {first} … {last}")
+    };
+    let short = if sum.insufficient_coverage > 0 {
+        format!(
+            "\n* insufficient data 数据不足: {} group(s) whose sources cover fewer than {} days before their as-of; not called dormant or dead with confidence, not counted as deaths\n  {}个群的数据覆盖不足{}天：不据此判定休眠或死亡，也不计入死亡",
+            sum.insufficient_coverage,
+            settings.status_window_days.max(settings.dead_after_days),
+            sum.insufficient_coverage,
+            settings.status_window_days.max(settings.dead_after_days)
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "\nstatus 状态: {}; actions 建议: {}\ndied within {} days of creation 创建后{}天内死亡: {} of {} ({:.0}%); temporary 临时群: {}; fragile 脆弱: {}; as of 截至 {}\n",
+        "\nstatus 状态: {}; actions 建议: {}\ndied within {} days of creation 创建后{}天内死亡: {} of {} ({:.0}%); temporary 临时群: {}; fragile 脆弱: {}; {as_of}{short}\n",
         by(&sum.by_status),
         by(&sum.by_action),
         settings.early_death_days,
         settings.early_death_days,
         sum.died_early,
-        sum.groups,
+        sum.groups - sum.insufficient_coverage,
         sum.died_early_share * 100.0,
         sum.temporary,
         sum.fragile,
-        rfc3339_utc(as_of)
     )
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::group::{AnalysisConfig, ConfigArgs};
+use super::group::{AnalysisConfig, AsOf, ConfigArgs};
 
 use super::Cli;
 use crate::analysis;
@@ -15,7 +15,8 @@ pub struct Args {
     /// The folder to write into (created when missing).
     #[arg(long, value_name = "DIR", default_value = "shequn-report")]
     pub out: PathBuf,
-    /// Diagnose as of this instant (RFC 3339). Default: the newest message in the archive.
+    /// Diagnose every group as of this instant (RFC 3339). Default: each group as of the end
+    /// of what its imported sources cover.
     #[arg(long, value_name = "RFC3339")]
     pub as_of: Option<String>,
     #[command(flatten)]
@@ -31,14 +32,14 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
 pub fn write_report(cli: &Cli, out: &Path, as_of: Option<&str>, config: &ConfigArgs) -> anyhow::Result<()> {
     let config = config.load()?;
     let archive = cli.open_archive()?;
-    let as_of = super::group::as_of_ms(&archive, as_of)?;
+    let as_of = super::group::AsOf::resolve(&archive, as_of)?;
     drop(archive);
-    write_report_for(&cli.db_path(), out, &config, as_of).map(|_| ())
+    write_report_for(&cli.db_path(), out, &config, &as_of).map(|_| ())
 }
 
 /// Analyses every group of the archive at `db` as of `as_of` and writes the report files into `out`.
 /// Returns how many groups the report holds.
-pub fn write_report_for(db: &Path, out: &Path, config: &AnalysisConfig, as_of: i64) -> anyhow::Result<usize> {
+pub fn write_report_for(db: &Path, out: &Path, config: &AnalysisConfig, as_of: &AsOf) -> anyhow::Result<usize> {
     let archive = shequn_archive::Archive::open_readonly(db)?;
     let ids: Vec<i64> = archive.group_ids()?;
     drop(archive);
