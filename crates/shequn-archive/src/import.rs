@@ -464,10 +464,11 @@ impl<'a> FileImport<'a> {
         let gid = self.slot(slot)?.id;
         let time = m.time;
         self.key(slot, &m.id, |buf| {
+            // As written: a relayed message keeps the key of the bridge's line.
             for part in [
                 &time.unix_ms.to_le_bytes()[..],
-                m.sender.key().as_bytes(),
-                m.text.as_bytes(),
+                m.written_sender_key().as_bytes(),
+                m.written_text().as_bytes(),
                 m.kind.as_str().as_bytes(),
             ] {
                 buf.extend_from_slice(part);
