@@ -12,8 +12,10 @@ pub const KNOWN_BRIDGES: &[&str] = &["DSpaceSlackBot*", "matrixbot", "FromGitter
 
 /// The default `bots` setting: the bridges, plus bots that post on their own account
 /// (`DuraLogBot`: #duraspace's logger and its `(notice)` lines; `kompewter`: #duraspace's
-/// link-title bot).
-pub const DEFAULT_BOTS: &[&str] = &["DSpaceSlackBot*", "matrixbot", "FromGitter", "DuraLogBot", "kompewter"];
+/// link-title bot; `ubottu`/`ubotu`: #ubuntu's factoid bots, 4,120 lines in the corpus;
+/// `FloodBot1…4`: #ubuntu's "Please don't flood" warnings).
+pub const DEFAULT_BOTS: &[&str] =
+    &["DSpaceSlackBot*", "matrixbot", "FromGitter", "DuraLogBot", "kompewter", "ubottu", "ubotu", "FloodBot*"];
 
 /// Whether `name` matches a bot-list `pattern` (a name, or a prefix ending in `*`),
 /// ignoring case and surrounding spaces.
@@ -57,7 +59,7 @@ mod tests {
         assert!(!bot_name_matches("kompewter", "kompewter_"));
         assert!(!bot_name_matches("DSpaceSlackBot*", "DSpace"));
         assert!(!bot_name_matches("matrixbot", "matrixbot2"));
-        for human in ["Talbot", "Abbot", "jsbot", "wokbot", "nicerobot", "ubottu"] {
+        for human in ["Talbot", "Abbot", "jsbot", "wokbot", "nicerobot", "mikebot", "Shazbot27", "ubot"] {
             assert!(!DEFAULT_BOTS.iter().any(|p| bot_name_matches(p, human)), "{human}");
         }
         assert!(is_known_bridge("DSpaceSlackBot1") && is_known_bridge("matrixbot"));
