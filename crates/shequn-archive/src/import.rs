@@ -500,10 +500,11 @@ impl<'a> FileImport<'a> {
         self.stats.first_ms = Some(self.stats.first_ms.map_or(time.unix_ms, |f| f.min(time.unix_ms)));
         self.stats.last_ms = Some(self.stats.last_ms.map_or(time.unix_ms, |l| l.max(time.unix_ms)));
         self.key(slot, &m.id, |buf| {
+            // As written: a relayed message keeps the key of the bridge's line.
             for part in [
                 &time.unix_ms.to_le_bytes()[..],
-                m.sender.key().as_bytes(),
-                m.text.as_bytes(),
+                m.written_sender_key().as_bytes(),
+                m.written_text().as_bytes(),
                 m.kind.as_str().as_bytes(),
             ] {
                 buf.extend_from_slice(part);

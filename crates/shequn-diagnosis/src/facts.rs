@@ -150,7 +150,11 @@ fn classify(t: &Timeline, labels: &[ContentLabel], s: &Settings) -> Vec<Class> {
         .enumerate()
         .map(|(ix, m)| {
             let push_sender = sent[ix] > 0 && f64::from(pushed[ix]) >= s.push_sender_share * f64::from(sent[ix]);
-            if m.is_bot || named(&s.bots, m) || push_sender {
+            let listed_bot = s
+                .bots
+                .iter()
+                .any(|b| shequn_model::bot_name_matches(b, &m.name) || m.platform_id.as_deref() == Some(b.as_str()));
+            if m.is_bot || listed_bot || push_sender {
                 Class::Bot
             } else if m.is_operator() || named(&s.operators, m) {
                 Class::Operator

@@ -121,7 +121,9 @@ pub struct Settings {
     pub migrate_min_members: u32,
     /// §0: operators by name or platform id, beside the platform's owner/admin roles.
     pub operators: Vec<String>,
-    /// §0: bots by name or platform id, beside the platform's bot flag.
+    /// §0: bots by name (case-insensitive; a trailing `*` matches any suffix) or platform id,
+    /// beside the platform's bot flag. Default: the known bridges and loggers
+    /// (`shequn_model::DEFAULT_BOTS`); a list given in a settings file replaces it.
     pub bots: Vec<String>,
 }
 
@@ -182,7 +184,7 @@ impl Default for Settings {
             dormant_weeks_before_migrating: 4,
             migrate_min_members: 3,
             operators: Vec::new(),
-            bots: Vec::new(),
+            bots: shequn_model::DEFAULT_BOTS.iter().map(|b| b.to_string()).collect(),
         }
     }
 }

@@ -8,11 +8,13 @@
 //! the parser had to guess (a time zone) is flagged as inferred.
 
 mod analysis;
+mod bots;
 mod record;
 mod time;
 mod timeline;
 
 pub use analysis::*;
+pub use bots::*;
 pub use record::*;
 pub use time::*;
 pub use timeline::*;

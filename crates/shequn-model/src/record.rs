@@ -246,6 +246,40 @@ pub struct Message {
     pub mentions: Vec<Mention>,
     pub forwarded: bool,
     pub edited: Option<Stamp>,
+    /// Set when a bridge bot posted this for someone on another network; `sender` and
+    /// `text` are then the relayed person's and words, and this keeps the line as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relayed: Option<Relay>,
+}
+
+/// How a relayed message was written: `<DSpaceSlackBot> <pbecker> hi` is pbecker's "hi",
+/// relayed by DSpaceSlackBot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relay {
+    /// The bridge that posted the line (the sender before unwrapping).
+    pub bridge: Person,
+    /// The text as read before unwrapping (`<pbecker> hi`).
+    pub text: String,
+}
+
+impl Message {
+    /// The sender key as the source wrote the line: the bridge's for a relayed message.
+    /// Content keys are built from this and [`Message::written_text`], so unwrapping a relay
+    /// leaves a message's archive key what it was.
+    pub fn written_sender_key(&self) -> String {
+        match &self.relayed {
+            Some(r) => r.bridge.key(),
+            None => self.sender.key(),
+        }
+    }
+
+    /// The text as the source wrote the line (see [`Message::written_sender_key`]).
+    pub fn written_text(&self) -> &str {
+        match &self.relayed {
+            Some(r) => &r.text,
+            None => &self.text,
+        }
+    }
 }
 
 /// What happened in a system event.

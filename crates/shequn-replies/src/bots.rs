@@ -32,10 +32,9 @@ pub fn bots(t: &Timeline, settings: &ResponsivenessSettings) -> Vec<Option<BotRe
         .iter()
         .enumerate()
         .map(|(ix, m)| {
-            let listed = settings
-                .bots
-                .iter()
-                .any(|b| b.eq_ignore_ascii_case(m.name.trim()) || m.platform_id.as_deref().is_some_and(|p| b == p));
+            let listed = settings.bots.iter().any(|b| {
+                shequn_model::bot_name_matches(b, &m.name) || m.platform_id.as_deref().is_some_and(|p| b == p)
+            });
             let (e, n) = (echoes[ix], sent[ix]);
             if m.is_bot {
                 Some(BotReason::Flagged)

@@ -45,8 +45,9 @@ pub struct ResponsivenessSettings {
     /// Where the platform records no replies, the first message by someone else within this
     /// long after a question or a newcomer's hello answers it (0 turns this off).
     pub proximity_answer_ms: i64,
-    /// Members that are bots (name, case-insensitive, or platform id), beside the
-    /// platform's flag: they neither ask nor answer. Like the diagnosis's `bots`.
+    /// Members that are bots (name, case-insensitive, a trailing `*` matching any suffix,
+    /// or platform id), beside the platform's flag: they neither ask nor answer. Like the
+    /// diagnosis's `bots`, and with the same default (`shequn_model::DEFAULT_BOTS`).
     pub bots: Vec<String>,
     /// Also call a member a bot by behaviour: most of its messages echo a URL or ticket id
     /// another member posted just before (a link-title bot such as #duraspace's kompewter).
@@ -69,7 +70,7 @@ impl Default for ResponsivenessSettings {
             newcomer_grace_ms: 7 * 24 * 3600 * 1000,
             starter_min_chars: 20,
             proximity_answer_ms: 30 * 60 * 1000,
-            bots: Vec::new(),
+            bots: shequn_model::DEFAULT_BOTS.iter().map(|b| b.to_string()).collect(),
             bot_detect: true,
             bot_min_messages: 20,
             bot_echo_share: 0.5,

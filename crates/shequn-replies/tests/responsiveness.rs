@@ -2,7 +2,7 @@
 
 use shequn_model::{explicit_links, EventKind, TimelineBuilder};
 use shequn_replies::bots::BotReason;
-use shequn_replies::responsiveness::BidStatus;
+use shequn_replies::responsiveness::{BidStatus, LeftOutBot};
 use shequn_replies::{link, responsiveness, ReplySettings, ResponsivenessSettings, Weights};
 
 const MIN: i64 = 60_000;
@@ -250,7 +250,11 @@ fn a_title_bot_is_found_by_behaviour_and_answers_nothing() {
         links.iter().enumerate().any(|(i, l)| t.messages[i].sender == bot && l.parent.is_some()),
         "the bot's echoes link to the questions"
     );
-    let r = responsiveness(&t, &links, &ResponsivenessSettings::default(), 10 * DAY);
+    // kompewter is in the default bot list; without the list it is found by what it does.
+    let unlisted = ResponsivenessSettings { bots: Vec::new(), ..ResponsivenessSettings::default() };
+    let listed = responsiveness(&t, &links, &ResponsivenessSettings::default(), 10 * DAY);
+    assert!(matches!(listed.bots[..], [LeftOutBot { reason: BotReason::Configured, .. }]), "{:?}", listed.bots);
+    let r = responsiveness(&t, &links, &unlisted, 10 * DAY);
     assert_eq!(r.bids, 30);
     assert_eq!(r.answered, 0, "{:?}", r.all_bids.iter().map(|b| b.responder).collect::<Vec<_>>());
     assert!(r.all_bids.iter().all(|b| b.sender != bot));
@@ -259,7 +263,7 @@ fn a_title_bot_is_found_by_behaviour_and_answers_nothing() {
     assert!(matches!(r.bots[0].reason, BotReason::Echoes { echoes: 30, messages: 30 }));
     assert!(r.summary_lines().iter().any(|l| l.contains("kompewter")));
     // Switched off, the bot answers again (so the detection is what made the difference).
-    let off = ResponsivenessSettings { bot_detect: false, ..ResponsivenessSettings::default() };
+    let off = ResponsivenessSettings { bot_detect: false, ..unlisted };
     assert!(responsiveness(&t, &links, &off, 10 * DAY).answered > 0);
 }
 

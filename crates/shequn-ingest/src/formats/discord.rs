@@ -221,6 +221,7 @@ impl ArrayHandler<RawMessage> for Writer<'_> {
                         mentions,
                         forwarded: false,
                         edited,
+                        relayed: None,
                     },
                 }
             }

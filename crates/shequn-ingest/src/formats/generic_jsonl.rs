@@ -198,6 +198,7 @@ impl Format for GenericJsonl {
                         mentions,
                         forwarded: line.forwarded,
                         edited: None,
+                        relayed: None,
                     },
                 }
             };

@@ -26,6 +26,8 @@
 //! name carries the livechat dump's `_chatFormat` suffix (both the Gitter room dumps of
 //! the livechat corpus); IRC otherwise.
 //!
+//! Relays: a bridge bot's `<DSpaceSlackBot> <pbecker> text` is pbecker's message (see `relay.rs`).
+//!
 //! Not logs: `X.ascii.txt` and `X.tok.txt` beside an `X.raw.txt` (the irc-disentanglement
 //! set's derived copies) are passed over, so each day is read once, from its `.raw.txt`;
 //! `.annotation.txt` files hold no log lines and are never claimed.
@@ -38,6 +40,7 @@ use chrono::{Duration, FixedOffset, NaiveDate, NaiveTime};
 use regex::Regex;
 use shequn_model::{EventKind, GroupInfo, GroupKind, Message, Person, Platform, Record, Sink, Stamp, SystemEvent};
 
+use super::relay::{self, Relays};
 use crate::{Format, Input, ParseError, ParseOptions, Probe, Score, SinkResultExt};
 
 pub struct IrcLog;
@@ -70,6 +73,7 @@ struct Patterns {
     topic: Regex,
     kick: Regex,
     pidgin_room: Regex,
+    relayed_12h: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -103,6 +107,8 @@ fn patterns() -> &'static Patterns {
             .unwrap(),
         kick: Regex::new(r"^(\S+) (?:was kicked (?:from \S+ )?by|has been kicked by) (\S+)").unwrap(),
         pidgin_room: Regex::new(r"<h3>Conversation with (#\S+)").unwrap(),
+        // `DSpaceSlackBot: <tdonohue> text`, before the markup stripping takes `<tdonohue>`.
+        relayed_12h: Regex::new(r"^[^\s:]+: <([^<>\s]+)> ").unwrap(),
     })
 }
 
@@ -170,6 +176,7 @@ impl Format for IrcLog {
         let mut day = file_date.unwrap_or_default();
         let mut last_time: Option<NaiveTime> = None;
         let mut pending: Option<Message> = None;
+        let mut relays = Relays::default();
         let p = patterns();
         for (ix, raw) in text.lines().enumerate() {
             let line_no = ix + 1;
@@ -177,6 +184,8 @@ impl Format for IrcLog {
             if line.trim().is_empty() {
                 continue;
             }
+            // A relayed sender the markup names and stripping loses (12-hour PircBot lines).
+            let mut named_inside: Option<String> = None;
             let parsed: Option<(Stamp, String)> = match style {
                 Style::Clock => p.clock.captures(line).and_then(|c| {
                     let t = hms(&c[1], &c[2], c.get(3).map_or("0", |m| m.as_str()))?;
@@ -209,6 +218,7 @@ impl Format for IrcLog {
                                 Some(z) => Stamp::from_local_known(day.and_time(t), z),
                                 None => Stamp::from_local_assumed(day.and_time(t), zone),
                             };
+                            named_inside = p.relayed_12h.captures(&c[7]).map(|r| r[1].to_string());
                             // `nick: text` here, like `<nick> text` elsewhere.
                             let body = html_text(&c[7]);
                             let body = match body.split_once(": ") {
@@ -253,10 +263,7 @@ impl Format for IrcLog {
             let Some((time, body)) = parsed else {
                 match (&mut pending, style) {
                     // A Gitter message that spans lines.
-                    (Some(m), Style::Iso) => {
-                        m.text.push('\n');
-                        m.text.push_str(line);
-                    }
+                    (Some(m), Style::Iso) => relay::append_line(m, line),
                     _ if line.starts_with('<') || line.starts_with("-----") => {}
                     _ => sink
                         .push(Record::Skipped {
@@ -271,8 +278,7 @@ impl Format for IrcLog {
             // with a timestamp of its own ("2019-12-27T19:42:24.322Z INFO …") continues the message.
             if platform == Platform::Gitter && !(line.starts_with('[') && body.starts_with('<')) {
                 if let Some(m) = pending.as_mut() {
-                    m.text.push('\n');
-                    m.text.push_str(line);
+                    relay::append_line(m, line);
                     continue;
                 }
             }
@@ -281,7 +287,7 @@ impl Format for IrcLog {
             }
             match classify(&body) {
                 Line::Message { nick, text } => {
-                    pending = Some(Message { id: None, time, sender: Person::named(nick), text, ..Message::default() });
+                    pending = Some(relays.message(nick, text, time, named_inside));
                 }
                 Line::Event(event) => {
                     let mut event = *event;
@@ -668,6 +674,90 @@ mod tests {
             .filter_map(|r| if let Record::Event { event, .. } = r { Some(event.kind) } else { None })
             .collect();
         assert_eq!(kinds, vec![EventKind::Join, EventKind::Leave]);
+    }
+
+    #[test]
+    fn relayed_lines_are_the_relayed_persons_and_keep_the_line_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let recs = parse_named(
+            dir.path(),
+            "2017-06-01.log",
+            concat!(
+                "<span class=\"irc-date\">[15:52]</span> <span class=\"irc-black\">&lt;DSpaceSlackBot&gt; &lt;terrywbrady&gt; Maureen and Bram,  In today's developer meeting, we determined that we need some community assistance with testing.  The DSpace 6.1 release touched several portions of the system that would benefit from end-user testing as was done during the 6.0 testathon.  Also, we would like to perform user testing on the release.  Could I have a few minutes at the next DCAT meet</span><br />\n",
+                "<span class=\"irc-date\">[15:52]</span> <span class=\"irc-black\">&lt;DSpaceSlackBot&gt; about how this might work?</span><br />\n",
+                "<span class=\"irc-date\">[15:53]</span> <span class=\"irc-black\">&lt;DSpaceSlackBot1&gt; Action: pbecker reads the logs</span><br />\n",
+                "<span class=\"irc-date\">[15:54]</span> <span class=\"irc-black\">&lt;mhwood&gt; &lt;pbecker&gt; quoted, still mhwood's</span><br />\n",
+                "<span class=\"irc-date\">[15:55]</span> <span class=\"irc-black\">&lt;kompewter&gt; [ DS-3627 ] - https://jira.duraspace.org/browse/DS-3627</span><br />\n",
+            ),
+        );
+        let msgs = messages(&recs);
+        let got: Vec<(&str, &str, Option<&str>)> = msgs
+            .iter()
+            .map(|m| (m.sender.name.as_str(), m.text.as_str(), m.relayed.as_ref().map(|r| r.bridge.name.as_str())))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("terrywbrady", &msgs[0].text[..], Some("DSpaceSlackBot")),
+                ("terrywbrady", "about how this might work?", Some("DSpaceSlackBot")),
+                ("pbecker", "reads the logs", Some("DSpaceSlackBot1")),
+                ("mhwood", "<pbecker> quoted, still mhwood's", None),
+                ("kompewter", "[ DS-3627 ] - https://jira.duraspace.org/browse/DS-3627", None),
+            ]
+        );
+        // What the content key is built from: the line as the log wrote it.
+        assert_eq!(msgs[0].written_sender_key(), "name:DSpaceSlackBot");
+        assert!(msgs[0].text.starts_with("Maureen and Bram,") && msgs[0].text.ends_with("DCAT meet"));
+        assert_eq!(msgs[0].written_text(), format!("<terrywbrady> {}", msgs[0].text));
+        assert_eq!(msgs[2].written_text(), "Action: pbecker reads the logs");
+    }
+
+    #[test]
+    fn twelve_hour_relays_and_logger_notices() {
+        let dir = tempfile::tempdir().unwrap();
+        let recs = parse_named(
+            dir.path(),
+            "2018-05-09.log",
+            concat!(
+                "<span class=\"irc-date\">3:01:12 PM CDT</span> <span class=\"irc-black\"> DSpaceSlackBot: <tdonohue> <here>: It's DSpace DevMtg time</span><br/>\n",
+                "<span class=\"irc-date\">3:01:20 PM CDT</span> <span class=\"irc-black\"> DSpaceSlackBot: <kshepherd> here!</span><br/>\n",
+                "<span class=\"irc-date\">4:18:32 PM CDT</span> <span class=\"irc-black\"> DuraLogBot: (notice) This channel is logged - http://irclogs.duraspace.org/</span><br/>\n",
+            ),
+        );
+        let msgs = messages(&recs);
+        assert_eq!(msgs.len(), 3);
+        assert_eq!((msgs[0].sender.name.as_str(), msgs[0].text.as_str()), ("tdonohue", ": It's DSpace DevMtg time"));
+        // The text the old reader produced (markup stripped), so the key is unchanged.
+        assert_eq!(msgs[0].written_text(), " : It's DSpace DevMtg time");
+        assert_eq!((msgs[1].sender.name.as_str(), msgs[1].text.as_str()), ("kshepherd", "here!"));
+        assert_eq!(msgs[2].sender.name, "DuraLogBot");
+        assert!(msgs[2].sender.is_bot, "a logger's notice is not member talk");
+        assert!(!msgs[0].sender.is_bot && !msgs[1].sender.is_bot);
+    }
+
+    #[test]
+    fn matrix_relays_in_a_gitter_dump() {
+        let dir = tempfile::tempdir().unwrap();
+        let recs = parse_named(
+            dir.path(),
+            "docker_docker_chatFormat.ascii.txt",
+            concat!(
+                "[2016-12-30 22:25:47] <matrixbot> @quaddo:matrix.orgMint 17 fwiw\n",
+                "second line\n",
+                "[2016-12-30 22:26:00] <matrixbot> uhoregAre you sure?\n",
+                "[2016-12-30 22:27:00] <jsbot> <ann> is not relayed: jsbot is a person\n",
+            ),
+        );
+        let msgs = messages(&recs);
+        assert_eq!(msgs.len(), 3);
+        assert_eq!(
+            (msgs[0].sender.name.as_str(), msgs[0].text.as_str()),
+            ("@quaddo:matrix.org", "Mint 17 fwiw\nsecond line")
+        );
+        assert_eq!(msgs[0].written_text(), "@quaddo:matrix.orgMint 17 fwiw\nsecond line");
+        assert_eq!(msgs[1].sender.name, "matrixbot");
+        assert!(msgs[1].sender.is_bot);
+        assert_eq!((msgs[2].sender.name.as_str(), msgs[2].sender.is_bot), ("jsbot", false));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod json_stream;
 pub mod qq;
 pub mod qq_qce;
 mod qq_sender;
+mod relay;
 pub mod slack;
 pub mod telegram;
 pub mod wechat;

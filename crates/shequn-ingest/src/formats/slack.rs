@@ -478,6 +478,7 @@ fn convert(v: &Value, slot: GroupSlot, people: &People, location: &str) -> Optio
                     mentions,
                     forwarded: false,
                     edited,
+                    relayed: None,
                 },
             })
         }

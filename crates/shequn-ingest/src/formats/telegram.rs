@@ -739,6 +739,7 @@ fn convert(mut m: RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<O
         mentions,
         forwarded: m.forwarded_from,
         edited,
+        relayed: None,
     };
     Ok(Some(Record::Message { group, message }))
 }
