@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use shequn_model::{ContentLabel, Example, MemberIx, MessageKind, MsgIx, Timeline};
+use shequn_model::{ContentLabel, Example, MemberIx, MessageKind, MsgIx, Timeline, ValueKind};
 
 use crate::ads::{classify_with, AdContext, AdFeature, AdFeatureKind, AdSettings};
 use crate::emotion::is_emotional;
@@ -28,6 +28,11 @@ pub struct ContentSettings {
     /// message with no commercial evidence (contact, solicitation, promotion, money,
     /// repetition) is an ad only if its score clears the chat threshold by this much.
     pub model_only_margin: f32,
+    /// A perk (福利: coupons, giveaways, free passes) posted by a known operator (owner or admin) is
+    /// value, not an ad, even when worded like one: seed 004 counts 福利 as the first of the six kinds
+    /// of value a group owes its members (METHOD §8). Members' perk posts are still judged as ads:
+    /// "免费领取，私信我" from a stranger is how 爆粉 (harvesting contacts) is done.
+    pub operator_perks_are_value: bool,
     pub repetition: RepetitionSettings,
     pub push: PushSettings,
     pub value: ValueSettings,
@@ -41,6 +46,7 @@ impl Default for ContentSettings {
             ads: AdSettings::default(),
             chat_prior_log_odds: 3.0,
             model_only_margin: 4.0,
+            operator_perks_are_value: true,
             repetition: RepetitionSettings::default(),
             push: PushSettings::default(),
             value: ValueSettings::default(),
@@ -191,11 +197,19 @@ pub fn analyze_group(
                 AdFeatureKind::Contact
                     | AdFeatureKind::Solicitation
                     | AdFeatureKind::Promotion
+                    | AdFeatureKind::Offer
                     | AdFeatureKind::Money
                     | AdFeatureKind::Repetition
             )
         });
         if v.ad && !commercial && v.score <= ad_settings.threshold + settings.model_only_margin {
+            v.ad = false;
+        }
+        let operator_perk = settings.operator_perks_are_value && sender.is_operator();
+        let value = if !v.ad || operator_perk { classify_normalized(n, &settings.value) } else { None };
+        // Seed 004 names 福利 (perks) first among the value a group must deliver: an operator handing
+        // out a perk ("群友福利，…免费领取，私信我") delivers value (METHOD §8), not an ad.
+        if v.ad && operator_perk && value == Some(ValueKind::Perk) {
             v.ad = false;
         }
         if v.ad {
@@ -216,8 +230,8 @@ pub fn analyze_group(
                 });
             }
         } else {
-            kinds[i] = classify_normalized(n, &settings.value);
-            labels[i].value = kinds[i];
+            kinds[i] = value;
+            labels[i].value = value;
         }
     }
     let mut posters: Vec<AdPoster> = posters
@@ -254,4 +268,36 @@ pub fn analyze_group(
 /// Value mix as plain counts by kind name (for tables).
 pub fn mix_by_name(r: &ValueReport) -> BTreeMap<&'static str, u32> {
     r.mix.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shequn_model::{MemberRole, TimelineBuilder};
+
+    const PERK: &str = "群友福利：烘焙课优惠券免费领取，名额有限，私信我领取";
+
+    #[test]
+    fn an_operators_perk_is_value_not_an_ad() {
+        let mut b = TimelineBuilder::new("烘焙交流群");
+        let owner = b.member("群主");
+        b.member_mut(owner).role = Some(MemberRole::Owner);
+        let member = b.member("路人");
+        let by_owner = b.message(0, owner, PERK);
+        let by_member = b.message(60_000, member, PERK);
+        // An operator's ad that is not a perk stays an ad.
+        let owner_ad = b.message(120_000, owner, "兼职刷单日赚300元，一单一结，加微信 abc12345 详聊");
+        let t = b.build();
+        let r = analyze_group(&t, &ContentSettings::default(), None, None, None);
+        assert!(!r.labels[by_owner as usize].ad);
+        assert_eq!(r.labels[by_owner as usize].value, Some(ValueKind::Perk));
+        // The same words from a member are still judged an ad (爆粉: "free, DM me").
+        assert!(r.labels[by_member as usize].ad);
+        assert!(r.labels[owner_ad as usize].ad);
+        let posters: Vec<(&str, u32)> = r.ads.posters.iter().map(|p| (p.name.as_str(), p.ads)).collect();
+        assert_eq!(posters, vec![("群主", 1), ("路人", 1)]);
+        // The setting turns it off.
+        let strict = ContentSettings { operator_perks_are_value: false, ..ContentSettings::default() };
+        assert!(analyze_group(&t, &strict, None, None, None).labels[by_owner as usize].ad);
+    }
 }
