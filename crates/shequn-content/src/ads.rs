@@ -476,13 +476,14 @@ struct Listed {
 
 /// The word tables searched in one pass, in this order.
 const TABLES: [&[&str]; 4] = [PROMOTION_WORDS, SOLICITATION_WORDS, OFFER_WORDS, OFFER_ASKS];
+const WORDS_IN_TABLES: usize = PROMOTION_WORDS.len() + SOLICITATION_WORDS.len() + OFFER_WORDS.len() + OFFER_ASKS.len();
 
 /// One Aho–Corasick pass over the text instead of one substring search per word.
 fn listed_words(folded: &str) -> Listed {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
     let ac = AC
         .get_or_init(|| AhoCorasick::new(TABLES.iter().flat_map(|t| t.iter())).expect("word lists build an automaton"));
-    let mut hit = vec![false; TABLES.iter().map(|t| t.len()).sum()];
+    let mut hit = [false; WORDS_IN_TABLES];
     for m in ac.find_overlapping_iter(folded) {
         let i = m.pattern().as_usize();
         if hit[i] {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use shequn_model::{ContentLabel, Example, MemberIx, MessageKind, MsgIx, Timeline, ValueKind};
+use shequn_model::{ContentLabel, Example, MemberIx, MessageKind, MsgIx, Timeline};
 
 use crate::ads::{classify_with, AdContext, AdFeature, AdFeatureKind, AdSettings};
 use crate::emotion::is_emotional;
@@ -28,11 +28,13 @@ pub struct ContentSettings {
     /// message with no commercial evidence (contact, solicitation, promotion, money,
     /// repetition) is an ad only if its score clears the chat threshold by this much.
     pub model_only_margin: f32,
-    /// A perk (福利: coupons, giveaways, free passes) posted by a known operator (owner or admin) is
-    /// value, not an ad, even when worded like one: seed 004 counts 福利 as the first of the six kinds
-    /// of value a group owes its members (METHOD §8). Members' perk posts are still judged as ads:
-    /// "免费领取，私信我" from a stranger is how 爆粉 (harvesting contacts) is done.
-    pub operator_perks_are_value: bool,
+    /// A post by a known operator (owner or admin) that delivers one of seed 004's six kinds of value
+    /// (福利、信息、资源、案例、活动、链接; METHOD §8) is value, not an ad, even when worded like one
+    /// ("群友福利，…免费领取，私信我") or re-posted: seed 004 names 福利 first among what a group owes
+    /// its members, and an operator re-sharing an update is not selling. Operators' ads that carry
+    /// no value (刷单 recruitment, 招商) stay ads, and members' perk posts are still judged as ads:
+    /// "免费领取，私信我" from a member is how 爆粉 (harvesting contacts) is done.
+    pub operator_value_is_not_ad: bool,
     pub repetition: RepetitionSettings,
     pub push: PushSettings,
     pub value: ValueSettings,
@@ -46,7 +48,7 @@ impl Default for ContentSettings {
             ads: AdSettings::default(),
             chat_prior_log_odds: 3.0,
             model_only_margin: 4.0,
-            operator_perks_are_value: true,
+            operator_value_is_not_ad: true,
             repetition: RepetitionSettings::default(),
             push: PushSettings::default(),
             value: ValueSettings::default(),
@@ -205,11 +207,11 @@ pub fn analyze_group(
         if v.ad && !commercial && v.score <= ad_settings.threshold + settings.model_only_margin {
             v.ad = false;
         }
-        let operator_perk = settings.operator_perks_are_value && sender.is_operator();
-        let value = if !v.ad || operator_perk { classify_normalized(n, &settings.value) } else { None };
+        let by_operator = settings.operator_value_is_not_ad && sender.is_operator();
+        let value = if !v.ad || by_operator { classify_normalized(n, &settings.value) } else { None };
         // Seed 004 names 福利 (perks) first among the value a group must deliver: an operator handing
-        // out a perk ("群友福利，…免费领取，私信我") delivers value (METHOD §8), not an ad.
-        if v.ad && operator_perk && value == Some(ValueKind::Perk) {
+        // out a perk or re-sharing a resource delivers value (METHOD §8), not an ad.
+        if v.ad && by_operator && value.is_some() {
             v.ad = false;
         }
         if v.ad {
@@ -273,12 +275,12 @@ pub fn mix_by_name(r: &ValueReport) -> BTreeMap<&'static str, u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shequn_model::{MemberRole, TimelineBuilder};
+    use shequn_model::{MemberRole, TimelineBuilder, ValueKind};
 
     const PERK: &str = "群友福利：烘焙课优惠券免费领取，名额有限，私信我领取";
 
     #[test]
-    fn an_operators_perk_is_value_not_an_ad() {
+    fn an_operators_perk_or_resource_is_value_not_an_ad() {
         let mut b = TimelineBuilder::new("烘焙交流群");
         let owner = b.member("群主");
         b.member_mut(owner).role = Some(MemberRole::Owner);
@@ -287,6 +289,14 @@ mod tests {
         let by_member = b.message(60_000, member, PERK);
         // An operator's ad that is not a perk stays an ad.
         let owner_ad = b.message(120_000, owner, "兼职刷单日赚300元，一单一结，加微信 abc12345 详聊");
+        // Re-sharing the same resource is not selling it (three copies by one sender: repetition).
+        // A member thanks each time, so the owner is talking with people, not pushing.
+        let mut shares = Vec::new();
+        for k in 0..3 {
+            let at = (1 + 2 * k) * 86_400_000 + k * 7_000_000;
+            shares.push(b.message(at, owner, "分享一份烘焙入门的资料合集，需要的自取 https://pan.example.com/s/1aQ"));
+            b.reply(at + 60_000, member, "谢谢群主", shares[k as usize]);
+        }
         let t = b.build();
         let r = analyze_group(&t, &ContentSettings::default(), None, None, None);
         assert!(!r.labels[by_owner as usize].ad);
@@ -294,10 +304,15 @@ mod tests {
         // The same words from a member are still judged an ad (爆粉: "free, DM me").
         assert!(r.labels[by_member as usize].ad);
         assert!(r.labels[owner_ad as usize].ad);
+        for s in &shares {
+            assert_eq!((r.labels[*s as usize].ad, r.labels[*s as usize].value), (false, Some(ValueKind::Resource)));
+        }
         let posters: Vec<(&str, u32)> = r.ads.posters.iter().map(|p| (p.name.as_str(), p.ads)).collect();
         assert_eq!(posters, vec![("群主", 1), ("路人", 1)]);
         // The setting turns it off.
-        let strict = ContentSettings { operator_perks_are_value: false, ..ContentSettings::default() };
-        assert!(analyze_group(&t, &strict, None, None, None).labels[by_owner as usize].ad);
+        let strict = ContentSettings { operator_value_is_not_ad: false, ..ContentSettings::default() };
+        let strict = analyze_group(&t, &strict, None, None, None);
+        assert!(strict.labels[by_owner as usize].ad);
+        assert!(shares.iter().any(|s| strict.labels[*s as usize].ad), "the re-shares are ads without the setting");
     }
 }
