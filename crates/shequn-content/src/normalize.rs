@@ -139,7 +139,7 @@ pub fn normalize(text: &str) -> Normalized {
     if finder.is_match(&folded) {
         for (from, to) in VARIANTS {
             if folded.contains(from) {
-                folded = folded.replace(from, to);
+                folded = replace_variant(&folded, from, to);
             }
         }
     }
@@ -152,6 +152,32 @@ pub fn normalize(text: &str) -> Normalized {
     let has_han = folded.chars().any(is_han);
     let handles = find_handles(&folded, &compact);
     Normalized { folded, compact, has_han, handles }
+}
+
+/// Replaces a contact-word variant where it is not part of a longer Latin word: a Latin end of the
+/// variant may not touch another letter (`avx2`, `wxwidgets`, `+virtual` in a wiki link, `加vip群`
+/// stay as written). Digits, Han and marks may touch (`vx123456`, `+v信`, `vx:abc`).
+fn replace_variant(text: &str, from: &str, to: &str) -> String {
+    let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in text.match_indices(from) {
+        if i < last {
+            continue;
+        }
+        let before = text[..i].chars().next_back();
+        let after = text[i + from.len()..].chars().next();
+        let starts_latin = from.starts_with(|c: char| c.is_ascii_alphabetic());
+        let ends_latin = from.ends_with(|c: char| c.is_ascii_alphabetic());
+        if (starts_latin && letter(before)) || (ends_latin && letter(after)) {
+            continue;
+        }
+        out.push_str(&text[last..i]);
+        out.push_str(to);
+        last = i + from.len();
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// CJK unified ideographs (basic block and extension A).
@@ -257,6 +283,18 @@ mod tests {
         assert!(normalize("加薇 sx111505").folded.starts_with("加微信"));
         assert!(normalize("有需要+V").folded.contains("加微信"));
         assert!(normalize("薇信号码").folded.contains("微信号"));
+    }
+
+    #[test]
+    fn variants_inside_latin_words_stay_as_written() {
+        // A wiki link's "+Virtual", "加VIP群", "wxWidgets" and "AVX" are not WeChat.
+        assert!(!normalize("DevMtg+2012-02-27+-+Virtual+Summit").folded.contains("微信"));
+        assert!(!normalize("加VIP群享折扣").folded.contains("微信"));
+        assert!(!normalize("wxWidgets and AVX2").folded.contains("微信"));
+        // The spammers' spellings still fold.
+        assert!(normalize("vx123456").folded.starts_with("微信"));
+        assert!(normalize("加v: abc123").folded.starts_with("加微信"));
+        assert!(normalize("咨询+v信").folded.contains("加微信"));
     }
 
     #[test]
