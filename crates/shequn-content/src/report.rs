@@ -152,6 +152,7 @@ pub fn analyze_group(
     let half = t.messages.len() / 2;
     let (mut human_first, mut emo_first) = (0u32, 0u32);
     let mut emotion_examples = Vec::new();
+    let member_names = member_names(t);
     for (i, m) in t.messages.iter().enumerate() {
         let first_message = seen.insert(m.sender);
         *sent.entry(m.sender).or_default() += 1;
@@ -192,7 +193,8 @@ pub fn analyze_group(
             .filter(|c| wordy && (c.groups.len() >= 2 || c.copies >= 2 * c.senders))
             .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
         let ctx = AdContext { first_message, repeated, repeated_groups };
-        let mut v = classify_with(model, n, ctx, &ad_settings);
+        let without_mentions = drop_mentions(n, &member_names);
+        let mut v = classify_with(model, without_mentions.as_ref().unwrap_or(n), ctx, &ad_settings);
         let commercial = v.features.iter().any(|f| {
             matches!(
                 f.kind,
@@ -267,6 +269,32 @@ pub fn analyze_group(
     }
 }
 
+/// Each member's display name and platform id, lower-case and without spaces: what an `@name`
+/// addressing them would read after normalisation.
+fn member_names(t: &Timeline) -> HashSet<String> {
+    let fold = |s: &str| s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect::<String>();
+    t.members.iter().flat_map(|m| std::iter::once(fold(&m.name)).chain(m.platform_id.as_deref().map(fold))).collect()
+}
+
+/// The text without the `@name`s that address someone rather than give a contact: a name of a
+/// member of the group, or the name the message opens with ("@kumar can you call it twice?").
+/// A Telegram handle is a contact in a spam set; in a group chat an `@name` is first of all a
+/// mention. None when nothing was dropped.
+fn drop_mentions(n: &Normalized, members: &HashSet<String>) -> Option<Normalized> {
+    let opening = n.folded.trim_start();
+    let is_mention = |h: &crate::normalize::Handle| {
+        h.kind == HandleKind::Telegram
+            && h.text.starts_with('@')
+            && (members.contains(&h.text[1..]) || opening.starts_with(h.text.as_str()))
+    };
+    if !n.handles.iter().any(is_mention) {
+        return None;
+    }
+    let mut kept = n.clone();
+    kept.handles.retain(|h| !is_mention(h));
+    Some(kept)
+}
+
 /// Value mix as plain counts by kind name (for tables).
 pub fn mix_by_name(r: &ValueReport) -> BTreeMap<&'static str, u32> {
     r.mix.iter().map(|(k, v)| (k.as_str(), *v)).collect()
@@ -278,6 +306,26 @@ mod tests {
     use shequn_model::{MemberRole, TimelineBuilder, ValueKind};
 
     const PERK: &str = "群友福利：烘焙课优惠券免费领取，名额有限，私信我领取";
+
+    #[test]
+    fn an_at_name_addressing_someone_is_not_a_contact_handle() {
+        let mut b = TimelineBuilder::new("dev chat");
+        let ann = b.member("ann_dev");
+        let bob = b.member("Bob");
+        // Addressing a member, or opening the message with a name: mentions.
+        let to_member = b.message(0, bob, "thanks, and ask ann_dev: @ann_dev is the free tier enough? call me");
+        let opening = b.message(60_000, ann, "@somebody_else I won't call that function twice");
+        // A handle after a request to be contacted, naming nobody in the group: a contact.
+        let contact = b.message(120_000, bob, "free crypto signals, contact @signals_vip now");
+        let t = b.build();
+        let r = analyze_group(&t, &ContentSettings::default(), None, None, None);
+        let names = member_names(&t);
+        let handles = |ix: MsgIx| drop_mentions(&normalize(&t.messages[ix as usize].text), &names).map(|n| n.handles);
+        assert_eq!(handles(to_member), Some(vec![]));
+        assert_eq!(handles(opening), Some(vec![]));
+        assert_eq!(handles(contact), None, "nothing dropped");
+        assert!(!r.labels[to_member as usize].ad && !r.labels[opening as usize].ad);
+    }
 
     #[test]
     fn an_operators_perk_or_resource_is_value_not_an_ad() {
