@@ -169,7 +169,9 @@ fn replace_variant(text: &str, from: &str, to: &str) -> String {
         let after = text[i + from.len()..].chars().next();
         let starts_latin = from.starts_with(|c: char| c.is_ascii_alphabetic());
         let ends_latin = from.ends_with(|c: char| c.is_ascii_alphabetic());
-        if (starts_latin && letter(before)) || (ends_latin && letter(after)) {
+        // "+" between Latin words or numbers is URL or query syntax ("improvements+for+v1.6").
+        let joins_latin = from.starts_with('+') && before.is_some_and(|c| c.is_ascii_alphanumeric());
+        if (starts_latin && letter(before)) || (ends_latin && letter(after)) || joins_latin {
             continue;
         }
         out.push_str(&text[last..i]);
@@ -291,6 +293,7 @@ mod tests {
         assert!(!normalize("DevMtg+2012-02-27+-+Virtual+Summit").folded.contains("微信"));
         assert!(!normalize("加VIP群享折扣").folded.contains("微信"));
         assert!(!normalize("wxWidgets and AVX2").folded.contains("微信"));
+        assert!(!normalize("display/Statistical+Improvements+for+v1.6").folded.contains("微信"));
         // The spammers' spellings still fold.
         assert!(normalize("vx123456").folded.starts_with("微信"));
         assert!(normalize("加v: abc123").folded.starts_with("加微信"));

@@ -282,10 +282,14 @@ fn member_names(t: &Timeline) -> HashSet<String> {
 /// mention. None when nothing was dropped.
 fn drop_mentions(n: &Normalized, members: &HashSet<String>) -> Option<Normalized> {
     let opening = n.folded.trim_start();
+    // Gitter's quotes glue the next word to the name ("@technokob_twitteryou can…").
+    let names_member = |name: &str| {
+        members.contains(name) || members.iter().any(|m| m.chars().count() >= 5 && name.starts_with(m.as_str()))
+    };
     let is_mention = |h: &crate::normalize::Handle| {
         h.kind == HandleKind::Telegram
             && h.text.starts_with('@')
-            && (members.contains(&h.text[1..]) || opening.starts_with(h.text.as_str()))
+            && (names_member(&h.text[1..]) || opening.starts_with(h.text.as_str()))
     };
     if !n.handles.iter().any(is_mention) {
         return None;
@@ -314,6 +318,7 @@ mod tests {
         let bob = b.member("Bob");
         // Addressing a member, or opening the message with a name: mentions.
         let to_member = b.message(0, bob, "thanks, and ask ann_dev: @ann_dev is the free tier enough? call me");
+        let glued = b.message(30_000, bob, "[quote] @ann_devYou can have it for free, call me");
         let opening = b.message(60_000, ann, "@somebody_else I won't call that function twice");
         // A handle after a request to be contacted, naming nobody in the group: a contact.
         let contact = b.message(120_000, bob, "free crypto signals, contact @signals_vip now");
@@ -322,6 +327,7 @@ mod tests {
         let names = member_names(&t);
         let handles = |ix: MsgIx| drop_mentions(&normalize(&t.messages[ix as usize].text), &names).map(|n| n.handles);
         assert_eq!(handles(to_member), Some(vec![]));
+        assert_eq!(handles(glued), Some(vec![]));
         assert_eq!(handles(opening), Some(vec![]));
         assert_eq!(handles(contact), None, "nothing dropped");
         assert!(!r.labels[to_member as usize].ad && !r.labels[opening as usize].ad);
