@@ -156,8 +156,13 @@ pub fn normalize(text: &str) -> Normalized {
 
 /// Replaces a contact-word variant where it is not part of a longer Latin word: a Latin end of the
 /// variant may not touch another letter (`avx2`, `wxwidgets`, `+virtual` in a wiki link, `加vip群`
-/// stay as written). Digits, Han and marks may touch (`vx123456`, `+v信`, `vx:abc`).
+/// stay as written). Digits, Han and marks may touch (`vx123456`, `+v信`, `vx:abc`). Only the short
+/// variants are ambiguous so.
 fn replace_variant(text: &str, from: &str, to: &str) -> String {
+    // "wechat" and "weixin" are words of their own even when glued to others ("phonewechat").
+    if from.chars().filter(char::is_ascii_alphabetic).count() > 2 {
+        return text.replace(from, to);
+    }
     let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
@@ -296,6 +301,7 @@ mod tests {
         assert!(!normalize("display/Statistical+Improvements+for+v1.6").folded.contains("微信"));
         // The spammers' spellings still fold.
         assert!(normalize("vx123456").folded.starts_with("微信"));
+        assert!(normalize("电话CELLPHONEWECHAT").folded.ends_with("微信"));
         assert!(normalize("加v: abc123").folded.starts_with("加微信"));
         assert!(normalize("咨询+v信").folded.contains("加微信"));
     }
