@@ -247,6 +247,11 @@ fn find_handles(folded: &str, compact: &str) -> Vec<Handle> {
     let numeric = |c: &char| c.is_ascii_digit() || (!c.is_ascii() && !is_han(*c) && c.is_numeric());
     if compact.chars().filter(numeric).nth(8).is_some() {
         for m in p.phone.find_iter(compact) {
+            // Eleven digits cut from a longer run are a timestamp, an id or a version, not a phone.
+            let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
+            if digit(compact[..m.start()].chars().next_back()) || digit(compact[m.end()..].chars().next()) {
+                continue;
+            }
             push(HandleKind::Phone, m.as_str());
         }
     }
@@ -319,6 +324,9 @@ mod tests {
             assert!(kinds.contains(&k), "{k:?} missing from {:?}", n.handles);
         }
         assert!(normalize("see you at 10, ok?").handles.is_empty());
+        // Eleven digits inside a longer run (a build path's date-and-pid, a status id) are no phone.
+        assert!(normalize("/tmp/node@8-20180427-17083-388al5/out").handles.iter().all(|h| h.kind != HandleKind::Phone));
+        assert!(normalize("status/855085219602243584").handles.iter().all(|h| h.kind != HandleKind::Phone));
     }
 
     #[test]
