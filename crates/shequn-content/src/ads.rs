@@ -25,6 +25,12 @@ pub struct AdSettings {
     /// Added per promotion word, up to `promotion_cap` words.
     pub promotion_weight: f32,
     pub promotion_cap: usize,
+    /// Added when the sender offers goods or services for sale (接私活, 代购, 价格好商量, "I'm selling",
+    /// "hire me") and says how to reach them (a request to be contacted, a handle or a link): offer
+    /// plus call to action is what a classified ad is, whatever the model makes of its wording. Large
+    /// enough to clear the chat prior (`chat_prior_log_odds`, 3) when the model leans mildly against:
+    /// the spam sets' short English ham pulls short English offers to log-odds −2…−4.
+    pub offer_weight: f32,
     /// Added when the message holds a link.
     pub link_weight: f32,
     /// Added when a money amount appears together with a promotion word.
@@ -45,6 +51,7 @@ impl Default for AdSettings {
             solicitation_weight: 1.0,
             promotion_weight: 0.75,
             promotion_cap: 3,
+            offer_weight: 4.5,
             link_weight: 0.5,
             money_weight: 0.75,
             first_message_weight: 0.5,
@@ -198,6 +205,86 @@ pub const SOLICITATION_ALONE_WORDS: &[&str] = &[
     "call me",
 ];
 
+/// The sender offering goods or services for sale: taking on paid work, buying on others' behalf,
+/// "price negotiable", "anyone who needs it, add me". Real member ads often carry no handle and no
+/// listed promotion word (接X相关的私活，价格好商量，联系我), so this evidence counts only together
+/// with a way to reach the seller (see [`AdSettings::offer_weight`]). Not the free perks an
+/// operator hands out (福利、免费领取): those are value (METHOD §8).
+pub const OFFER_WORDS: &[&str] = &[
+    // Taking on paid work, doing it for others.
+    "私活",
+    "接活",
+    "接单",
+    "承接",
+    "代做",
+    "代写",
+    "代画",
+    "代练",
+    "代购",
+    "代办",
+    "代发",
+    "代运营",
+    // Selling.
+    "出售",
+    "低价出",
+    "转让",
+    "出闲置",
+    "闲置出",
+    "现货",
+    "批发",
+    "包教包会",
+    "上门服务",
+    // Prices offered to the reader.
+    "价格好商量",
+    "价钱好商量",
+    "价格好说",
+    "价钱好说",
+    "价格美丽",
+    "价格实惠",
+    "价格优惠",
+    "价格公道",
+    "价格可谈",
+    "价格可议",
+    "量大从优",
+    "群友价",
+    "优惠价",
+    "出厂价",
+    "批发价",
+    // Inviting buyers (the request itself is a separate word: see `OFFER_ASKS`).
+    "欢迎选购",
+    "欢迎下单",
+    "欢迎订购",
+    "有需要的朋友",
+    "需要的朋友",
+    "selling",
+    "for sale",
+    "hire me",
+    "for hire",
+    "taking commissions",
+    "commissions open",
+    "open for commissions",
+    "for rates",
+    "my rates",
+    "reasonable price",
+    "affordable price",
+    "best price",
+    "% off",
+    "promo code",
+    "my shop",
+    "order now",
+    "buy now",
+];
+
+/// Offers made to shoppers, for which a link is the way to buy; for every other offer the link may
+/// just be a reference ("that domain is listed for sale <url>"), so it takes a request or a handle.
+const LINK_OFFERS: &[&str] =
+    &["% off", "promo code", "my shop", "order now", "buy now", "欢迎选购", "欢迎下单", "欢迎订购"];
+
+/// Ways to ask a buyer to get in touch that count with an offer, besides [`SOLICITATION_ALONE_WORDS`]
+/// ("代做找我", "DM for prices"); too common in ordinary talk to count alone.
+pub const OFFER_ASKS: &[&str] =
+    &["私我", "找我", "咨询", "dm", "inbox me", "hit me up", "reach out to me", "ping me", "email me", "get in touch"];
+
 /// Which kind of evidence fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -206,6 +293,8 @@ pub enum AdFeatureKind {
     /// Asking to be contacted, with no handle in the text.
     Solicitation,
     Promotion,
+    /// Goods or services offered for sale, with a way to reach the seller.
+    Offer,
     Link,
     Money,
     FirstMessage,
@@ -287,21 +376,19 @@ fn model_feature(model: &LinearModel, n: &Normalized, f: &Features, reasons: usi
 pub fn rule_features(n: &Normalized, context: AdContext, settings: &AdSettings) -> Vec<AdFeature> {
     let mut features = Vec::new();
     let folded = n.folded.as_str();
-    let (promos, solicits) = listed_words(folded);
-    if !n.handles.is_empty() && (!solicits.is_empty() || !promos.is_empty()) {
-        let contacts: Vec<String> = n
-            .handles
-            .iter()
-            .filter(|h| h.kind != HandleKind::Url)
-            .map(|h| format!("{}: {}", h.kind.as_str(), h.text))
-            .collect();
-        if !contacts.is_empty() {
-            let mut detail = contacts.join(", ");
-            if !solicits.is_empty() {
-                detail = format!("{} ({})", detail, solicits.join(", "));
-            }
-            features.push(AdFeature { kind: AdFeatureKind::Contact, detail, weight: settings.contact_weight });
+    let Listed { promos, solicits, offers, offer_asks } = listed_words(folded);
+    let contacts: Vec<String> = n
+        .handles
+        .iter()
+        .filter(|h| h.kind != HandleKind::Url)
+        .map(|h| format!("{}: {}", h.kind.as_str(), h.text))
+        .collect();
+    if !contacts.is_empty() && (!solicits.is_empty() || !promos.is_empty()) {
+        let mut detail = contacts.join(", ");
+        if !solicits.is_empty() {
+            detail = format!("{} ({})", detail, solicits.join(", "));
         }
+        features.push(AdFeature { kind: AdFeatureKind::Contact, detail, weight: settings.contact_weight });
     }
     // Each explicit request holds a listed solicitation word, so only texts with one are searched.
     let asks: Vec<&str> = if solicits.is_empty() {
@@ -309,13 +396,34 @@ pub fn rule_features(n: &Normalized, context: AdContext, settings: &AdSettings) 
     } else {
         SOLICITATION_ALONE_WORDS.iter().copied().filter(|w| contains_word(folded, w)).collect()
     };
-    if !asks.is_empty() && !features.iter().any(|f| f.kind == AdFeatureKind::Contact) {
+    if !asks.is_empty() && contacts.is_empty() {
         // "加我微信", "DM me": asking to be contacted is solicitation even without a handle (METHOD §7).
         features.push(AdFeature {
             kind: AdFeatureKind::Solicitation,
             detail: asks.join(", "),
             weight: settings.solicitation_weight,
         });
+    }
+    if !offers.is_empty() {
+        // How a buyer reaches the seller: a request to be contacted, a handle, or (for a shop's
+        // offer) a link.
+        let mut reach: Vec<String> = asks.iter().map(|w| w.to_string()).collect();
+        // An offer-only ask inside a listed request ("dm" in "dm me") is named once.
+        reach.extend(offer_asks.iter().filter(|w| !asks.iter().any(|a| a.contains(**w))).map(|w| w.to_string()));
+        let link_is_reach = offers.iter().any(|w| LINK_OFFERS.contains(w));
+        reach.extend(
+            n.handles
+                .iter()
+                .filter(|h| link_is_reach || h.kind != HandleKind::Url)
+                .map(|h| format!("{}: {}", h.kind.as_str(), h.text)),
+        );
+        if !reach.is_empty() {
+            features.push(AdFeature {
+                kind: AdFeatureKind::Offer,
+                detail: format!("{}; reach / 联系方式: {}", offers.join(", "), reach.join(", ")),
+                weight: settings.offer_weight,
+            });
+        }
     }
     if !promos.is_empty() {
         let counted = promos.len().min(settings.promotion_cap);
@@ -330,7 +438,7 @@ pub fn rule_features(n: &Normalized, context: AdContext, settings: &AdSettings) 
     if !links.is_empty() {
         features.push(AdFeature { kind: AdFeatureKind::Link, detail: links.join(", "), weight: settings.link_weight });
     }
-    if !promos.is_empty() {
+    if !promos.is_empty() || !offers.is_empty() {
         let money = money_amounts(folded);
         if !money.is_empty() {
             features.push(AdFeature {
@@ -357,35 +465,62 @@ pub fn rule_features(n: &Normalized, context: AdContext, settings: &AdSettings) 
     features
 }
 
-/// The promotion and solicitation words a folded text holds, each list in its table's order.
+/// The listed words a folded text holds, each list in its table's order.
+#[derive(Debug, Default, PartialEq)]
+struct Listed {
+    promos: Vec<&'static str>,
+    solicits: Vec<&'static str>,
+    offers: Vec<&'static str>,
+    offer_asks: Vec<&'static str>,
+}
+
+/// The word tables searched in one pass, in this order.
+const TABLES: [&[&str]; 4] = [PROMOTION_WORDS, SOLICITATION_WORDS, OFFER_WORDS, OFFER_ASKS];
+const WORDS_IN_TABLES: usize = PROMOTION_WORDS.len() + SOLICITATION_WORDS.len() + OFFER_WORDS.len() + OFFER_ASKS.len();
+
 /// One Aho–Corasick pass over the text instead of one substring search per word.
-fn listed_words(folded: &str) -> (Vec<&'static str>, Vec<&'static str>) {
+fn listed_words(folded: &str) -> Listed {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    let ac = AC.get_or_init(|| {
-        AhoCorasick::new(PROMOTION_WORDS.iter().chain(SOLICITATION_WORDS)).expect("word lists build an automaton")
-    });
-    let mut hit = [false; PROMOTION_WORDS.len() + SOLICITATION_WORDS.len()];
+    let ac = AC
+        .get_or_init(|| AhoCorasick::new(TABLES.iter().flat_map(|t| t.iter())).expect("word lists build an automaton"));
+    let mut hit = [false; WORDS_IN_TABLES];
     for m in ac.find_overlapping_iter(folded) {
         let i = m.pattern().as_usize();
         if hit[i] {
             continue;
         }
-        let word =
-            if i < PROMOTION_WORDS.len() { PROMOTION_WORDS[i] } else { SOLICITATION_WORDS[i - PROMOTION_WORDS.len()] };
-        hit[i] = (!word.is_ascii() || latin_word_at(folded, m.start(), m.end()))
+        let word = word_of_pattern(i);
+        hit[i] = (!word.is_ascii() || latin_word_at(folded, word, m.start()))
             && !EVERYDAY_PHRASES.iter().any(|(w, before)| *w == word && folded[..m.start()].ends_with(before));
     }
-    let promos = PROMOTION_WORDS.iter().zip(&hit).filter(|(_, h)| **h).map(|(w, _)| *w).collect();
-    let solicits =
-        SOLICITATION_WORDS.iter().zip(&hit[PROMOTION_WORDS.len()..]).filter(|(_, h)| **h).map(|(w, _)| *w).collect();
-    (promos, solicits)
+    let mut lists = TABLES.iter().scan(0, |from, t| {
+        let got: Vec<&'static str> = t.iter().zip(&hit[*from..]).filter(|(_, h)| **h).map(|(w, _)| *w).collect();
+        *from += t.len();
+        Some(got)
+    });
+    let mut next = || lists.next().unwrap_or_default();
+    Listed { promos: next(), solicits: next(), offers: next(), offer_asks: next() }
 }
 
-/// Whether `haystack[start..end]` stands as a whole Latin word (so `won` is not in `wonderful`).
-fn latin_word_at(haystack: &str, start: usize, end: usize) -> bool {
+/// The word of pattern `i` of the automaton over [`TABLES`].
+fn word_of_pattern(mut i: usize) -> &'static str {
+    for t in TABLES {
+        if i < t.len() {
+            return t[i];
+        }
+        i -= t.len();
+    }
+    unreachable!("pattern index beyond the word tables")
+}
+
+/// Whether `word`, found at `start`, stands as a whole Latin word (so `won` is not in `wonderful`);
+/// an end of the word that is not a letter or digit (`% off`) needs no boundary there.
+fn latin_word_at(haystack: &str, word: &str, start: usize) -> bool {
+    let end = start + word.len();
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     let before = haystack[..start].chars().next_back();
     let after = haystack[end..].chars().next();
-    !before.is_some_and(|c| c.is_ascii_alphanumeric()) && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+    (!alnum(word.chars().next()) || !alnum(before)) && (!alnum(word.chars().next_back()) || !alnum(after))
 }
 
 /// Substring match for Han words; word-boundary match for Latin words.
@@ -393,7 +528,7 @@ fn contains_word(haystack: &str, word: &str) -> bool {
     if !word.is_ascii() {
         return haystack.contains(word);
     }
-    haystack.match_indices(word).any(|(i, _)| latin_word_at(haystack, i, i + word.len()))
+    haystack.match_indices(word).any(|(i, _)| latin_word_at(haystack, word, i))
 }
 
 #[cfg(test)]
@@ -418,10 +553,60 @@ mod tests {
         assert!(k.contains(&AdFeatureKind::Contact) && !k.contains(&AdFeatureKind::Solicitation), "{k:?}");
     }
 
+    fn kinds_of(text: &str) -> Vec<AdFeatureKind> {
+        rule_features(&normalize(text), AdContext::default(), &AdSettings::default()).iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn an_offer_with_a_way_to_reach_the_seller_is_an_offer() {
+        // Paid work offered, with a request to be contacted (no handle, no listed promotion word).
+        assert!(kinds_of("帮人做PPT的私活也接，价格可谈，联系我").contains(&AdFeatureKind::Offer));
+        // "Anyone who needs it, DM me" after goods.
+        assert!(kinds_of("老家的土蜂蜜，有需要的朋友私我").contains(&AdFeatureKind::Offer));
+        assert!(kinds_of("代写论文找我，包过").contains(&AdFeatureKind::Offer));
+        // A price offered, with a handle.
+        assert!(kinds_of("二手显示器转让，微信 abc_12345").contains(&AdFeatureKind::Offer));
+        assert!(kinds_of("I'm selling my old Kindle, DM me").contains(&AdFeatureKind::Offer));
+        assert!(kinds_of("Freelance designer, available - hire me, rates on request, email me")
+            .contains(&AdFeatureKind::Offer));
+        assert!(kinds_of("summer sale, 30% off everything https://shop.example.com").contains(&AdFeatureKind::Offer));
+    }
+
+    #[test]
+    fn an_offer_without_a_way_to_reach_or_a_request_without_an_offer_is_not() {
+        // Near misses: the same words with no way to reach the seller, or asking without offering.
+        assert!(!kinds_of("最近接了个私活，累死了").contains(&AdFeatureKind::Offer));
+        assert!(!kinds_of("有需要的话我可以帮你看看代码").contains(&AdFeatureKind::Offer));
+        assert!(!kinds_of("这个问题私聊我吧，群里不方便").contains(&AdFeatureKind::Offer));
+        assert!(!kinds_of("I'm selling nothing, just asking about the bug").contains(&AdFeatureKind::Offer));
+        // A link is a way to buy only from a shop's offer, not after "for sale" in a discussion.
+        assert!(!kinds_of("that domain is listed as for sale https://example.com").contains(&AdFeatureKind::Offer));
+        assert!(!kinds_of("my shopping list for the trip, DM me if I forgot something").contains(&AdFeatureKind::Offer));
+        // "% off" needs a number before it and a way to reach; "dm" must be a whole word.
+        assert!(!kinds_of("turned 20% off the volume, admin says hi").contains(&AdFeatureKind::Offer));
+    }
+
+    #[test]
+    fn no_offer_word_holds_a_request() {
+        // An offer needs a way to reach the seller besides itself; a phrase that is both ("价格私聊")
+        // would make one phrase count twice.
+        for offer in OFFER_WORDS {
+            for ask in SOLICITATION_ALONE_WORDS.iter().chain(OFFER_ASKS) {
+                assert!(!contains_word(offer, ask), "{offer} holds {ask}");
+            }
+        }
+    }
+
+    #[test]
+    fn percent_off_matches_after_a_number() {
+        assert!(contains_word("now 20% off", "% off"));
+        assert!(!contains_word("20% offset", "% off"));
+    }
+
     #[test]
     fn feel_free_is_not_promotion() {
-        assert!(listed_words("feel free to ask here").0.is_empty());
-        assert_eq!(listed_words("free iphone, claim now").0, vec!["free", "claim"]);
+        assert!(listed_words("feel free to ask here").promos.is_empty());
+        assert_eq!(listed_words("free iphone, claim now").promos, vec!["free", "claim"]);
     }
 
     #[test]
@@ -433,14 +618,22 @@ mod tests {
 
     #[test]
     fn one_pass_word_lists_match_word_by_word_search() {
-        for text in
-            ["you won a free prize, call now", "wonderful day, free!", "兼职刷下单一单一结，加微信咨询", "txt stop"]
-        {
-            let (promos, solicits) = listed_words(text);
-            let want: Vec<&str> = PROMOTION_WORDS.iter().copied().filter(|w| contains_word(text, w)).collect();
-            assert_eq!(promos, want, "{text}");
-            let want: Vec<&str> = SOLICITATION_WORDS.iter().copied().filter(|w| contains_word(text, w)).collect();
-            assert_eq!(solicits, want, "{text}");
+        for text in [
+            "you won a free prize, call now",
+            "wonderful day, free!",
+            "兼职刷下单一单一结，加微信咨询",
+            "txt stop",
+            "接私活，价格好商量，有需要的朋友私我",
+            "i'm selling my bike, 20% off, dm for rates",
+        ] {
+            let got = listed_words(text);
+            let want = |table: &[&'static str]| -> Vec<&'static str> {
+                table.iter().copied().filter(|w| contains_word(text, w)).collect()
+            };
+            assert_eq!(got.promos, want(PROMOTION_WORDS), "{text}");
+            assert_eq!(got.solicits, want(SOLICITATION_WORDS), "{text}");
+            assert_eq!(got.offers, want(OFFER_WORDS), "{text}");
+            assert_eq!(got.offer_asks, want(OFFER_ASKS), "{text}");
         }
     }
 

@@ -139,7 +139,7 @@ pub fn normalize(text: &str) -> Normalized {
     if finder.is_match(&folded) {
         for (from, to) in VARIANTS {
             if folded.contains(from) {
-                folded = folded.replace(from, to);
+                folded = replace_variant(&folded, from, to);
             }
         }
     }
@@ -152,6 +152,39 @@ pub fn normalize(text: &str) -> Normalized {
     let has_han = folded.chars().any(is_han);
     let handles = find_handles(&folded, &compact);
     Normalized { folded, compact, has_han, handles }
+}
+
+/// Replaces a contact-word variant where it is not part of a longer Latin word: a Latin end of the
+/// variant may not touch another letter (`avx2`, `wxwidgets`, `+virtual` in a wiki link, `加vip群`
+/// stay as written). Digits, Han and marks may touch (`vx123456`, `+v信`, `vx:abc`). Only the short
+/// variants are ambiguous so.
+fn replace_variant(text: &str, from: &str, to: &str) -> String {
+    // "wechat" and "weixin" are words of their own even when glued to others ("phonewechat").
+    if from.chars().filter(char::is_ascii_alphabetic).count() > 2 {
+        return text.replace(from, to);
+    }
+    let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (i, _) in text.match_indices(from) {
+        if i < last {
+            continue;
+        }
+        let before = text[..i].chars().next_back();
+        let after = text[i + from.len()..].chars().next();
+        let starts_latin = from.starts_with(|c: char| c.is_ascii_alphabetic());
+        let ends_latin = from.ends_with(|c: char| c.is_ascii_alphabetic());
+        // "+" between Latin words or numbers is URL or query syntax ("improvements+for+v1.6").
+        let joins_latin = from.starts_with('+') && before.is_some_and(|c| c.is_ascii_alphanumeric());
+        if (starts_latin && letter(before)) || (ends_latin && letter(after)) || joins_latin {
+            continue;
+        }
+        out.push_str(&text[last..i]);
+        out.push_str(to);
+        last = i + from.len();
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// CJK unified ideographs (basic block and extension A).
@@ -214,6 +247,11 @@ fn find_handles(folded: &str, compact: &str) -> Vec<Handle> {
     let numeric = |c: &char| c.is_ascii_digit() || (!c.is_ascii() && !is_han(*c) && c.is_numeric());
     if compact.chars().filter(numeric).nth(8).is_some() {
         for m in p.phone.find_iter(compact) {
+            // Eleven digits cut from a longer run are a timestamp, an id or a version, not a phone.
+            let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
+            if digit(compact[..m.start()].chars().next_back()) || digit(compact[m.end()..].chars().next()) {
+                continue;
+            }
             push(HandleKind::Phone, m.as_str());
         }
     }
@@ -260,6 +298,20 @@ mod tests {
     }
 
     #[test]
+    fn variants_inside_latin_words_stay_as_written() {
+        // A wiki link's "+Virtual", "加VIP群", "wxWidgets" and "AVX" are not WeChat.
+        assert!(!normalize("DevMtg+2012-02-27+-+Virtual+Summit").folded.contains("微信"));
+        assert!(!normalize("加VIP群享折扣").folded.contains("微信"));
+        assert!(!normalize("wxWidgets and AVX2").folded.contains("微信"));
+        assert!(!normalize("display/Statistical+Improvements+for+v1.6").folded.contains("微信"));
+        // The spammers' spellings still fold.
+        assert!(normalize("vx123456").folded.starts_with("微信"));
+        assert!(normalize("电话CELLPHONEWECHAT").folded.ends_with("微信"));
+        assert!(normalize("加v: abc123").folded.starts_with("加微信"));
+        assert!(normalize("咨询+v信").folded.contains("加微信"));
+    }
+
+    #[test]
     fn drops_zero_width_marks() {
         assert_eq!(normalize("加\u{200b}微\u{200d}信").folded, "加微信");
     }
@@ -272,6 +324,9 @@ mod tests {
             assert!(kinds.contains(&k), "{k:?} missing from {:?}", n.handles);
         }
         assert!(normalize("see you at 10, ok?").handles.is_empty());
+        // Eleven digits inside a longer run (a build path's date-and-pid, a status id) are no phone.
+        assert!(normalize("/tmp/node@8-20180427-17083-388al5/out").handles.iter().all(|h| h.kind != HandleKind::Phone));
+        assert!(normalize("status/855085219602243584").handles.iter().all(|h| h.kind != HandleKind::Phone));
     }
 
     #[test]

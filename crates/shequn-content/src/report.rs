@@ -29,6 +29,13 @@ pub struct ContentSettings {
     /// message with no commercial evidence (contact, solicitation, promotion, money,
     /// repetition) is an ad only if its score clears the chat threshold by this much.
     pub model_only_margin: f32,
+    /// A post by a known operator (owner or admin) that delivers one of seed 004's six kinds of value
+    /// (福利、信息、资源、案例、活动、链接; METHOD §8) is value, not an ad, even when worded like one
+    /// ("群友福利，…免费领取，私信我") or re-posted: seed 004 names 福利 first among what a group owes
+    /// its members, and an operator re-sharing an update is not selling. Operators' ads that carry
+    /// no value (刷单 recruitment, 招商) stay ads, and members' perk posts are still judged as ads:
+    /// "免费领取，私信我" from a member is how 爆粉 (harvesting contacts) is done.
+    pub operator_value_is_not_ad: bool,
     pub repetition: RepetitionSettings,
     pub push: PushSettings,
     pub value: ValueSettings,
@@ -42,6 +49,7 @@ impl Default for ContentSettings {
             ads: AdSettings::default(),
             chat_prior_log_odds: 3.0,
             model_only_margin: 4.0,
+            operator_value_is_not_ad: true,
             repetition: RepetitionSettings::default(),
             push: PushSettings::default(),
             value: ValueSettings::default(),
@@ -157,6 +165,7 @@ pub fn analyze_group(
     // The only context that depends on order: is this the sender's first message?
     let mut seen: HashSet<MemberIx> = HashSet::new();
     let first_message: Vec<bool> = t.messages.iter().map(|m| seen.insert(m.sender)).collect();
+    let member_names = member_names(t);
     let judged: Vec<Judged> = (0..t.messages.len())
         .into_par_iter()
         .with_min_len(PER_MESSAGE_CHUNK)
@@ -181,13 +190,15 @@ pub fn analyze_group(
                 .filter(|c| wordy && (c.groups.len() >= 2 || c.copies >= 2 * c.senders))
                 .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
             let ctx = AdContext { first_message: first_message[i], repeated, repeated_groups };
-            let mut v = classify_with(model, n, ctx, &ad_settings);
+            let without_mentions = drop_mentions(n, &member_names);
+            let mut v = classify_with(model, without_mentions.as_ref().unwrap_or(n), ctx, &ad_settings);
             let commercial = v.features.iter().any(|f| {
                 matches!(
                     f.kind,
                     AdFeatureKind::Contact
                         | AdFeatureKind::Solicitation
                         | AdFeatureKind::Promotion
+                        | AdFeatureKind::Offer
                         | AdFeatureKind::Money
                         | AdFeatureKind::Repetition
                 )
@@ -195,7 +206,13 @@ pub fn analyze_group(
             if v.ad && !commercial && v.score <= ad_settings.threshold + settings.model_only_margin {
                 v.ad = false;
             }
-            let value = if v.ad { None } else { classify_normalized(n, &settings.value) };
+            let by_operator = settings.operator_value_is_not_ad && t.sender(m).is_operator();
+            let value = if !v.ad || by_operator { classify_normalized(n, &settings.value) } else { None };
+            // Seed 004 names 福利 (perks) first among the value a group must deliver: an operator handing
+            // out a perk or re-sharing a resource delivers value (METHOD §8), not an ad.
+            if v.ad && by_operator && value.is_some() {
+                v.ad = false;
+            }
             Judged { is_human, emotional, text: true, verdict: Some(v), value }
         })
         .collect();
@@ -284,7 +301,104 @@ pub fn analyze_group(
     }
 }
 
+/// Each member's display name and platform id, lower-case and without spaces: what an `@name`
+/// addressing them would read after normalisation.
+fn member_names(t: &Timeline) -> HashSet<String> {
+    let fold = |s: &str| s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect::<String>();
+    t.members.iter().flat_map(|m| std::iter::once(fold(&m.name)).chain(m.platform_id.as_deref().map(fold))).collect()
+}
+
+/// The text without the `@name`s that address someone rather than give a contact: a name of a
+/// member of the group, or the name the message opens with ("@kumar can you call it twice?").
+/// A Telegram handle is a contact in a spam set; in a group chat an `@name` is first of all a
+/// mention. None when nothing was dropped.
+fn drop_mentions(n: &Normalized, members: &HashSet<String>) -> Option<Normalized> {
+    let opening = n.folded.trim_start();
+    // Gitter's quotes glue the next word to the name ("@technokob_twitteryou can…").
+    let names_member = |name: &str| {
+        members.contains(name) || members.iter().any(|m| m.chars().count() >= 5 && name.starts_with(m.as_str()))
+    };
+    let is_mention = |h: &crate::normalize::Handle| {
+        h.kind == HandleKind::Telegram
+            && h.text.starts_with('@')
+            && (names_member(&h.text[1..]) || opening.starts_with(h.text.as_str()))
+    };
+    if !n.handles.iter().any(is_mention) {
+        return None;
+    }
+    let mut kept = n.clone();
+    kept.handles.retain(|h| !is_mention(h));
+    Some(kept)
+}
+
 /// Value mix as plain counts by kind name (for tables).
 pub fn mix_by_name(r: &ValueReport) -> BTreeMap<&'static str, u32> {
     r.mix.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shequn_model::{MemberRole, TimelineBuilder, ValueKind};
+
+    const PERK: &str = "群友福利：烘焙课优惠券免费领取，名额有限，私信我领取";
+
+    #[test]
+    fn an_at_name_addressing_someone_is_not_a_contact_handle() {
+        let mut b = TimelineBuilder::new("dev chat");
+        let ann = b.member("ann_dev");
+        let bob = b.member("Bob");
+        // Addressing a member, or opening the message with a name: mentions.
+        let to_member = b.message(0, bob, "thanks, and ask ann_dev: @ann_dev is the free tier enough? call me");
+        let glued = b.message(30_000, bob, "[quote] @ann_devYou can have it for free, call me");
+        let opening = b.message(60_000, ann, "@somebody_else I won't call that function twice");
+        // A handle after a request to be contacted, naming nobody in the group: a contact.
+        let contact = b.message(120_000, bob, "free crypto signals, contact @signals_vip now");
+        let t = b.build();
+        let r = analyze_group(&t, &ContentSettings::default(), None, None, None);
+        let names = member_names(&t);
+        let handles = |ix: MsgIx| drop_mentions(&normalize(&t.messages[ix as usize].text), &names).map(|n| n.handles);
+        assert_eq!(handles(to_member), Some(vec![]));
+        assert_eq!(handles(glued), Some(vec![]));
+        assert_eq!(handles(opening), Some(vec![]));
+        assert_eq!(handles(contact), None, "nothing dropped");
+        assert!(!r.labels[to_member as usize].ad && !r.labels[opening as usize].ad);
+    }
+
+    #[test]
+    fn an_operators_perk_or_resource_is_value_not_an_ad() {
+        let mut b = TimelineBuilder::new("烘焙交流群");
+        let owner = b.member("群主");
+        b.member_mut(owner).role = Some(MemberRole::Owner);
+        let member = b.member("路人");
+        let by_owner = b.message(0, owner, PERK);
+        let by_member = b.message(60_000, member, PERK);
+        // An operator's ad that is not a perk stays an ad.
+        let owner_ad = b.message(120_000, owner, "兼职刷单日赚300元，一单一结，加微信 abc12345 详聊");
+        // Re-sharing the same resource is not selling it (three copies by one sender: repetition).
+        // A member thanks each time, so the owner is talking with people, not pushing.
+        let mut shares = Vec::new();
+        for k in 0..3 {
+            let at = (1 + 2 * k) * 86_400_000 + k * 7_000_000;
+            shares.push(b.message(at, owner, "分享一份烘焙入门的资料合集，需要的自取 https://pan.example.com/s/1aQ"));
+            b.reply(at + 60_000, member, "谢谢群主", shares[k as usize]);
+        }
+        let t = b.build();
+        let r = analyze_group(&t, &ContentSettings::default(), None, None, None);
+        assert!(!r.labels[by_owner as usize].ad);
+        assert_eq!(r.labels[by_owner as usize].value, Some(ValueKind::Perk));
+        // The same words from a member are still judged an ad (爆粉: "free, DM me").
+        assert!(r.labels[by_member as usize].ad);
+        assert!(r.labels[owner_ad as usize].ad);
+        for s in &shares {
+            assert_eq!((r.labels[*s as usize].ad, r.labels[*s as usize].value), (false, Some(ValueKind::Resource)));
+        }
+        let posters: Vec<(&str, u32)> = r.ads.posters.iter().map(|p| (p.name.as_str(), p.ads)).collect();
+        assert_eq!(posters, vec![("群主", 1), ("路人", 1)]);
+        // The setting turns it off.
+        let strict = ContentSettings { operator_value_is_not_ad: false, ..ContentSettings::default() };
+        let strict = analyze_group(&t, &strict, None, None, None);
+        assert!(strict.labels[by_owner as usize].ad);
+        assert!(shares.iter().any(|s| strict.labels[*s as usize].ad), "the re-shares are ads without the setting");
+    }
 }
