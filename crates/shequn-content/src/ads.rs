@@ -336,9 +336,14 @@ pub fn classify(text: &str, context: AdContext, settings: &AdSettings) -> AdVerd
 /// Classifies a normalised text with a given model.
 pub fn classify_with(model: &LinearModel, n: &Normalized, context: AdContext, settings: &AdSettings) -> AdVerdict {
     let mut features = rule_features(n, context, settings);
+    let rules: f32 = features.iter().map(|f| f.weight).sum();
     features.push(Features::with(|f| {
         f.extract(n, model.features);
-        model_feature(model, n, f, settings.reason_tokens)
+        let logit = model.logit(&f.buckets);
+        // Naming the strongest tokens formats strings; only an ad's reasons are ever read
+        // (a chat has thousands of plain messages per ad).
+        let reasons = if rules + logit > settings.threshold { settings.reason_tokens } else { 0 };
+        model_feature(model, n, f, logit, reasons)
     }));
     let score: f32 = features.iter().map(|f| f.weight).sum();
     let ad = score > settings.threshold;
@@ -346,8 +351,14 @@ pub fn classify_with(model: &LinearModel, n: &Normalized, context: AdContext, se
 }
 
 /// The model's log-odds, naming its strongest tokens (each token's weight alone plus tied to the length class).
-fn model_feature(model: &LinearModel, n: &Normalized, f: &Features, reasons: usize) -> AdFeature {
-    let model_logit = model.logit(&f.buckets);
+fn model_feature(model: &LinearModel, n: &Normalized, f: &Features, model_logit: f32, reasons: usize) -> AdFeature {
+    if reasons == 0 {
+        return AdFeature {
+            kind: AdFeatureKind::Model,
+            detail: format!("model log-odds {model_logit:+.2}"),
+            weight: model_logit,
+        };
+    }
     let mut top: Vec<(f32, usize)> = Vec::with_capacity(reasons + 1);
     let x = model.feature_value(f.buckets.len());
     for (i, t) in f.tokens.iter().enumerate() {
@@ -555,6 +566,19 @@ mod tests {
 
     fn kinds_of(text: &str) -> Vec<AdFeatureKind> {
         rule_features(&normalize(text), AdContext::default(), &AdSettings::default()).iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn only_an_ads_model_feature_names_its_tokens() {
+        let model = |text: &str| {
+            let v = classify(text, AdContext::default(), &AdSettings::default());
+            let f = v.features.into_iter().find(|f| f.kind == AdFeatureKind::Model).expect("a model feature");
+            (v.ad, f.detail)
+        };
+        let (ad, detail) = model("兼职刷单日赚300元，一单一结，加微信 abc12345 详聊");
+        assert!(ad && detail.contains("strongest"), "{detail}");
+        let (ad, detail) = model("明天下午三点开会，记得带电脑");
+        assert!(!ad && detail.starts_with("model log-odds") && !detail.contains("strongest"), "{detail}");
     }
 
     #[test]

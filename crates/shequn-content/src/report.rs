@@ -315,8 +315,10 @@ fn member_names(t: &Timeline) -> HashSet<String> {
 fn drop_mentions(n: &Normalized, members: &HashSet<String>) -> Option<Normalized> {
     let opening = n.folded.trim_start();
     // Gitter's quotes glue the next word to the name ("@technokob_twitteryou can…").
+    // A glued name is a prefix of five or more characters: look each prefix up rather than
+    // scan every member (a group has hundreds).
     let names_member = |name: &str| {
-        members.contains(name) || members.iter().any(|m| m.chars().count() >= 5 && name.starts_with(m.as_str()))
+        members.contains(name) || name.char_indices().skip(5).any(|(end, _)| members.contains(&name[..end]))
     };
     let is_mention = |h: &crate::normalize::Handle| {
         h.kind == HandleKind::Telegram
