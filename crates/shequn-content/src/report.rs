@@ -192,16 +192,17 @@ pub fn analyze_group(
             let ctx = AdContext { first_message: first_message[i], repeated, repeated_groups };
             let without_mentions = drop_mentions(n, &member_names);
             let mut v = classify_with(model, without_mentions.as_ref().unwrap_or(n), ctx, &ad_settings);
-            let commercial = v.features.iter().any(|f| {
-                matches!(
-                    f.kind,
-                    AdFeatureKind::Contact
-                        | AdFeatureKind::Solicitation
-                        | AdFeatureKind::Promotion
-                        | AdFeatureKind::Offer
-                        | AdFeatureKind::Money
-                        | AdFeatureKind::Repetition
-                )
+            // Pasted code and logs are full of what reads as contacts, promotion and repetition
+            // (`@BeforeTest`, digit runs, "free", the same stack trace twice); in them only an
+            // explicit request or offer counts as commercial evidence (D8 in docs/diagnosis-checks.md).
+            let code = looks_like_code_or_log(&m.text);
+            let commercial = v.features.iter().any(|f| match f.kind {
+                AdFeatureKind::Solicitation | AdFeatureKind::Offer => true,
+                AdFeatureKind::Contact
+                | AdFeatureKind::Promotion
+                | AdFeatureKind::Money
+                | AdFeatureKind::Repetition => !code,
+                _ => false,
             });
             if v.ad && !commercial && v.score <= ad_settings.threshold + settings.model_only_margin {
                 v.ad = false;
@@ -333,6 +334,44 @@ fn drop_mentions(n: &Normalized, members: &HashSet<String>) -> Option<Normalized
     Some(kept)
 }
 
+/// Whether a text is pasted code, a log or a stack trace: many code symbols per character, or
+/// the markers such pastes carry. Not a language detector; it only decides which ad evidence
+/// counts.
+pub fn looks_like_code_or_log(text: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "import ",
+        "package ",
+        "[debug]",
+        "[info]",
+        "[error]",
+        "exception",
+        "traceback",
+        "</",
+        "/>",
+        "<?xml",
+        "at org.",
+        "at com.",
+        "npm err",
+        "```",
+        "#include",
+        "function(",
+        "=>",
+        "();",
+    ];
+    let lower = text.to_lowercase();
+    if MARKERS.iter().any(|m| lower.contains(m)) {
+        return true;
+    }
+    let (mut symbols, mut visible) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        visible += 1;
+        if matches!(c, '{' | '}' | '[' | ']' | '(' | ')' | ';' | '<' | '>' | '=' | '\\' | '|' | '$' | '_') {
+            symbols += 1;
+        }
+    }
+    visible >= 40 && symbols * 100 >= visible * 8
+}
+
 /// Value mix as plain counts by kind name (for tables).
 pub fn mix_by_name(r: &ValueReport) -> BTreeMap<&'static str, u32> {
     r.mix.iter().map(|(k, v)| (k.as_str(), *v)).collect()
@@ -344,6 +383,34 @@ mod tests {
     use shequn_model::{MemberRole, TimelineBuilder, ValueKind};
 
     const PERK: &str = "群友福利：烘焙课优惠券免费领取，名额有限，私信我领取";
+
+    #[test]
+    fn code_and_logs_are_recognised_and_chat_is_not() {
+        assert!(looks_like_code_or_log("package appiumBasics;import org.testng.annotations.BeforeTest;"));
+        assert!(looks_like_code_or_log("[debug] [XCUITest] Xcode version set to '8.1'"));
+        assert!(looks_like_code_or_log("if (x) { y(); } else { z[0] = w; } // $PATH \\ a_b_c <tag>"));
+        assert!(!looks_like_code_or_log("兼职刷单日赚300元，一单一结，加微信 abc12345 详聊"));
+        assert!(!looks_like_code_or_log("free crypto signals, contact @signals_vip now (limited)"));
+        assert!(!looks_like_code_or_log("does anyone know why the build fails on windows?"));
+    }
+
+    #[test]
+    fn a_pasted_stack_trace_is_not_an_ad_but_a_request_in_code_still_counts() {
+        let mut b = TimelineBuilder::new("dev chat");
+        let a = b.member("ann");
+        let paste = b.message(
+            0,
+            a,
+            "package demo;import org.testng.annotations.BeforeTest; free trial build 13912345678 @BeforeTest \
+             public void setup() { driver = new AndroidDriver(); }",
+        );
+        let wrapped = b.message(60_000, a, "```兼职刷单日赚300元，一单一结，加微信 abc12345 详聊```");
+        let t = b.build();
+        let r = analyze_group(&t, &ContentSettings::default(), None, None, None);
+        assert!(!r.labels[paste as usize].ad, "a code paste's handles and digits are not contact evidence");
+        assert!(looks_like_code_or_log(&t.messages[wrapped as usize].text));
+        assert!(r.labels[wrapped as usize].ad, "an ad wrapped in a code fence still asks to be contacted");
+    }
 
     #[test]
     fn an_at_name_addressing_someone_is_not_a_contact_handle() {
