@@ -128,6 +128,73 @@ struct Judged {
     value: Option<shequn_model::ValueKind>,
 }
 
+/// What judging one message needs: the group's prepared data, read-only, so messages can be
+/// judged in any order and on any thread.
+struct Judge<'a> {
+    t: &'a Timeline,
+    normalized: &'a [Normalized],
+    push: &'a PushReport,
+    rep: &'a Repetition,
+    group: usize,
+    first_message: &'a [bool],
+    member_names: &'a HashSet<String>,
+    model: &'a LinearModel,
+    ad_settings: &'a AdSettings,
+    settings: &'a ContentSettings,
+}
+
+impl Judge<'_> {
+    fn judge(&self, i: usize) -> Judged {
+        let t = self.t;
+        let m = &t.messages[i];
+        let n = &self.normalized[i];
+        let is_human = !t.sender(m).is_bot && !self.push.is_push[i];
+        let emotional = is_human && is_emotional(m, n);
+        // A push is reported as a push (its own killer in METHOD §7), not also as an ad.
+        if self.push.is_push[i] || !matches!(m.kind, MessageKind::Text | MessageKind::Link) || m.text.trim().is_empty()
+        {
+            return Judged { is_human, emotional, text: false, verdict: None, value: None };
+        }
+        // Repetition is an ad signal across groups, or when senders repeat themselves; the
+        // same line from many members of one group is 接龙, a greeting, a catchphrase.
+        // Bare links that differ only in a ticket number hash alike; they are not a repeated text.
+        let link_chars: usize =
+            n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
+        let wordy = n.folded.chars().filter(|c| !c.is_whitespace()).count().saturating_sub(link_chars)
+            >= self.settings.repetition.min_chars;
+        let (repeated, repeated_groups) = self
+            .rep
+            .cluster_of(self.group, i as MsgIx)
+            .filter(|c| wordy && (c.groups.len() >= 2 || c.copies >= 2 * c.senders))
+            .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
+        let ctx = AdContext { first_message: self.first_message[i], repeated, repeated_groups };
+        let without_mentions = drop_mentions(n, self.member_names);
+        let mut v = classify_with(self.model, without_mentions.as_ref().unwrap_or(n), ctx, self.ad_settings);
+        // Pasted code and logs are full of what reads as contacts, promotion and repetition
+        // (`@BeforeTest`, digit runs, "free", the same stack trace twice); in them only an
+        // explicit request or offer counts as commercial evidence (D8 in docs/diagnosis-checks.md).
+        let code = looks_like_code_or_log(&m.text);
+        let commercial = v.features.iter().any(|f| match f.kind {
+            AdFeatureKind::Solicitation | AdFeatureKind::Offer => true,
+            AdFeatureKind::Contact | AdFeatureKind::Promotion | AdFeatureKind::Money | AdFeatureKind::Repetition => {
+                !code
+            }
+            _ => false,
+        });
+        if v.ad && !commercial && v.score <= self.ad_settings.threshold + self.settings.model_only_margin {
+            v.ad = false;
+        }
+        let by_operator = self.settings.operator_value_is_not_ad && t.sender(m).is_operator();
+        let value = if !v.ad || by_operator { classify_normalized(n, &self.settings.value) } else { None };
+        // Seed 004 names 福利 (perks) first among the value a group must deliver: an operator handing
+        // out a perk or re-sharing a resource delivers value (METHOD §8), not an ad.
+        if v.ad && by_operator && value.is_some() {
+            v.ad = false;
+        }
+        Judged { is_human, emotional, text: true, verdict: Some(v), value }
+    }
+}
+
 /// Analyses one group. `portfolio` is the portfolio repetition and this
 /// group's index in it (from [`crate::repetition::repetition`]); without it,
 /// repetition is looked for within the group only. `as_of_ms` defaults to the
@@ -166,57 +233,20 @@ pub fn analyze_group(
     let mut seen: HashSet<MemberIx> = HashSet::new();
     let first_message: Vec<bool> = t.messages.iter().map(|m| seen.insert(m.sender)).collect();
     let member_names = member_names(t);
-    let judged: Vec<Judged> = (0..t.messages.len())
-        .into_par_iter()
-        .with_min_len(PER_MESSAGE_CHUNK)
-        .map(|i| {
-            let m = &t.messages[i];
-            let n = &normalized[i];
-            let is_human = !t.sender(m).is_bot && !push.is_push[i];
-            let emotional = is_human && is_emotional(m, n);
-            // A push is reported as a push (its own killer in METHOD §7), not also as an ad.
-            if push.is_push[i] || !matches!(m.kind, MessageKind::Text | MessageKind::Link) || m.text.trim().is_empty() {
-                return Judged { is_human, emotional, text: false, verdict: None, value: None };
-            }
-            // Repetition is an ad signal across groups, or when senders repeat themselves; the
-            // same line from many members of one group is 接龙, a greeting, a catchphrase.
-            // Bare links that differ only in a ticket number hash alike; they are not a repeated text.
-            let link_chars: usize =
-                n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
-            let wordy = n.folded.chars().filter(|c| !c.is_whitespace()).count().saturating_sub(link_chars)
-                >= settings.repetition.min_chars;
-            let (repeated, repeated_groups) = rep
-                .cluster_of(g, i as MsgIx)
-                .filter(|c| wordy && (c.groups.len() >= 2 || c.copies >= 2 * c.senders))
-                .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
-            let ctx = AdContext { first_message: first_message[i], repeated, repeated_groups };
-            let without_mentions = drop_mentions(n, &member_names);
-            let mut v = classify_with(model, without_mentions.as_ref().unwrap_or(n), ctx, &ad_settings);
-            // Pasted code and logs are full of what reads as contacts, promotion and repetition
-            // (`@BeforeTest`, digit runs, "free", the same stack trace twice); in them only an
-            // explicit request or offer counts as commercial evidence (D8 in docs/diagnosis-checks.md).
-            let code = looks_like_code_or_log(&m.text);
-            let commercial = v.features.iter().any(|f| match f.kind {
-                AdFeatureKind::Solicitation | AdFeatureKind::Offer => true,
-                AdFeatureKind::Contact
-                | AdFeatureKind::Promotion
-                | AdFeatureKind::Money
-                | AdFeatureKind::Repetition => !code,
-                _ => false,
-            });
-            if v.ad && !commercial && v.score <= ad_settings.threshold + settings.model_only_margin {
-                v.ad = false;
-            }
-            let by_operator = settings.operator_value_is_not_ad && t.sender(m).is_operator();
-            let value = if !v.ad || by_operator { classify_normalized(n, &settings.value) } else { None };
-            // Seed 004 names 福利 (perks) first among the value a group must deliver: an operator handing
-            // out a perk or re-sharing a resource delivers value (METHOD §8), not an ad.
-            if v.ad && by_operator && value.is_some() {
-                v.ad = false;
-            }
-            Judged { is_human, emotional, text: true, verdict: Some(v), value }
-        })
-        .collect();
+    let judge = Judge {
+        t,
+        normalized: &normalized,
+        push: &push,
+        rep,
+        group: g,
+        first_message: &first_message,
+        member_names: &member_names,
+        model,
+        ad_settings: &ad_settings,
+        settings,
+    };
+    let judged: Vec<Judged> =
+        (0..t.messages.len()).into_par_iter().with_min_len(PER_MESSAGE_CHUNK).map(|i| judge.judge(i)).collect();
     let mut labels = vec![ContentLabel::default(); t.messages.len()];
     let mut kinds = vec![None; t.messages.len()];
     let mut ad_ix: Vec<MsgIx> = Vec::new();
