@@ -31,12 +31,20 @@ pub fn feature_value(set: FeatureSet, distinct: usize) -> f32 {
 
 /// The shipped weights (see `weights/README.md` for their origin).
 static SHIPPED: &[u8] = include_bytes!("../weights/ads.bin");
+/// The shipped fast model: same sources and training, no jieba words (`FeatureSet::FAST`).
+static SHIPPED_FAST: &[u8] = include_bytes!("../weights/ads-fast.bin");
 
 impl LinearModel {
     /// The model compiled into this build.
     pub fn shipped() -> &'static LinearModel {
         static M: OnceLock<LinearModel> = OnceLock::new();
         M.get_or_init(|| LinearModel::from_bytes(SHIPPED).expect("weights/ads.bin is a valid model file"))
+    }
+
+    /// The fast model compiled into this build (the screen of `ads::classify_cascade`).
+    pub fn shipped_fast() -> &'static LinearModel {
+        static M: OnceLock<LinearModel> = OnceLock::new();
+        M.get_or_init(|| LinearModel::from_bytes(SHIPPED_FAST).expect("weights/ads-fast.bin is a valid model file"))
     }
 
     /// The log-odds of spam for a set of distinct buckets.

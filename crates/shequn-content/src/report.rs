@@ -7,9 +7,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use shequn_model::{ContentLabel, Example, MemberIx, MessageKind, MsgIx, Timeline};
 
-use crate::ads::{classify_with, AdContext, AdFeature, AdFeatureKind, AdSettings, AdVerdict};
+use crate::ads::{classify_cascade, AdContext, AdFeature, AdFeatureKind, AdSettings, AdVerdict};
 use crate::emotion::is_emotional;
-use crate::model::LinearModel;
 use crate::normalize::{normalize, HandleKind, Normalized};
 use crate::policy::{check, AdPolicy, Violation};
 use crate::push::{pushes_prepared, PushReport, PushSettings};
@@ -138,7 +137,6 @@ struct Judge<'a> {
     group: usize,
     first_message: &'a [bool],
     member_names: &'a HashSet<String>,
-    model: &'a LinearModel,
     ad_settings: &'a AdSettings,
     settings: &'a ContentSettings,
 }
@@ -169,7 +167,7 @@ impl Judge<'_> {
             .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
         let ctx = AdContext { first_message: self.first_message[i], repeated, repeated_groups };
         let without_mentions = drop_mentions(n, self.member_names);
-        let mut v = classify_with(self.model, without_mentions.as_ref().unwrap_or(n), ctx, self.ad_settings);
+        let mut v = classify_cascade(without_mentions.as_ref().unwrap_or(n), ctx, self.ad_settings);
         // Pasted code and logs are full of what reads as contacts, promotion and repetition
         // (`@BeforeTest`, digit runs, "free", the same stack trace twice); in them only an
         // explicit request or offer counts as commercial evidence (D8 in docs/diagnosis-checks.md).
@@ -206,7 +204,6 @@ pub fn analyze_group(
     portfolio: Option<(&Repetition, usize)>,
     as_of_ms: Option<i64>,
 ) -> ContentReport {
-    let model = LinearModel::shipped();
     let ad_settings =
         AdSettings { threshold: settings.ads.threshold + settings.chat_prior_log_odds, ..settings.ads.clone() };
     let n_examples = settings.examples.max(1);
@@ -241,7 +238,6 @@ pub fn analyze_group(
         group: g,
         first_message: &first_message,
         member_names: &member_names,
-        model,
         ad_settings: &ad_settings,
         settings,
     };

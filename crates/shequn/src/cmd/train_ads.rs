@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::anyhow;
+use shequn_content::features::FeatureSet;
 use shequn_content::training::{train_calibrated, training_rows, TrainSettings};
 
 #[derive(clap::Args, Debug)]
@@ -16,6 +17,9 @@ pub struct AdsArgs {
     /// Where to write the weights.
     #[arg(long, value_name = "PATH", default_value = "crates/shequn-content/weights/ads.bin")]
     pub out: PathBuf,
+    /// Where to write the fast model's weights (no jieba words; it screens chat messages).
+    #[arg(long, value_name = "PATH", default_value = "crates/shequn-content/weights/ads-fast.bin")]
+    pub fast_out: PathBuf,
 }
 
 fn corpus_dir(args: &AdsArgs) -> PathBuf {
@@ -39,21 +43,26 @@ pub fn run(args: &AdsArgs) -> anyhow::Result<ExitCode> {
             c.used - c.spam
         );
     }
-    let start = Instant::now();
-    let settings = TrainSettings::default();
-    let (model, threshold, dev) = train_calibrated(&rows, &settings);
-    println!(
-        "dev tenth 开发集 (threshold 阈值 {threshold:+.3}, folded into the bias): P {:.4} R {:.4} F1 {:.4}",
-        dev.precision, dev.recall, dev.f1
-    );
-    let bytes = model.to_bytes();
-    std::fs::write(&args.out, &bytes).map_err(|e| anyhow!("cannot write {}: {e}", args.out.display()))?;
-    println!(
-        "trained on {} rows in {:.1} s; wrote {} ({} bytes). Rebuild shequn to compile the new weights in. / 训练完成，重新编译以内置新权重。",
-        rows.len(),
-        start.elapsed().as_secs_f64(),
-        args.out.display(),
-        bytes.len()
-    );
+    for (name, features, out) in
+        [("full 完整", FeatureSet::SHIPPED, &args.out), ("fast 快速", FeatureSet::FAST, &args.fast_out)]
+    {
+        let start = Instant::now();
+        let settings = TrainSettings { features, ..TrainSettings::default() };
+        let (model, threshold, dev) = train_calibrated(&rows, &settings);
+        println!(
+            "{name}: dev tenth 开发集 (threshold 阈值 {threshold:+.3}, folded into the bias): P {:.4} R {:.4} F1 {:.4}",
+            dev.precision, dev.recall, dev.f1
+        );
+        let bytes = model.to_bytes();
+        std::fs::write(out, &bytes).map_err(|e| anyhow!("cannot write {}: {e}", out.display()))?;
+        println!(
+            "{name}: trained on {} rows in {:.1} s; wrote {} ({} bytes).",
+            rows.len(),
+            start.elapsed().as_secs_f64(),
+            out.display(),
+            bytes.len()
+        );
+    }
+    println!("Rebuild shequn to compile the new weights in. / 训练完成，重新编译以内置新权重。");
     Ok(ExitCode::SUCCESS)
 }
