@@ -344,6 +344,19 @@ pub fn classify(text: &str, context: AdContext, settings: &AdSettings) -> AdVerd
 /// score comes within `settings.cascade_margin` of the threshold: jieba segmentation is two
 /// thirds of a verdict's time and nearly every chat message is far from being an ad.
 pub fn classify_cascade(n: &Normalized, context: AdContext, settings: &AdSettings) -> AdVerdict {
+    classify_cascade_gated(n, context, settings, |_| 0.0)
+}
+
+/// [`classify_cascade`] for a caller that will demand `bar(rule features)` more than the
+/// threshold before it believes the verdict (chat: a message with no commercial evidence needs
+/// `model_only_margin` more). The screen clears against that higher bar, so it clears more,
+/// and what it clears the caller would have turned down anyway.
+pub fn classify_cascade_gated(
+    n: &Normalized,
+    context: AdContext,
+    settings: &AdSettings,
+    bar: impl Fn(&[AdFeature]) -> f32,
+) -> AdVerdict {
     let fast = LinearModel::shipped_fast();
     if settings.cascade_margin > 0.0 {
         let mut features = rule_features(n, context, settings);
@@ -352,7 +365,7 @@ pub fn classify_cascade(n: &Normalized, context: AdContext, settings: &AdSetting
             f.extract(n, fast.features);
             fast.logit(&f.buckets)
         });
-        if rules + logit < settings.threshold - settings.cascade_margin {
+        if rules + logit < settings.threshold + bar(&features) - settings.cascade_margin {
             features.push(AdFeature {
                 kind: AdFeatureKind::Model,
                 detail: format!("model log-odds {logit:+.2} (fast screen)"),

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use shequn_model::{ContentLabel, Example, MemberIx, MessageKind, MsgIx, Timeline};
 
-use crate::ads::{classify_cascade, AdContext, AdFeature, AdFeatureKind, AdSettings, AdVerdict};
+use crate::ads::{classify_cascade_gated, AdContext, AdFeature, AdFeatureKind, AdSettings, AdVerdict};
 use crate::emotion::is_emotional;
 use crate::normalize::{normalize, HandleKind, Normalized};
 use crate::policy::{check, AdPolicy, Violation};
@@ -167,19 +167,24 @@ impl Judge<'_> {
             .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
         let ctx = AdContext { first_message: self.first_message[i], repeated, repeated_groups };
         let without_mentions = drop_mentions(n, self.member_names);
-        let mut v = classify_cascade(without_mentions.as_ref().unwrap_or(n), ctx, self.ad_settings);
         // Pasted code and logs are full of what reads as contacts, promotion and repetition
         // (`@BeforeTest`, digit runs, "free", the same stack trace twice); in them only an
         // explicit request or offer counts as commercial evidence (D8 in docs/diagnosis-checks.md).
         let code = looks_like_code_or_log(&m.text);
-        let commercial = v.features.iter().any(|f| match f.kind {
-            AdFeatureKind::Solicitation | AdFeatureKind::Offer => true,
-            AdFeatureKind::Contact | AdFeatureKind::Promotion | AdFeatureKind::Money | AdFeatureKind::Repetition => {
-                !code
-            }
-            _ => false,
-        });
-        if v.ad && !commercial && v.score <= self.ad_settings.threshold + self.settings.model_only_margin {
+        let commercial = |features: &[AdFeature]| {
+            features.iter().any(|f| match f.kind {
+                AdFeatureKind::Solicitation | AdFeatureKind::Offer => true,
+                AdFeatureKind::Contact
+                | AdFeatureKind::Promotion
+                | AdFeatureKind::Money
+                | AdFeatureKind::Repetition => !code,
+                _ => false,
+            })
+        };
+        // A message with no commercial evidence must clear the threshold by `model_only_margin`.
+        let bar = |features: &[AdFeature]| if commercial(features) { 0.0 } else { self.settings.model_only_margin };
+        let mut v = classify_cascade_gated(without_mentions.as_ref().unwrap_or(n), ctx, self.ad_settings, bar);
+        if v.ad && v.score <= self.ad_settings.threshold + bar(&v.features) {
             v.ad = false;
         }
         let by_operator = self.settings.operator_value_is_not_ad && t.sender(m).is_operator();
