@@ -170,14 +170,15 @@ impl Judge<'_> {
         // Pasted code and logs are full of what reads as contacts, promotion and repetition
         // (`@BeforeTest`, digit runs, "free", the same stack trace twice); in them only an
         // explicit request or offer counts as commercial evidence (D8 in docs/diagnosis-checks.md).
-        let code = looks_like_code_or_log(&m.text);
+        // Asked only when such evidence fired (most messages have none).
+        let code = std::cell::OnceCell::new();
         let commercial = |features: &[AdFeature]| {
             features.iter().any(|f| match f.kind {
                 AdFeatureKind::Solicitation | AdFeatureKind::Offer => true,
                 AdFeatureKind::Contact
                 | AdFeatureKind::Promotion
                 | AdFeatureKind::Money
-                | AdFeatureKind::Repetition => !code,
+                | AdFeatureKind::Repetition => !*code.get_or_init(|| looks_like_code_or_log(&m.text)),
                 _ => false,
             })
         };
