@@ -51,22 +51,22 @@ fn import_source(a: &mut Archive, fingerprint: &str, batch: &str, records: Vec<R
     f.commit().unwrap()
 }
 
+/// The Slack-like export of [`two_sources`]: three channels, messages on days 0, 2 and 9.
+fn slack_records() -> Vec<Record> {
+    vec![
+        group(Platform::Slack, "busy"),
+        group(Platform::Slack, "quiet"),
+        group(Platform::Slack, "empty"),
+        msg(0, "b1", 0),
+        msg(1, "q1", 2 * DAY),
+        msg(0, "b2", 9 * DAY),
+    ]
+}
+
 /// A Slack-like export of two channels over days 0..9 (the second quiet after day 2),
 /// and a Gitter-like room running to day 900.
 fn two_sources(a: &mut Archive) {
-    import_source(
-        a,
-        "slack",
-        "/exports/slack",
-        vec![
-            group(Platform::Slack, "busy"),
-            group(Platform::Slack, "quiet"),
-            group(Platform::Slack, "empty"),
-            msg(0, "b1", 0),
-            msg(1, "q1", 2 * DAY),
-            msg(0, "b2", 9 * DAY),
-        ],
-    );
+    import_source(a, "slack", "/exports/slack", slack_records());
     import_source(
         a,
         "gitter",
@@ -144,19 +144,7 @@ fn forced_reimport_fills_coverage_of_an_old_archive_without_duplicating() {
     let mut a = Archive::open(&path).unwrap();
     assert!(coverage_by_name(&a).iter().all(|(_, c)| c.is_none()));
     let before = a.counts().unwrap();
-    let again = import_source(
-        &mut a,
-        "slack",
-        "/exports/slack",
-        vec![
-            group(Platform::Slack, "busy"),
-            group(Platform::Slack, "quiet"),
-            group(Platform::Slack, "empty"),
-            msg(0, "b1", 0),
-            msg(1, "q1", 2 * DAY),
-            msg(0, "b2", 9 * DAY),
-        ],
-    );
+    let again = import_source(&mut a, "slack", "/exports/slack", slack_records());
     assert_eq!((again.messages_new, again.messages_present), (0, 3));
     assert_eq!(a.counts().unwrap(), before, "no message twice");
     let got = coverage_by_name(&a);
