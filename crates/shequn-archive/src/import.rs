@@ -95,6 +95,8 @@ struct GroupState {
     members_by_name: HashMap<String, MemberSlot>,
     /// How often each content hash was seen in this file, for occurrence keys.
     occurrences: HashMap<u128, u32>,
+    /// The first and last time of the messages this file added to the group.
+    span: Option<(i64, i64)>,
 }
 
 /// A member this file has met: its id, and the name and flags last written for
@@ -311,8 +313,18 @@ impl<'a> FileImport<'a> {
 
     /// Commits the file and returns what it added.
     pub fn commit(self) -> Result<ImportStats> {
-        let FileImport { stmts, tx, path, stats, .. } = self;
+        let FileImport { stmts, tx, path, stats, groups, .. } = self;
         drop(stmts);
+        // Widen each group's span by the messages added; a file that added none writes nothing.
+        for g in &groups {
+            let Some((first, last)) = g.span else { continue };
+            tx.execute(
+                "UPDATE groups SET first_ms = MIN(COALESCE(first_ms, ?2), ?2), last_ms = MAX(COALESCE(last_ms, ?3), ?3)
+                 WHERE id = ?1",
+                params![g.id, first, last],
+            )
+            .map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
+        }
         tx.commit().map_err(|source| ArchiveError::Sqlite { path, source })?;
         Ok(stats)
     }
@@ -368,6 +380,7 @@ impl<'a> FileImport<'a> {
             members_by_id: HashMap::new(),
             members_by_name: HashMap::new(),
             occurrences: HashMap::new(),
+            span: None,
         });
         Ok(())
     }
@@ -538,6 +551,9 @@ impl<'a> FileImport<'a> {
             return Ok(());
         }
         self.stats.messages_new += 1;
+        let state = &mut self.groups[slot as usize];
+        state.span =
+            Some(state.span.map_or((time.unix_ms, time.unix_ms), |(f, l)| (f.min(time.unix_ms), l.max(time.unix_ms))));
         let message_id = self.tx.last_insert_rowid();
         for mention in &m.mentions {
             let Mention::Member(person) = mention else {

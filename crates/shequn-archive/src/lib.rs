@@ -13,7 +13,7 @@ mod read;
 mod schema;
 
 pub use import::{FileImport, ImportStats, SourceRecord};
-pub use read::GroupSummary;
+pub use read::{GroupSpan, GroupSummary};
 
 use std::path::{Path, PathBuf};
 

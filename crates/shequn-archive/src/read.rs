@@ -9,6 +9,9 @@ use shequn_model::{
 
 use crate::{Archive, ArchiveError, Result};
 
+/// Per-group maps hashed once per message: foldhash is much cheaper than SipHash here.
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 /// One row of `shequn groups`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupSummary {
@@ -31,6 +34,22 @@ pub struct GroupSummary {
     pub days_active: u64,
     /// What the sources holding this group cover (see [`Archive::coverage`]); None when no
     /// source recorded it (archives imported before it was kept).
+    pub coverage: Option<Coverage>,
+}
+
+/// A text column read in place, without copying it.
+fn text_of<'r>(archive: &Archive, r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>> {
+    let v = r.get_ref(i).map_err(|e| archive.err(e))?;
+    v.as_str_or_null().map_err(|e| archive.err(e.into()))
+}
+
+/// A group's message span and coverage (see [`Archive::spans`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSpan {
+    pub id: i64,
+    /// The group's first and last message (None: no messages).
+    pub first_ms: Option<i64>,
+    pub last_ms: Option<i64>,
     pub coverage: Option<Coverage>,
 }
 
@@ -136,16 +155,36 @@ impl Archive {
     /// it to the latest end of their batches, widened to its own messages. Groups no source recorded
     /// (archives from before coverage was kept) are absent.
     pub fn coverage(&self) -> Result<HashMap<i64, Coverage>> {
-        Ok(self.groups()?.into_iter().filter_map(|g| Some((g.id, g.coverage?))).collect())
+        Ok(self.spans()?.into_iter().filter_map(|g| Some((g.id, g.coverage?))).collect())
+    }
+
+    /// Every group's first and last message and coverage, without counting anything: one
+    /// row per group, cheap at any archive size (what choosing each group's as-of needs).
+    pub fn spans(&self) -> Result<Vec<GroupSpan>> {
+        let sql = format!(
+            "SELECT g.id, g.first_ms, g.last_ms, c.first_ms, c.last_ms
+             FROM groups g LEFT JOIN ({SOURCE_COVERAGE}) c ON c.group_id = g.id ORDER BY g.id"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let (first_ms, last_ms) = (r.get(1)?, r.get(2)?);
+                let sources = match (r.get::<_, Option<i64>>(3)?, r.get::<_, Option<i64>>(4)?) {
+                    (Some(f), Some(l)) => Some((f, l)),
+                    _ => None,
+                };
+                Ok(GroupSpan { id: r.get(0)?, first_ms, last_ms, coverage: coverage_of(sources, first_ms, last_ms) })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
     /// One group's coverage (see [`Archive::coverage`]).
     pub fn group_coverage(&self, group_id: i64) -> Result<Option<Coverage>> {
         use rusqlite::OptionalExtension;
         let sql = format!(
-            "SELECT c.first_ms, c.last_ms, (SELECT MIN(time_ms) FROM messages WHERE group_id = ?1),
-                    (SELECT MAX(time_ms) FROM messages WHERE group_id = ?1)
-             FROM ({SOURCE_COVERAGE}) c WHERE c.group_id = ?1"
+            "SELECT c.first_ms, c.last_ms, g.first_ms, g.last_ms
+             FROM ({SOURCE_COVERAGE}) c JOIN groups g ON g.id = c.group_id WHERE c.group_id = ?1"
         );
         let row: Option<(i64, i64, Option<i64>, Option<i64>)> = self
             .conn
@@ -207,11 +246,14 @@ impl Archive {
             }
         }
 
-        // Messages in time order; reply keys resolved after all are read.
-        let mut messages = Vec::new();
-        let mut reply_keys: Vec<Option<String>> = Vec::new();
-        let mut msg_ix: HashMap<String, MsgIx> = HashMap::new();
-        let mut id_ix: HashMap<i64, MsgIx> = HashMap::new();
+        // Messages in time order; reply keys resolved after all are read. The rows come in
+        // key order (there is no time index: it cost the import more than sorting costs here).
+        struct Row {
+            msg: Msg,
+            key: Option<Box<str>>,
+            reply_key: Option<Box<str>>,
+        }
+        let mut rows_read: Vec<Row> = Vec::new();
         let mut offsets: HashMap<i32, u64> = HashMap::new();
         let mut zone_inferred = false;
         {
@@ -220,40 +262,49 @@ impl Archive {
                 .prepare_cached(
                     "SELECT id, key, time_ms, offset_s, zone_inferred, sender_id, kind, text, amount_cents,
                             reply_to_key, everyone, forwarded
-                     FROM messages WHERE group_id = ?1 ORDER BY time_ms, id",
+                     FROM messages WHERE group_id = ?1",
                 )
                 .map_err(|e| self.err(e))?;
             let mut rows = stmt.query([group_id]).map_err(|e| self.err(e))?;
             while let Some(r) = rows.next().map_err(|e| self.err(e))? {
                 let get_err = |e| self.err(e);
-                let id: i64 = r.get(0).map_err(get_err)?;
                 let offset: i32 = r.get(3).map_err(get_err)?;
                 *offsets.entry(offset).or_default() += 1;
                 zone_inferred |= r.get::<_, bool>(4).map_err(get_err)?;
                 let sender_id: i64 = r.get(5).map_err(get_err)?;
-                let ix = messages.len() as MsgIx;
-                // Borrowed, not copied: only platform ids are kept (replies point at them).
-                let key = r.get_ref(1).map_err(get_err)?.as_str().map_err(|e| self.err(e.into()))?;
-                if key.starts_with("m:") {
-                    msg_ix.insert(key.to_owned(), ix);
-                }
-                let kind = r.get_ref(6).map_err(get_err)?.as_str().map_err(|e| self.err(e.into()))?;
+                // Only platform ids are kept: replies and events point at them.
+                let key = text_of(self, r, 1)?.filter(|k| k.starts_with("m:")).map(Box::from);
+                let kind = text_of(self, r, 6)?.unwrap_or_default();
                 let kind = MessageKind::parse(kind).ok_or_else(|| bad("message kind", kind))?;
-                id_ix.insert(id, ix);
-                reply_keys.push(r.get(9).map_err(get_err)?);
-                messages.push(Msg {
-                    id,
-                    time_ms: r.get(2).map_err(get_err)?,
-                    sender: *member_ix.get(&sender_id).ok_or_else(|| bad("sender", &sender_id.to_string()))?,
-                    kind,
-                    text: r.get(7).map_err(get_err)?,
-                    amount_cents: r.get(8).map_err(get_err)?,
-                    reply_to: None,
-                    mentions: Vec::new(),
-                    mentions_everyone: r.get(10).map_err(get_err)?,
-                    forwarded: r.get(11).map_err(get_err)?,
+                rows_read.push(Row {
+                    msg: Msg {
+                        id: r.get(0).map_err(get_err)?,
+                        time_ms: r.get(2).map_err(get_err)?,
+                        sender: *member_ix.get(&sender_id).ok_or_else(|| bad("sender", &sender_id.to_string()))?,
+                        kind,
+                        text: r.get(7).map_err(get_err)?,
+                        amount_cents: r.get(8).map_err(get_err)?,
+                        reply_to: None,
+                        mentions: Vec::new(),
+                        mentions_everyone: r.get(10).map_err(get_err)?,
+                        forwarded: r.get(11).map_err(get_err)?,
+                    },
+                    key,
+                    reply_key: text_of(self, r, 9)?.map(Box::from),
                 });
             }
+        }
+        rows_read.sort_unstable_by_key(|r| (r.msg.time_ms, r.msg.id));
+        let mut msg_ix: FastMap<Box<str>, MsgIx> =
+            FastMap::with_capacity_and_hasher(rows_read.len(), Default::default());
+        let mut reply_keys: Vec<Option<Box<str>>> = Vec::with_capacity(rows_read.len());
+        let mut messages: Vec<Msg> = Vec::with_capacity(rows_read.len());
+        for (ix, row) in rows_read.into_iter().enumerate() {
+            if let Some(k) = row.key {
+                msg_ix.insert(k, ix as MsgIx);
+            }
+            reply_keys.push(row.reply_key);
+            messages.push(row.msg);
         }
         for (msg, key) in messages.iter_mut().zip(reply_keys) {
             msg.reply_to = key.and_then(|k| msg_ix.get(&k).copied());
@@ -283,7 +334,11 @@ impl Archive {
                 )
                 .map_err(|e| self.err(e))?;
             let mut rows = stmt.query([group_id]).map_err(|e| self.err(e))?;
+            // Built on the first mention: most groups have none.
+            let mut id_ix: Option<FastMap<i64, MsgIx>> = None;
             while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let id_ix = id_ix
+                    .get_or_insert_with(|| messages.iter().enumerate().map(|(ix, m)| (m.id, ix as MsgIx)).collect());
                 let message_id: i64 = r.get(0).map_err(|e| self.err(e))?;
                 let member_id: Option<i64> = r.get(1).map_err(|e| self.err(e))?;
                 let name: Option<String> = r.get(2).map_err(|e| self.err(e))?;
@@ -324,7 +379,7 @@ impl Archive {
                 .conn
                 .prepare_cached(
                     "SELECT id, time_ms, kind, actor_id, target_key, detail, amount_cents, text
-                     FROM events WHERE group_id = ?1 ORDER BY time_ms, id",
+                     FROM events WHERE group_id = ?1",
                 )
                 .map_err(|e| self.err(e))?;
             let mut rows = stmt.query([group_id]).map_err(|e| self.err(e))?;
@@ -340,13 +395,15 @@ impl Archive {
                     kind: EventKind::parse(&kind).ok_or_else(|| bad("event kind", &kind))?,
                     actor: actor.and_then(|a| member_ix.get(&a).copied()),
                     subjects: subjects.remove(&id).unwrap_or_default(),
-                    target: target.and_then(|k| msg_ix.get(&k).copied()),
+                    target: target.and_then(|k| msg_ix.get(k.as_str()).copied()),
                     detail: r.get(5).map_err(get_err)?,
                     amount_cents: r.get(6).map_err(get_err)?,
                     text: r.get(7).map_err(get_err)?,
                 });
             }
         }
+
+        events.sort_unstable_by_key(|e: &Ev| (e.time_ms, e.id));
 
         let notes = {
             let mut stmt = self

@@ -117,7 +117,7 @@ fn reopening_a_file_keeps_data_and_schema() {
         import(&mut a, sample());
     }
     let a = Archive::open(&path).unwrap();
-    assert_eq!(a.schema_version().unwrap(), 3);
+    assert_eq!(a.schema_version().unwrap(), 4);
     assert_eq!(a.counts().unwrap().1, 5);
 }
 
@@ -143,4 +143,68 @@ fn readonly_handles_read_in_parallel_and_refuse_writes() {
     });
     assert!(wrote.is_err(), "a read-only handle must refuse writes");
     assert_eq!(Archive::open_readonly(&path).unwrap().counts().unwrap().1, 5);
+}
+
+#[test]
+fn spans_follow_every_import_and_timelines_come_back_in_time_order() {
+    let mut a = Archive::open_in_memory().unwrap();
+    import(&mut a, sample());
+    let id = a.group_ids().unwrap()[0];
+    let span = |a: &Archive| {
+        let s = a.spans().unwrap();
+        assert_eq!(s.len(), 1);
+        (s[0].first_ms, s[0].last_ms)
+    };
+    assert_eq!(span(&a), (Some(1000), Some(4000)));
+    // A later file with an older and a newer message widens the span both ways; its
+    // messages take their place in time, whatever order the archive stored them in.
+    let bob = Person::named("Bob");
+    import(
+        &mut a,
+        vec![group(), msg(Some("900"), 9000, bob.clone(), "late", Some("2")), msg(Some("10"), 10, bob, "early", None)],
+    );
+    assert_eq!(span(&a), (Some(10), Some(9000)));
+    let t = a.timeline(id).unwrap();
+    let times: Vec<i64> = t.messages.iter().map(|m| m.time_ms).collect();
+    assert_eq!(times, vec![10, 1000, 2000, 3000, 4000, 4000, 9000]);
+    let text = |ix: Option<u32>| ix.map(|i| t.messages[i as usize].text.as_str());
+    assert_eq!(text(t.messages[2].reply_to), Some("怎么开始？"));
+    assert_eq!(text(t.messages[6].reply_to), Some("like this"));
+    // Re-importing what is already stored leaves the span alone.
+    import(&mut a, sample());
+    assert_eq!(span(&a), (Some(10), Some(9000)));
+}
+
+#[test]
+fn an_archive_from_before_spans_is_upgraded_from_its_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut a = Archive::open(&path).unwrap();
+        import(&mut a, sample());
+    }
+    // Put the file back into the shape schema version 3 had: no span columns, time indexes.
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "ALTER TABLE groups DROP COLUMN first_ms; ALTER TABLE groups DROP COLUMN last_ms;
+             CREATE INDEX messages_by_time ON messages (group_id, time_ms);
+             CREATE INDEX events_by_time ON events (group_id, time_ms);
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    }
+    let refused = Archive::open_readonly(&path).err().expect("a version 3 archive is not read as is");
+    assert!(refused.to_string().contains("version 3"), "{refused}");
+    let a = Archive::open(&path).unwrap();
+    assert_eq!(a.schema_version().unwrap(), 4);
+    let s = a.spans().unwrap();
+    assert_eq!((s[0].first_ms, s[0].last_ms), (Some(1000), Some(4000)));
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let indexes: i64 = c
+        .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE '%_by_time'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(indexes, 0);
 }

@@ -137,7 +137,7 @@ pub fn run_once(settings: &Settings, dir: &Path) -> anyhow::Result<Run> {
     let (n, s) = measure(|| stages::for_each_timeline(&db, settings.threads, stages::diagnosis(as_of)))?;
     run.samples.insert(DIAGNOSIS, s);
     run.check("diagnosis", n);
-    let (groups, s) = measure(|| stages::report(&db, &dir.join("report"), as_of))?;
+    let (groups, s) = measure(|| stages::report(&db, &dir.join("report")))?;
     run.samples.insert(REPORT, s);
     if groups != settings.groups {
         run.mismatches.push(format!("the report holds {groups} groups, {} were generated", settings.groups));

@@ -108,7 +108,7 @@ pub fn for_each_timeline(db: &Path, threads: usize, each: impl Fn(&Timeline) + S
 
 /// The newest message in the archive: the as-of instant every analysis stage uses.
 pub fn newest_message(db: &Path) -> anyhow::Result<i64> {
-    Ok(Archive::open_readonly(db)?.groups()?.iter().filter_map(|g| g.last_ms).max().unwrap_or(0))
+    Ok(Archive::open_readonly(db)?.spans()?.iter().filter_map(|g| g.last_ms).max().unwrap_or(0))
 }
 
 /// Reply linking and responsiveness of one timeline.
@@ -141,8 +141,10 @@ pub fn diagnosis(as_of: i64) -> impl Fn(&Timeline) + Sync {
     }
 }
 
-/// `shequn report`: every analysis of every group, then the report files into `out`. Returns the groups.
-pub fn report(db: &Path, out: &Path, as_of: i64) -> anyhow::Result<usize> {
+/// `shequn report` as a user runs it: each group's as-of from its coverage, every analysis of
+/// every group, then the report files into `out`. Returns the groups.
+pub fn report(db: &Path, out: &Path) -> anyhow::Result<usize> {
     let config = crate::cmd::group::AnalysisConfig::default();
-    crate::cmd::report::write_report_for(db, out, &config, &crate::cmd::group::AsOf::Given(as_of))
+    let as_of = crate::cmd::group::AsOf::resolve(&Archive::open_readonly(db)?, None)?;
+    crate::cmd::report::write_report_for(db, out, &config, &as_of)
 }

@@ -138,7 +138,7 @@ impl AsOf {
                 .with_context(|| format!("--as-of {s:?} is not an RFC 3339 time; write e.g. 2011-06-30T00:00:00Z"))?;
             return Ok(AsOf::Given(t.timestamp_millis()));
         }
-        let groups = archive.groups()?;
+        let groups = archive.spans()?;
         let fallback = groups.iter().filter_map(|g| g.last_ms).max().unwrap_or(0);
         let ends = groups.iter().filter_map(|g| Some((g.id, g.coverage?.last_ms))).collect();
         Ok(AsOf::PerGroup { ends, fallback })
