@@ -168,28 +168,41 @@ pub fn unanswered_csv(input: &ReportInput) -> String {
 }
 
 /// Writes every report file into `dir` (created when missing); returns the paths written.
+/// The page, the JSON and the CSVs are rendered side by side, and each file is written as soon
+/// as it is ready; the JSON is serialised straight into its file.
 pub fn write_all(dir: &std::path::Path, input: &ReportInput) -> std::io::Result<Vec<std::path::PathBuf>> {
+    use std::io::Write;
     std::fs::create_dir_all(dir)?;
-    // The page and the JSON are the big ones: render them side by side.
-    let (html, json) = std::thread::scope(|s| {
-        let html = s.spawn(|| crate::render::render_html(input));
-        let json = report_json_text(input);
-        (html.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), json)
-    });
-    let files = [
-        ("report.html", html),
-        ("report.json", json),
-        ("groups.csv", groups_csv(input)),
-        ("triage.csv", triage_csv(input)),
-        ("migration.csv", migration_csv(input)),
-        ("unanswered.csv", unanswered_csv(input)),
-    ];
-    let mut written = Vec::new();
-    for (name, text) in files {
+    let text_file = |name: &str, text: String| -> std::io::Result<std::path::PathBuf> {
         let p = dir.join(name);
         std::fs::write(&p, text)?;
-        written.push(p);
-    }
+        Ok(p)
+    };
+    let json_file = || -> std::io::Result<std::path::PathBuf> {
+        let p = dir.join("report.json");
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&p)?);
+        serde_json::to_writer_pretty(&mut w, &report_doc(input))?;
+        w.flush()?;
+        Ok(p)
+    };
+    let (html, (json, tables)) = rayon::join(
+        || text_file("report.html", crate::render::render_html(input)),
+        || {
+            rayon::join(json_file, || -> std::io::Result<Vec<std::path::PathBuf>> {
+                [
+                    ("groups.csv", groups_csv as fn(&ReportInput) -> String),
+                    ("triage.csv", triage_csv),
+                    ("migration.csv", migration_csv),
+                    ("unanswered.csv", unanswered_csv),
+                ]
+                .into_iter()
+                .map(|(name, render)| text_file(name, render(input)))
+                .collect()
+            })
+        },
+    );
+    let mut written = vec![html?, json?];
+    written.extend(tables?);
     Ok(written)
 }
 
