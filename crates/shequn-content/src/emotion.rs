@@ -146,14 +146,23 @@ pub fn is_emotional(m: &Msg, n: &Normalized) -> bool {
     has_emoji || inline || has_emotion_word(s)
 }
 
+fn emotion_words() -> &'static aho_corasick::AhoCorasick {
+    static A: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    A.get_or_init(|| {
+        let words: Vec<&str> = [LAUGHTER, SENTIMENT, FIRST_PERSON_FEELING, PERSONA].concat();
+        aho_corasick::AhoCorasick::new(words).expect("emotion words")
+    })
+}
+
+/// Builds the word automaton now rather than on the first message (see [`crate::warm_up`]).
+pub fn warm_up() {
+    emotion_words();
+}
+
 /// Any word of the four lists: Han words as substrings, Latin words whole (so `sad` is
 /// not in `sadly`... but is in `so sad!`). One automaton pass over the text.
 fn has_emotion_word(s: &str) -> bool {
-    static A: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
-    let a = A.get_or_init(|| {
-        let words: Vec<&str> = [LAUGHTER, SENTIMENT, FIRST_PERSON_FEELING, PERSONA].concat();
-        aho_corasick::AhoCorasick::new(words).expect("emotion words")
-    });
+    let a = emotion_words();
     a.find_overlapping_iter(s).any(|m| {
         let w = &s[m.range()];
         if !w.is_ascii() {

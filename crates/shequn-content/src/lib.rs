@@ -22,3 +22,13 @@ pub use ads::{classify, AdContext, AdSettings, AdVerdict};
 pub use policy::{AdPolicy, PolicyBook};
 pub use repetition::{repetition, Repetition, RepetitionSettings};
 pub use report::{analyze_group, ContentReport, ContentSettings};
+
+/// Builds what the analyses load on first use (jieba's dictionary, both ad models, the word
+/// automata), so a caller can do it on a spare thread while timelines are still being read:
+/// otherwise the first group to need them waits, and in a one-chat report so does the other core.
+pub fn warm_up() {
+    features::jieba();
+    // A text near the bar takes the full path: normalising, both models, jieba words, the word lists.
+    let _ = classify("加微信领取优惠券，免费送会员，限时抢购", AdContext::default(), &AdSettings::default());
+    emotion::warm_up();
+}

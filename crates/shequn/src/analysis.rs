@@ -36,6 +36,8 @@ pub fn analyse_archive(
     config: &AnalysisConfig,
     as_of: &AsOf,
 ) -> anyhow::Result<PortfolioResults> {
+    // Loads jieba and the models while the first timelines are read (see `warm_up`).
+    std::thread::spawn(shequn_content::warm_up);
     let groups: Vec<GroupResult> = ids
         .par_iter()
         .map_init(
@@ -107,51 +109,60 @@ fn unanswered(t: &Timeline, r: &shequn_replies::Responsiveness, as_of: i64) -> V
         .collect()
 }
 
-/// The Monday (ISO date) of the week holding `ms` in the group's own clock.
-fn week_of(ms: i64, offset_s: i32) -> String {
-    let local = ms + i64::from(offset_s) * 1000;
-    let day = local.div_euclid(DAY_MS);
+/// The day number (days since 1970-01-01) of the Monday of the week holding `ms` in the
+/// group's own clock.
+fn monday_of(ms: i64, offset_s: i32) -> i64 {
+    let day = (ms + i64::from(offset_s) * 1000).div_euclid(DAY_MS);
     // 1970-01-01 was a Thursday: weekday index with Monday = 0.
-    let monday = day - (day + 3).rem_euclid(7);
-    chrono::DateTime::from_timestamp(monday * 86_400, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+    day - (day + 3).rem_euclid(7)
+}
+
+/// A day number as an ISO date.
+fn iso_day(day: i64) -> String {
+    chrono::DateTime::from_timestamp(day * 86_400, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+/// The Monday (ISO date) of the week holding `ms` in the group's own clock.
+#[cfg(test)]
+fn week_of(ms: i64, offset_s: i32) -> String {
+    iso_day(monday_of(ms, offset_s))
 }
 
 /// Counts the report draws: weekly member messages, weekly value mix, the interaction graph.
 pub fn series(t: &Timeline, links: &[Link], labels: &[ContentLabel], from: i64, as_of: i64) -> GroupSeries {
     let off = t.group.utc_offset_s;
-    let mut weekly: BTreeMap<String, u32> = BTreeMap::new();
-    let mut value: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
+    // Weeks are counted by their Monday's day number and named once at the end.
+    let mut weekly: BTreeMap<i64, u32> = BTreeMap::new();
+    let mut value: BTreeMap<i64, BTreeMap<&'static str, u32>> = BTreeMap::new();
     for (i, m) in t.messages.iter().enumerate() {
         // Member talk only: a mechanical push is not a sign of life (METHOD §1, §7).
         if m.time_ms > as_of || t.sender(m).is_bot || labels.get(i).is_some_and(|l| l.push) {
             continue;
         }
-        let w = week_of(m.time_ms, off);
+        let w = monday_of(m.time_ms, off);
         if let Some(v) = labels.get(i).and_then(|l| l.value) {
-            *value.entry(w.clone()).or_default().entry(v.as_str().to_string()).or_insert(0) += 1;
+            *value.entry(w).or_default().entry(v.as_str()).or_insert(0) += 1;
         }
         *weekly.entry(w).or_insert(0) += 1;
     }
     // Fill empty weeks so the line falls to zero where the group fell silent.
     let mut weekly_human = Vec::new();
-    if let (Some(first), Some(_)) = (weekly.keys().next().cloned(), weekly.keys().last()) {
-        let start = chrono::NaiveDate::parse_from_str(&first, "%Y-%m-%d").ok();
-        let end_week = week_of(as_of.max(t.last_ms().unwrap_or(as_of)), off);
-        if let Some(mut d) = start {
-            let mut guard = 0;
-            loop {
-                let key = d.format("%Y-%m-%d").to_string();
-                weekly_human.push((key.clone(), weekly.get(&key).copied().unwrap_or(0)));
-                if key >= end_week || guard > 5_000 {
-                    break;
-                }
-                d += chrono::Duration::days(7);
-                guard += 1;
+    if let Some(&first) = weekly.keys().next() {
+        let end_week = monday_of(as_of.max(t.last_ms().unwrap_or(as_of)), off);
+        let mut week = first;
+        // At most ~100 years of weeks.
+        for _ in 0..=5_001 {
+            weekly_human.push((iso_day(week), weekly.get(&week).copied().unwrap_or(0)));
+            if week >= end_week {
+                break;
             }
+            week += 7;
         }
     }
-    let weekly_value =
-        value.into_iter().map(|(w, ks)| (w, ks.into_iter().collect::<Vec<(String, u32)>>())).collect::<Vec<_>>();
+    let weekly_value = value
+        .into_iter()
+        .map(|(w, ks)| (iso_day(w), ks.into_iter().map(|(k, n)| (k.to_string(), n)).collect::<Vec<(String, u32)>>()))
+        .collect::<Vec<_>>();
 
     // Interaction graph of the window: replies (links) and mentions between humans.
     let in_window = |ix: usize| t.messages.get(ix).is_some_and(|m| m.time_ms > from && m.time_ms <= as_of);

@@ -79,29 +79,24 @@ pub fn import(db: &Path, unit: &Unit, threads: usize) -> anyhow::Result<ImportSt
 
 /// Loads every group's timeline on `threads` threads (one read-only handle each) and
 /// hands each to `each`; returns the messages loaded. Timelines are dropped after use.
+/// The threads are a rayon pool, as in `shequn report`, so the analyses' own parallel
+/// parts (one large group on both cores) run on the same threads instead of a second pool.
 pub fn for_each_timeline(db: &Path, threads: usize, each: impl Fn(&Timeline) + Sync) -> anyhow::Result<u64> {
+    use rayon::prelude::*;
     let ids = Archive::open_readonly(db)?.group_ids()?;
-    let next = std::sync::atomic::AtomicUsize::new(0);
     let loaded = std::sync::atomic::AtomicU64::new(0);
-    std::thread::scope(|scope| -> anyhow::Result<()> {
-        let workers: Vec<_> = (0..threads.clamp(1, ids.len().max(1)))
-            .map(|_| {
-                scope.spawn(|| -> anyhow::Result<()> {
-                    let archive = Archive::open_readonly(db)?;
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(id) = ids.get(i) else { return Ok(()) };
-                        let timeline = archive.timeline(*id)?;
-                        loaded.fetch_add(timeline.messages.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                        each(&timeline);
-                    }
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().map_err(|_| anyhow::anyhow!("a timeline loader crashed"))??;
-        }
-        Ok(())
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.clamp(1, ids.len().max(1))).build()?;
+    pool.install(|| {
+        ids.par_iter().try_for_each_init(
+            || Archive::open_readonly(db),
+            |archive, id| -> anyhow::Result<()> {
+                let archive = archive.as_ref().map_err(|e| anyhow::anyhow!("cannot open {}: {e}", db.display()))?;
+                let timeline = archive.timeline(*id)?;
+                loaded.fetch_add(timeline.messages.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                each(&timeline);
+                Ok(())
+            },
+        )
     })?;
     Ok(loaded.into_inner())
 }

@@ -186,9 +186,13 @@ pub fn analyse(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Analysed {
     };
     static WEIGHTS: std::sync::OnceLock<Weights> = std::sync::OnceLock::new();
     let weights = WEIGHTS.get_or_init(Weights::builtin);
-    let links = shequn_replies::link(t, &config.replies, weights);
     let policy = config.ad_policies.for_group(&t.group.name, &t.group.platform_id, t.group.id);
-    let content = shequn_content::analyze_group(t, &config.content, policy, None, Some(as_of));
+    // Independent of each other: side by side, one huge chat keeps both cores busy through
+    // the parts of each that run on one thread.
+    let (links, content) = rayon::join(
+        || shequn_replies::link(t, &config.replies, weights),
+        || shequn_content::analyze_group(t, &config.content, policy, None, Some(as_of)),
+    );
     let r = shequn_replies::responsiveness(t, &links, &config.responsiveness, as_of);
     // Bots the reply analysis found by behaviour (a link-title bot) are bots to the diagnosis
     // too: not key people, not members.
