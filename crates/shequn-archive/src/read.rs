@@ -182,16 +182,25 @@ impl Archive {
     /// One group's coverage (see [`Archive::coverage`]).
     pub fn group_coverage(&self, group_id: i64) -> Result<Option<Coverage>> {
         use rusqlite::OptionalExtension;
-        let sql = format!(
-            "SELECT c.first_ms, c.last_ms, g.first_ms, g.last_ms
-             FROM ({SOURCE_COVERAGE}) c JOIN groups g ON g.id = c.group_id WHERE c.group_id = ?1"
-        );
-        let row: Option<(i64, i64, Option<i64>, Option<i64>)> = self
+        // The same as SOURCE_COVERAGE, for one group: its sources are found through the
+        // (group_id, fingerprint) key, not by computing every group's coverage and picking one.
+        type Span = (Option<i64>, Option<i64>);
+        let row: Option<(Span, Span)> = self
             .conn
-            .prepare_cached(&sql)
-            .and_then(|mut s| s.query_row([group_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).optional())
+            .prepare_cached(
+                "SELECT (SELECT MIN(s.first_ms) FROM source_groups sg JOIN sources s ON s.fingerprint = sg.fingerprint
+                         WHERE sg.group_id = ?1 AND s.last_ms IS NOT NULL),
+                        (SELECT MAX(b.last_ms) FROM source_groups sg JOIN sources s ON s.fingerprint = sg.fingerprint
+                         JOIN sources b ON COALESCE(b.batch, b.fingerprint) = COALESCE(s.batch, s.fingerprint)
+                         WHERE sg.group_id = ?1 AND s.last_ms IS NOT NULL),
+                        g.first_ms, g.last_ms
+                 FROM groups g WHERE g.id = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([group_id], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))).optional()
+            })
             .map_err(|e| self.err(e))?;
-        Ok(row.and_then(|(f, l, own_first, own_last)| coverage_of(Some((f, l)), own_first, own_last)))
+        Ok(row.and_then(|((f, l), (own_first, own_last))| coverage_of(f.zip(l), own_first, own_last)))
     }
 
     /// Ids of all groups, ordered.

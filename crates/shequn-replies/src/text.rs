@@ -15,12 +15,15 @@ pub fn is_cjk(c: char) -> bool {
 
 /// Members by lower-cased display name, so text can name them.
 pub struct NickIndex {
-    by_name: HashMap<String, MemberIx>,
+    /// Looked up for nearly every word of every message: foldhash, not SipHash.
+    by_name: HashMap<String, MemberIx, foldhash::fast::RandomState>,
+    /// The longest name in bytes: a longer word names no one and is not looked up.
+    longest: usize,
 }
 
 impl NickIndex {
     pub fn new(t: &Timeline) -> NickIndex {
-        let mut by_name = HashMap::with_capacity(t.members.len());
+        let mut by_name = HashMap::with_capacity_and_hasher(t.members.len(), Default::default());
         for (ix, m) in t.members.iter().enumerate() {
             let name = m.name.trim().to_lowercase();
             // One-letter names match ordinary words too often to count as addressing.
@@ -28,11 +31,14 @@ impl NickIndex {
                 by_name.entry(name).or_insert(ix as MemberIx);
             }
         }
-        NickIndex { by_name }
+        // Lower-casing can shrink a letter to a third of its bytes (the Kelvin sign K to k):
+        // a word up to three times the longest name may still be one.
+        let longest = by_name.keys().map(|k: &String| k.len()).max().unwrap_or(0) * 3;
+        NickIndex { by_name, longest }
     }
 
     fn find(&self, word: &str, buf: &mut String) -> Option<MemberIx> {
-        if word.is_empty() || word.len() > 64 {
+        if word.is_empty() || word.len() > 64 || word.len() > self.longest {
             return None;
         }
         buf.clear();
