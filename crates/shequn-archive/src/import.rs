@@ -389,9 +389,14 @@ impl<'a> FileImport<'a> {
     fn member(&mut self, slot: u32, person: &Person, seen_ms: i64) -> Result<i64> {
         let state = self.slot(slot)?;
         let (gid, platform, fresh) = (state.id, state.platform, state.fresh);
+        // Whether the name may differ from the one stored (unknown until this file wrote it).
+        let mut name_may_differ = true;
         let (id, created) = match state.cached_member(person) {
             Some(known) if known.unchanged(person) => return Ok(known.id),
-            Some(known) => (known.id, false),
+            Some(known) => {
+                name_may_differ = known.written.as_ref().is_none_or(|(name, ..)| *name != person.name);
+                (known.id, false)
+            }
             None => {
                 let key = member_key(person, &mut self.member_buf);
                 let found: Option<i64> = if fresh {
@@ -438,15 +443,25 @@ impl<'a> FileImport<'a> {
                 (id, created)
             }
         };
-        // Names over time: remember each name once; the newest becomes the display name.
-        if !person.name.is_empty() {
+        // Names over time: a member's row holds the name it was first seen with (and then the
+        // newest); `member_names` holds the history only once a second name, or a second
+        // file, shows up, so the common case (a new member, one name) costs no extra row.
+        // The row's name joins the history first, then the name seen now; the newest new
+        // name becomes the display name.
+        if !person.name.is_empty() && !created && name_may_differ {
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO member_names (member_id, name, first_ms)
+                     SELECT id, name, name_ms FROM members WHERE id = ?1 AND name <> ''",
+                )
+                .and_then(|mut s| s.execute([id]))
+                .map_err(|e| self.err(e))?;
             let inserted = self
                 .stmts
                 .insert_member_name
                 .execute(params![id, person.name, seen_ms])
                 .map_err(|e| sql_err(&self.path, e))?;
-            // A member inserted just now already carries this name and these flags.
-            if inserted > 0 && !created {
+            if inserted > 0 {
                 self.tx
                     .prepare_cached(
                         "UPDATE members SET name = ?2, name_ms = ?3 WHERE id = ?1 AND name_ms <= ?3 AND name <> ?2",

@@ -325,7 +325,11 @@ impl Archive {
             let mut stmt = self
                 .conn
                 .prepare_cached(
-                    "SELECT n.member_id, n.name FROM member_names n JOIN members m ON m.id = n.member_id WHERE m.group_id = ?1",
+                    // Each member's row name and its recorded history, in (member, name) order:
+                    // of two members sharing a name, the later one is found.
+                    "SELECT id, name FROM members WHERE group_id = ?1
+                     UNION SELECT n.member_id, n.name FROM member_names n JOIN members m ON m.id = n.member_id
+                     WHERE m.group_id = ?1 ORDER BY 1, 2",
                 )
                 .map_err(|e| self.err(e))?;
             let mut rows = stmt.query([group_id]).map_err(|e| self.err(e))?;

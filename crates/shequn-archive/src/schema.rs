@@ -34,7 +34,9 @@ CREATE TABLE members (
     title        TEXT,
     UNIQUE (group_id, key)
 );
--- Every display name a member was seen with, and when first.
+-- Display names a member was seen with, and when first. Since version 4 the writer adds
+-- rows only once a member shows up under a second name or in a second file (its own row,
+-- name and name_ms, is the history until then); readers take the union of both.
 CREATE TABLE member_names (
     member_id  INTEGER NOT NULL REFERENCES members(id),
     name       TEXT NOT NULL,

@@ -208,3 +208,40 @@ fn an_archive_from_before_spans_is_upgraded_from_its_messages() {
         .unwrap();
     assert_eq!(indexes, 0);
 }
+
+#[test]
+fn names_over_time_resolve_mentions_and_cost_rows_only_when_a_name_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("names.db");
+    let mut a = Archive::open(&path).unwrap();
+    // Ann is seen as "Ann", then as "Annie"; Bob under one name only.
+    let bob = Person::named("Bob");
+    import(
+        &mut a,
+        vec![
+            group(),
+            msg(Some("1"), 1000, Person::with_id("u1", "Ann"), "hello", None),
+            msg(Some("2"), 2000, bob.clone(), "hi", None),
+            msg(Some("3"), 3000, Person::with_id("u1", "Annie"), "new name", None),
+        ],
+    );
+    let history = || -> Vec<(String, i64)> {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let mut s = c.prepare("SELECT name, first_ms FROM member_names ORDER BY first_ms").unwrap();
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(history(), vec![("Ann".to_string(), 1000), ("Annie".to_string(), 3000)]);
+    // A later file mentions both by name, Ann by the name she no longer shows.
+    let mut mention = msg(Some("4"), 4000, bob, "thanks Ann and Bob", None);
+    if let Record::Message { message, .. } = &mut mention {
+        message.mentions.push(Mention::Member(Person::named("Ann")));
+        message.mentions.push(Mention::Member(Person::named("Bob")));
+    }
+    import(&mut a, vec![group(), mention]);
+    let t = a.timeline(a.group_ids().unwrap()[0]).unwrap();
+    let (ann, bob) = (t.messages[0].sender, t.messages[1].sender);
+    assert_eq!(t.member(ann).name, "Annie");
+    assert_eq!(t.messages[3].mentions, vec![ann, bob], "old and current names both resolve");
+    // Bob, seen again in the second file under the same name, gets his one name on record.
+    assert_eq!(history().len(), 3);
+}
