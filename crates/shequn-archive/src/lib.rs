@@ -88,9 +88,10 @@ impl Archive {
             .conn
             .execute_batch(
                 "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;",
+                 PRAGMA cache_size = -65536;",
             )
             .map_err(|e| archive.err(e))?;
+        archive.conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS)).map_err(|e| archive.err(e))?;
         archive.migrate()?;
         Ok(archive)
     }
@@ -131,16 +132,70 @@ impl Archive {
     /// Foreign keys are not checked while importing: the writer only stores ids
     /// it read or inserted in the same transaction, and checking costs two
     /// B-tree seeks per row. (The pragma cannot change inside a transaction.)
+    ///
+    /// A file imported into an empty archive only appends pages. With a rollback journal they
+    /// are written once, straight into the file; WAL writes each page twice (into the log,
+    /// then the checkpoint copies it back): 0.3 s of a 3.5 s import at 1M messages. The
+    /// journal still undoes a failed file (it records the file's original size). Every other
+    /// import, and every reader, uses WAL; the mode returns to WAL at commit. It can only
+    /// change when no other connection has the file open: then the import simply stays in WAL.
     pub fn begin_file(&mut self) -> Result<FileImport<'_>> {
         let path = self.path.clone();
         self.conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(|e| self.err(e))?;
+        let empty = self.path != ":memory:"
+            && !self
+                .conn
+                .query_row("SELECT EXISTS (SELECT 1 FROM groups)", [], |r| r.get::<_, bool>(0))
+                .map_err(|e| self.err(e))?;
+        let appending = empty && set_journal(&self.conn, Journal::Rollback).map_err(|e| self.err(e))?;
+        if !appending {
+            set_journal(&self.conn, Journal::Wal).map_err(|e| self.err(e))?;
+        }
         // `&mut self` keeps transactions from nesting; the statements and the
         // transaction share the connection for the import's lifetime.
         let conn: &Connection = &self.conn;
         let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
             .map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
-        FileImport::new(conn, tx, path)
+        FileImport::new(conn, tx, path, appending)
     }
+}
+
+/// How long a writer waits for another connection's lock before giving up.
+const BUSY_TIMEOUT_MS: u64 = 5000;
+
+/// How a file's transaction is journaled (see [`Archive::begin_file`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Journal {
+    /// Readers alongside the writer; each page written twice.
+    Wal,
+    /// A rollback journal, synced fully: for appending to an empty archive.
+    Rollback,
+}
+
+/// Switches the journal mode; returns whether the connection is now in it.
+pub(crate) fn set_journal(conn: &Connection, journal: Journal) -> rusqlite::Result<bool> {
+    let (mode, sync) = match journal {
+        Journal::Wal => ("wal", "NORMAL"),
+        Journal::Rollback => ("delete", "FULL"),
+    };
+    // Leaving WAL needs the file to itself: another connection makes it fail at once
+    // (no waiting out the busy timeout), and the import goes on in WAL.
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    let now = conn.query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| r.get::<_, String>(0));
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    let now = match now {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+        {
+            return Ok(false)
+        }
+        other => other?,
+    };
+    let switched = now.eq_ignore_ascii_case(mode);
+    if switched {
+        conn.execute_batch(&format!("PRAGMA synchronous = {sync}"))?;
+    }
+    Ok(switched)
 }
 
 impl Archive {

@@ -245,3 +245,55 @@ fn names_over_time_resolve_mentions_and_cost_rows_only_when_a_name_changes() {
     // Bob, seen again in the second file under the same name, gets his one name on record.
     assert_eq!(history().len(), 3);
 }
+
+fn journal_mode(path: &std::path::Path) -> String {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_first_import_appends_without_the_log_and_hands_the_archive_back_in_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.db");
+    let mut a = Archive::open(&path).unwrap();
+    let stats = import(&mut a, sample());
+    assert_eq!(stats.messages_new, 5);
+    // Readers and the next imports get WAL back; no journal file is left behind.
+    assert_eq!(journal_mode(&path), "wal");
+    assert!(!dir.path().join("fresh.db-journal").exists());
+    assert_eq!(a.counts().unwrap(), (1, 5, 1));
+}
+
+#[test]
+fn a_failed_first_import_leaves_an_empty_readable_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("failed.db");
+    {
+        let mut a = Archive::open(&path).unwrap();
+        let mut f = a.begin_file().unwrap();
+        for r in sample() {
+            f.apply(r).unwrap();
+        }
+        // Dropped without commit: as if the parser failed halfway.
+    }
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    drop(c);
+    let mut a = Archive::open(&path).unwrap();
+    assert_eq!(a.counts().unwrap(), (0, 0, 0));
+    assert_eq!(journal_mode(&path), "wal");
+    assert_eq!(import(&mut a, sample()).messages_new, 5);
+}
+
+#[test]
+fn a_first_import_beside_an_open_reader_stays_in_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let mut a = Archive::open(&path).unwrap();
+    let reader = Archive::open_readonly(&path).unwrap();
+    assert_eq!(reader.counts().unwrap(), (0, 0, 0));
+    assert_eq!(import(&mut a, sample()).messages_new, 5);
+    assert_eq!(reader.counts().unwrap(), (1, 5, 1), "the reader sees the committed file");
+    assert_eq!(journal_mode(&path), "wal");
+}
