@@ -368,13 +368,24 @@ pub fn classify_cascade_gated(
         if rules + logit < settings.threshold + bar(&features) - settings.cascade_margin {
             features.push(AdFeature {
                 kind: AdFeatureKind::Model,
-                detail: format!("model log-odds {logit:+.2} (fast screen)"),
+                // Most chat messages end here: `{:+.2}` (exact decimal rounding) cost more than
+                // the screen itself.
+                detail: format!("model log-odds {} (fast screen)", signed_hundredths(logit)),
                 weight: logit,
             });
             return AdVerdict { ad: false, score: rules + logit, features };
         }
     }
     classify_with(LinearModel::shipped(), n, context, settings)
+}
+
+/// `x` with a sign and two decimals, as `{:+.2}` writes it save for exact ties, by integer
+/// arithmetic.
+fn signed_hundredths(x: f32) -> String {
+    let c = (f64::from(x) * 100.0).round() as i64;
+    let sign = if x.is_sign_negative() { '-' } else { '+' };
+    let c = c.unsigned_abs();
+    format!("{sign}{}.{:02}", c / 100, c % 100)
 }
 
 /// Classifies a normalised text with a given model.
@@ -589,6 +600,13 @@ fn contains_word(haystack: &str, word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hundredths_read_as_the_standard_format_does() {
+        for x in [0.0f32, -0.0, 1.0, -1.0, 3.14159, -2.718, 0.004, -0.004, 12.345_6, -99.994, 1234.5678, -0.5] {
+            assert_eq!(signed_hundredths(x), format!("{x:+.2}"), "{x}");
+        }
+    }
 
     #[test]
     fn asking_to_be_contacted_is_solicitation_without_a_handle() {

@@ -156,14 +156,17 @@ impl Judge<'_> {
         // Repetition is an ad signal across groups, or when senders repeat themselves; the
         // same line from many members of one group is 接龙, a greeting, a catchphrase.
         // Bare links that differ only in a ticket number hash alike; they are not a repeated text.
-        let link_chars: usize =
-            n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
-        let wordy = n.folded.chars().filter(|c| !c.is_whitespace()).count().saturating_sub(link_chars)
-            >= self.settings.repetition.min_chars;
+        // Counted only for a message in a repetition cluster (few are).
+        let wordy = || {
+            let link_chars: usize =
+                n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
+            n.folded.chars().filter(|c| !c.is_whitespace()).count().saturating_sub(link_chars)
+                >= self.settings.repetition.min_chars
+        };
         let (repeated, repeated_groups) = self
             .rep
             .cluster_of(self.group, i as MsgIx)
-            .filter(|c| wordy && (c.groups.len() >= 2 || c.copies >= 2 * c.senders))
+            .filter(|c| (c.groups.len() >= 2 || c.copies >= 2 * c.senders) && wordy())
             .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
         let ctx = AdContext { first_message: self.first_message[i], repeated, repeated_groups };
         let without_mentions = drop_mentions(n, self.member_names);
