@@ -603,7 +603,7 @@ mod tests {
 
     #[test]
     fn hundredths_read_as_the_standard_format_does() {
-        for x in [0.0f32, -0.0, 1.0, -1.0, 3.14159, -2.718, 0.004, -0.004, 12.345_6, -99.994, 1234.5678, -0.5] {
+        for x in [0.0f32, -0.0, 1.0, -1.0, 3.1, -2.75, 0.004, -0.004, 12.345_6, -99.994, 1234.5678, -0.5] {
             assert_eq!(signed_hundredths(x), format!("{x:+.2}"), "{x}");
         }
     }
