@@ -285,9 +285,9 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(raw) = seq.next_element::<RawMessage>()? {
             self.ctx.messages += 1;
-            let id = raw.id.clone();
+            // Only a failing message needs its id again (for the error's location).
             let record = convert(raw, self.slot, self.ctx.opts)
-                .map_err(|msg| ParseError::new(&self.ctx.input.path, msg).at(format!("message id {}", id_text(&id))))
+                .map_err(|(msg, id)| ParseError::new(&self.ctx.input.path, msg).at(format!("message id {id}")))
                 .and_then(|r| r.map_or(Ok(()), |r| self.ctx.push(r)));
             if let Err(e) = record {
                 return Err(self.ctx.fail(e));
@@ -301,7 +301,7 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct RawMessage {
-    id: Value,
+    id: IdText,
     #[serde(rename = "type")]
     kind: Service,
     date: Option<LocalTime>,
@@ -309,17 +309,17 @@ struct RawMessage {
     edited: Option<LocalTime>,
     edited_unixtime: Option<UnixTime>,
     from: Option<String>,
-    from_id: Option<Value>,
+    from_id: Option<IdText>,
     actor: Option<String>,
-    actor_id: Option<Value>,
+    actor_id: Option<IdText>,
     action: Option<String>,
     members: Option<Vec<Option<String>>>,
     title: Option<String>,
-    message_id: Option<Value>,
+    message_id: Option<IdText>,
     inviter: Option<String>,
-    text: Value,
+    text: RawText,
     text_entities: Mentions,
-    reply_to_message_id: Option<Value>,
+    reply_to_message_id: Option<IdText>,
     #[serde(deserialize_with = "present")]
     forwarded_from: bool,
     media_type: Option<String>,
@@ -552,15 +552,206 @@ fn id_text(v: &Value) -> String {
     }
 }
 
-fn into_id_text(v: Value) -> String {
-    match v {
-        Value::String(s) => s,
-        other => id_text(&other),
+/// An id field as text, read straight from the JSON number or string (no `Value` built).
+#[derive(Default)]
+struct IdText(String);
+
+impl<'de> Deserialize<'de> for IdText {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<IdText, D::Error> {
+        struct Id;
+        impl<'de> Visitor<'de> for Id {
+            type Value = IdText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an id (a number or a string)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<IdText, E> {
+                Ok(IdText(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<IdText, E> {
+                Ok(IdText(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IdText, E> {
+                Ok(IdText(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IdText, E> {
+                Ok(IdText(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<IdText, E> {
+                Ok(IdText(Value::from(v).to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<IdText, E> {
+                Ok(IdText(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<IdText, E> {
+                Ok(IdText::default())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<IdText, A::Error> {
+                let v = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(IdText(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<IdText, A::Error> {
+                let v = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(IdText(v.to_string()))
+            }
+        }
+        d.deserialize_any(Id)
     }
 }
 
-fn person(name: Option<String>, id: Option<Value>) -> Person {
-    let id = id.map(into_id_text).filter(|s| !s.is_empty());
+/// `text`: a string, or an array of strings and entity objects, flattened while it is read
+/// (an array built as a `Value` tree cost a map per entity).
+#[derive(Default)]
+enum RawText {
+    #[default]
+    Absent,
+    Plain(String),
+    /// The concatenated parts and the mentions among them.
+    Parts(String, Vec<Mention>),
+}
+
+impl<'de> Deserialize<'de> for RawText {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<RawText, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = RawText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a text (a string, or an array of strings and entities)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText, E> {
+                Ok(RawText::Plain(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RawText, E> {
+                Ok(RawText::Plain(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawText, A::Error> {
+                let mut out = String::new();
+                let mut mentions = Vec::new();
+                while let Some(part) = seq.next_element::<TextPart>()? {
+                    if let Some(m) = part.push_onto(&mut out) {
+                        mentions.push(m);
+                    }
+                }
+                Ok(RawText::Parts(out, mentions))
+            }
+            // Numbers, booleans, objects and null hold no text.
+            fn visit_unit<E: de::Error>(self) -> Result<RawText, E> {
+                Ok(RawText::Absent)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawText, E> {
+                Ok(RawText::Absent)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawText, E> {
+                Ok(RawText::Absent)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawText, E> {
+                Ok(RawText::Absent)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawText, E> {
+                Ok(RawText::Absent)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawText, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(RawText::Absent)
+            }
+        }
+        d.deserialize_any(Text)
+    }
+}
+
+/// One element of a `text` array: a plain string, or an entity object (its text, and a
+/// mention where it is one). Anything else holds no text.
+enum TextPart {
+    Plain(String),
+    Entity { kind: EntityKind, text: String, user_id: Option<Value> },
+    Nothing,
+}
+
+impl TextPart {
+    /// Appends the part's text; returns the mention it makes, if any.
+    fn push_onto(self, out: &mut String) -> Option<Mention> {
+        match self {
+            TextPart::Plain(s) => {
+                out.push_str(&s);
+                None
+            }
+            TextPart::Entity { kind, text, user_id } => {
+                out.push_str(&text);
+                match kind {
+                    EntityKind::Mention => Some(Mention::Member(Person::named(text.trim_start_matches('@')))),
+                    EntityKind::MentionName => {
+                        let id = user_id.as_ref().map(id_text).map(|id| format!("user{id}"));
+                        Some(Mention::Member(Person { platform_id: id, name: text, ..Person::default() }))
+                    }
+                    EntityKind::Other | EntityKind::Unknown => None,
+                }
+            }
+            TextPart::Nothing => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TextPart {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<TextPart, D::Error> {
+        struct Part;
+        impl<'de> Visitor<'de> for Part {
+            type Value = TextPart;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a text entity")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TextPart, E> {
+                Ok(TextPart::Plain(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<TextPart, E> {
+                Ok(TextPart::Plain(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextPart, A::Error> {
+                let mut kind = EntityKind::Unknown;
+                let mut text = String::new();
+                let mut user_id: Option<Value> = None;
+                while let Some(key) = map.next_key::<EntityKey>()? {
+                    match key {
+                        EntityKey::Type => kind = map.next_value::<EntityKind>()?,
+                        // A non-string text (never written by Telegram) holds no text.
+                        EntityKey::Text => {
+                            text = match map.next_value::<Value>()? {
+                                Value::String(s) => s,
+                                _ => String::new(),
+                            }
+                        }
+                        EntityKey::UserId => user_id = map.next_value()?,
+                        EntityKey::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(TextPart::Entity { kind, text, user_id })
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<TextPart, E> {
+                Ok(TextPart::Nothing)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<TextPart, E> {
+                Ok(TextPart::Nothing)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<TextPart, E> {
+                Ok(TextPart::Nothing)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<TextPart, E> {
+                Ok(TextPart::Nothing)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<TextPart, E> {
+                Ok(TextPart::Nothing)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TextPart, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(TextPart::Nothing)
+            }
+        }
+        d.deserialize_any(Part)
+    }
+}
+
+fn person(name: Option<String>, id: Option<IdText>) -> Person {
+    let id = id.map(|i| i.0).filter(|s| !s.is_empty());
     let name = name.or_else(|| id.clone()).unwrap_or_else(|| "Deleted Account".into());
     Person { platform_id: id, name, ..Person::default() }
 }
@@ -610,38 +801,13 @@ fn stamp(local: &Option<LocalTime>, unix: &Option<UnixTime>, opts: &ParseOptions
     Ok(local_dt.map(|l| Stamp::from_local_assumed(l, opts.zone_or_local())))
 }
 
-/// An entity object of `text`: its text, and a mention where it is one.
-fn entity(e: &Value, out: &mut String, mentions: &mut Vec<Mention>) {
-    let t = e.get("text").and_then(Value::as_str).unwrap_or("");
-    out.push_str(t);
-    match e.get("type").and_then(Value::as_str) {
-        Some("mention") => mentions.push(Mention::Member(Person::named(t.trim_start_matches('@')))),
-        Some("mention_name") => {
-            let id = e.get("user_id").map(id_text).map(|id| format!("user{id}"));
-            mentions.push(Mention::Member(Person { platform_id: id, name: t.to_string(), ..Person::default() }));
-        }
-        _ => {}
-    }
-}
-
 /// Plain text and mentions from `text` (a string, or an array of strings and
 /// entity objects); a plain-string `text` takes its mentions from `text_entities`.
-fn flatten(text: Value, entities: Mentions) -> (String, Vec<Mention>) {
+fn flatten(text: RawText, entities: Mentions) -> (String, Vec<Mention>) {
     match text {
-        Value::Array(parts) => {
-            let mut out = String::new();
-            let mut mentions = Vec::new();
-            for p in &parts {
-                match p {
-                    Value::String(s) => out.push_str(s),
-                    obj @ Value::Object(_) => entity(obj, &mut out, &mut mentions),
-                    _ => {}
-                }
-            }
-            (out, mentions)
-        }
-        Value::String(s) => (s, entities.0),
-        _ => (String::new(), entities.0),
+        RawText::Parts(out, mentions) => (out, mentions),
+        RawText::Plain(s) => (s, entities.0),
+        RawText::Absent => (String::new(), entities.0),
     }
 }
 
@@ -676,11 +842,16 @@ fn message_kind(m: &RawMessage) -> MessageKind {
 }
 
 /// One raw message → a record.
-fn convert(mut m: RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<Option<Record>, String> {
-    let Some(time) = stamp(&m.date, &m.date_unixtime, opts)? else {
-        return Err("a message with neither \"date\" nor \"date_unixtime\"".into());
+/// On failure: what is wrong, and the message's id (for the error's location).
+fn convert(mut m: RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<Option<Record>, (String, String)> {
+    let stamps = match stamp(&m.date, &m.date_unixtime, opts) {
+        Ok(Some(time)) if m.kind.0 => Ok((time, None)),
+        Ok(Some(time)) => stamp(&m.edited, &m.edited_unixtime, opts).map(|edited| (time, edited)),
+        Ok(None) => Err("a message with neither \"date\" nor \"date_unixtime\"".to_string()),
+        Err(e) => Err(e),
     };
-    let id = Some(into_id_text(std::mem::take(&mut m.id))).filter(|s| !s.is_empty());
+    let (time, edited) = stamps.map_err(|e| (e, std::mem::take(&mut m.id.0)))?;
+    let id = Some(std::mem::take(&mut m.id.0)).filter(|s| !s.is_empty());
     let (text, mentions) = flatten(std::mem::take(&mut m.text), std::mem::take(&mut m.text_entities));
     if m.kind.0 {
         let actor = person(m.actor.take(), m.actor_id.take());
@@ -712,7 +883,7 @@ fn convert(mut m: RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<O
                     (EventKind::Kick, Some(actor), members, None, None)
                 }
             }
-            "pin_message" => (EventKind::Pin, Some(actor), vec![], None, m.message_id.as_ref().map(id_text)),
+            "pin_message" => (EventKind::Pin, Some(actor), vec![], None, m.message_id.take().map(|i| i.0)),
             "edit_group_title" => (EventKind::Rename, Some(actor), vec![], m.title.clone(), None),
             "create_group" | "create_channel" => (EventKind::Create, Some(actor), members, m.title.clone(), None),
             _ => (EventKind::Other, Some(actor), members, Some(action.clone()), None),
@@ -725,7 +896,6 @@ fn convert(mut m: RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<O
         event.target = target;
         return Ok(Some(Record::Event { group, event }));
     }
-    let edited = stamp(&m.edited, &m.edited_unixtime, opts)?;
     // The export flags no bots: a `via_bot` message is still sent by the person who used the bot.
     let sender = person(m.from.take(), m.from_id.take());
     let message = Message {
@@ -735,7 +905,7 @@ fn convert(mut m: RawMessage, group: GroupSlot, opts: &ParseOptions) -> Result<O
         text,
         kind: message_kind(&m),
         amount_cents: None,
-        reply_to: m.reply_to_message_id.as_ref().map(id_text),
+        reply_to: m.reply_to_message_id.take().map(|i| i.0),
         mentions,
         forwarded: m.forwarded_from,
         edited,
@@ -755,6 +925,43 @@ mod tests {
         let mut out = Vec::new();
         Telegram.parse(&Input::new(f.path()), &ParseOptions::default(), &mut out)?;
         Ok(out)
+    }
+
+    #[test]
+    fn text_parts_of_any_shape_and_ids_of_either_kind() {
+        let recs = parse(
+            r#"{"name":"G","type":"private_group","id":5,"messages":[
+                {"id":"m-1","type":"message","date":"2024-01-01T10:01:00","from":"Bob","from_id":"user2",
+                 "text":["a",7,null,["nested"],{"type":"bold","text":"b"},{"text":{"odd":1}},{"type":"mention_name","text":"Ann","user_id":"1"},"c"],
+                 "reply_to_message_id":"m-0"},
+                {"id":2,"type":"message","date":"2024-01-01T10:02:00","from":"Bob","from_id":7,"text":{"unexpected":true}},
+                {"id":3,"type":"message","date":"2024-01-01T10:03:00","from":"Bob","from_id":"user2","text":12}]}"#,
+        )
+        .unwrap();
+        let msgs: Vec<&Message> = recs
+            .iter()
+            .filter_map(|r| if let Record::Message { message, .. } = r { Some(message) } else { None })
+            .collect();
+        assert_eq!(msgs.len(), 3);
+        assert_eq!((msgs[0].id.as_deref(), msgs[0].reply_to.as_deref()), (Some("m-1"), Some("m-0")));
+        assert_eq!(msgs[0].text, "abAnnc", "strings and entity texts, nothing else");
+        assert_eq!(msgs[0].mentions.len(), 1);
+        let Mention::Member(ann) = &msgs[0].mentions[0] else { panic!("a member mention") };
+        assert_eq!((ann.platform_id.as_deref(), ann.name.as_str()), (Some("user1"), "Ann"));
+        assert_eq!(msgs[1].sender.platform_id.as_deref(), Some("7"));
+        assert_eq!((msgs[1].text.as_str(), msgs[2].text.as_str()), ("", ""));
+    }
+
+    #[test]
+    fn a_bad_date_names_the_message() {
+        let err = parse(
+            r#"{"name":"G","type":"private_group","id":5,"messages":[
+                {"id":41,"type":"message","date":"2024-01-01T10:01:00","from":"A","text":"ok"},
+                {"id":42,"type":"message","date":"yesterday","from":"A","text":"bad"}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("message id 42") && err.contains("yesterday"), "{err}");
     }
 
     #[test]
