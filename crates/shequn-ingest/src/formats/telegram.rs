@@ -598,6 +598,34 @@ impl<'de> Deserialize<'de> for IdText {
     }
 }
 
+/// Visitor methods for a string (the text itself) and the other JSON scalars (null, numbers,
+/// booleans: no text).
+macro_rules! text_of_scalars {
+    ($ty:ty, $plain:path, $none:expr) => {
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+            Ok($plain(v.to_string()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<$ty, E> {
+            Ok($plain(v))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<$ty, E> {
+            Ok($none)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$ty, E> {
+            Ok($none)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$ty, E> {
+            Ok($none)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$ty, E> {
+            Ok($none)
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$ty, E> {
+            Ok($none)
+        }
+    };
+}
+
 /// `text`: a string, or an array of strings and entity objects, flattened while it is read
 /// (an array built as a `Value` tree cost a map per entity).
 #[derive(Default)]
@@ -617,12 +645,7 @@ impl<'de> Deserialize<'de> for RawText {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a text (a string, or an array of strings and entities)")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText, E> {
-                Ok(RawText::Plain(v.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<RawText, E> {
-                Ok(RawText::Plain(v))
-            }
+            text_of_scalars!(RawText, RawText::Plain, RawText::Absent);
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawText, A::Error> {
                 let mut out = String::new();
                 let mut mentions = Vec::new();
@@ -633,22 +656,7 @@ impl<'de> Deserialize<'de> for RawText {
                 }
                 Ok(RawText::Parts(out, mentions))
             }
-            // Numbers, booleans, objects and null hold no text.
-            fn visit_unit<E: de::Error>(self) -> Result<RawText, E> {
-                Ok(RawText::Absent)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<RawText, E> {
-                Ok(RawText::Absent)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<RawText, E> {
-                Ok(RawText::Absent)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<RawText, E> {
-                Ok(RawText::Absent)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<RawText, E> {
-                Ok(RawText::Absent)
-            }
+            // Objects hold no text either.
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawText, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(RawText::Absent)
@@ -698,12 +706,7 @@ impl<'de> Deserialize<'de> for TextPart {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string or a text entity")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<TextPart, E> {
-                Ok(TextPart::Plain(v.to_string()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<TextPart, E> {
-                Ok(TextPart::Plain(v))
-            }
+            text_of_scalars!(TextPart, TextPart::Plain, TextPart::Nothing);
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TextPart, A::Error> {
                 let mut kind = EntityKind::Unknown;
                 let mut text = String::new();
@@ -725,21 +728,6 @@ impl<'de> Deserialize<'de> for TextPart {
                     }
                 }
                 Ok(TextPart::Entity { kind, text, user_id })
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<TextPart, E> {
-                Ok(TextPart::Nothing)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<TextPart, E> {
-                Ok(TextPart::Nothing)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<TextPart, E> {
-                Ok(TextPart::Nothing)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<TextPart, E> {
-                Ok(TextPart::Nothing)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<TextPart, E> {
-                Ok(TextPart::Nothing)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TextPart, A::Error> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
