@@ -107,8 +107,13 @@ const PAGE_TYPE: &str = "text/x-shequn-page";
 /// markup has neither and message text is escaped (`<` is `&lt;`), so this never
 /// changes a page; if it ever did, the tag would show as text instead of breaking out.
 fn as_script_text(body: &str) -> std::borrow::Cow<'_, str> {
-    let lower = body.to_ascii_lowercase();
-    if !lower.contains("</script") && !lower.contains("<!--") {
+    // Checked in place (no lower-cased copy of a page that is most often clean).
+    let b = body.as_bytes();
+    let risky = lt_positions(b).any(|i| {
+        let tail = &b[i..];
+        tail.starts_with(b"<!--") || tail.get(..8).is_some_and(|t| t.eq_ignore_ascii_case(b"</script"))
+    });
+    if !risky {
         return std::borrow::Cow::Borrowed(body);
     }
     let mut out = String::with_capacity(body.len() + 16);
@@ -121,6 +126,11 @@ fn as_script_text(body: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(rest);
     std::borrow::Cow::Owned(out)
+}
+
+/// The positions of `<` in `b`.
+fn lt_positions(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    b.iter().enumerate().filter(|(_, &c)| c == b'<').map(|(i, _)| i)
 }
 
 /// Assembles the whole document.
@@ -143,9 +153,12 @@ pub fn document(title: &str, generated: &str, portfolio_body: &str, groups: &[Gr
     out.push_str("<main><section id=\"portfolio\">");
     out.push_str(portfolio_body);
     out.push_str("</section><section id=\"group-view\" hidden></section></main>");
-    for g in groups {
+    // Each page is made safe to sit in a script element on its own thread; joining them is a copy.
+    use rayon::prelude::*;
+    let safe: Vec<std::borrow::Cow<'_, str>> = groups.par_iter().map(|g| as_script_text(&g.body)).collect();
+    for (g, body) in groups.iter().zip(&safe) {
         out.push_str(&format!("<script type=\"{PAGE_TYPE}\" id=\"t-{}\">", esc(&g.id)));
-        out.push_str(&as_script_text(&g.body));
+        out.push_str(body);
         out.push_str("</script>");
     }
     out.push_str("<script>");
