@@ -29,12 +29,13 @@ pub struct PortfolioResults {
 }
 
 /// Analyses the given groups of the archive at `path` in parallel, each as of its own
-/// instant; the order follows `ids`.
+/// instant; the order follows `ids`. `on_group` is called as each group is done (progress).
 pub fn analyse_archive(
     path: &Path,
     ids: &[i64],
     config: &AnalysisConfig,
     as_of: &AsOf,
+    on_group: &(dyn Fn() + Sync),
 ) -> anyhow::Result<PortfolioResults> {
     // Loads jieba and the models while the first timelines are read (see `warm_up`).
     std::thread::spawn(shequn_content::warm_up);
@@ -45,7 +46,9 @@ pub fn analyse_archive(
             |archive, &id| {
                 let archive = archive.as_ref().map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
                 let t = archive.timeline(id)?;
-                Ok(analyse_timeline(&t, config, as_of.of(id)))
+                let result = analyse_timeline(&t, config, as_of.of(id));
+                on_group();
+                Ok(result)
             },
         )
         .collect::<anyhow::Result<_>>()?;

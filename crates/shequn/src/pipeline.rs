@@ -219,6 +219,14 @@ impl Sink for ChunkSink {
     }
 }
 
+/// What the writer reports while it works (for progress bars).
+pub enum Progress<'r> {
+    /// Another chunk of records is stored (in the unit's open transaction).
+    Stored { records: usize },
+    /// A unit is done: committed, failed, or unchanged.
+    Done(&'r UnitReport),
+}
+
 /// The outcome of one unit.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitReport {
@@ -231,7 +239,7 @@ pub struct UnitReport {
 }
 
 /// Parses units on worker threads and writes each in its own transaction.
-/// `on_done` is called after each unit (for progress). A storage failure stops
+/// `on_progress` hears of each stored chunk and each finished unit. A storage failure stops
 /// everything and is returned as the error.
 pub fn run(
     archive: &mut Archive,
@@ -239,7 +247,7 @@ pub fn run(
     opts: &ParseOptions,
     threads: usize,
     force: bool,
-    mut on_done: impl FnMut(&UnitReport),
+    mut on_progress: impl FnMut(Progress<'_>),
 ) -> anyhow::Result<Vec<UnitReport>> {
     let prints = parallel_map(units.len(), threads, |i| fingerprint(&units[i]));
     // A unit seen before with the same bytes is reported from the archive, not re-read.
@@ -303,9 +311,9 @@ pub fn run(
                         let _ = rx.recv();
                         unchanged_report(unit, seen)
                     }
-                    (None, print) => write_unit(archive, unit, rx, spent, print.as_ref().ok())?,
+                    (None, print) => write_unit(archive, unit, rx, spent, print.as_ref().ok(), &mut on_progress)?,
                 };
-                on_done(&report);
+                on_progress(Progress::Done(&report));
                 reports.push(report);
             }
             Ok(())
@@ -343,6 +351,7 @@ fn write_unit(
     rx: &Receiver<Chunk>,
     spent: &Sender<Vec<Record>>,
     print: Option<&Fingerprint>,
+    on_progress: &mut dyn FnMut(Progress<'_>),
 ) -> anyhow::Result<UnitReport> {
     let mut file = archive.begin_file()?;
     let mut report = UnitReport {
@@ -358,6 +367,7 @@ fn write_unit(
                 for r in &records {
                     file.apply_ref(r).map_err(|e| anyhow::anyhow!("while storing {}: {e}", unit.path.display()))?;
                 }
+                on_progress(Progress::Stored { records: records.len() });
                 // Freed by the parser (or here, if it has finished).
                 let _ = spent.send(records);
             }

@@ -52,3 +52,32 @@ fn unchanged_export_is_skipped_and_grown_export_adds_only_new_lines() {
     let groups = shequn(&db, &["groups", "--json"]);
     assert_eq!(groups[0]["messages"], 60);
 }
+
+#[test]
+fn the_writer_reports_each_stored_chunk_before_the_file_is_done() {
+    use shequn::pipeline::{self, Progress};
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("big.jsonl");
+    let body: Vec<String> = (0..10_000).map(line).collect();
+    std::fs::write(&export, body.join("\n")).unwrap();
+    let mut archive = shequn_archive::Archive::open(&dir.path().join("a.db")).unwrap();
+    let (units, failures, _) = pipeline::plan(&[export], None);
+    assert!(failures.is_empty() && units.len() == 1);
+    let (mut chunks, mut stored, mut done_after) = (0, 0usize, None);
+    pipeline::run(&mut archive, &units, &Default::default(), 2, false, |p| match p {
+        Progress::Stored { records } => {
+            assert!(done_after.is_none(), "a chunk reported after its file was done");
+            chunks += 1;
+            stored += records;
+        }
+        Progress::Done(r) => {
+            assert_eq!(r.stats.as_ref().unwrap().messages_new, 10_000);
+            done_after = Some(stored);
+        }
+    })
+    .unwrap();
+    // 10,000 messages and the group's declaration, in chunks of at most 4,096 records.
+    assert!(chunks >= 3, "{chunks} chunks");
+    assert!((10_001..10_100).contains(&stored), "{stored} records reported stored");
+    assert_eq!(done_after, Some(stored));
+}

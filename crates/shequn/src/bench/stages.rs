@@ -64,7 +64,7 @@ pub fn parse_only(unit: &Unit) -> anyhow::Result<u64> {
 pub fn import(db: &Path, unit: &Unit, threads: usize) -> anyhow::Result<ImportStats> {
     let mut archive = Archive::open(db)?;
     let units = [Unit { path: unit.path.clone(), format: unit.format }];
-    let reports = pipeline::run(&mut archive, &units, &ParseOptions::default(), threads, false, |_| {})?;
+    let reports = pipeline::run(&mut archive, &units, &ParseOptions::default(), threads, false, |_| ())?;
     let mut total = ImportStats::default();
     for r in reports {
         if let Some(e) = r.error {
@@ -141,5 +141,5 @@ pub fn diagnosis(as_of: i64) -> impl Fn(&Timeline) + Sync {
 pub fn report(db: &Path, out: &Path) -> anyhow::Result<usize> {
     let config = crate::cmd::group::AnalysisConfig::default();
     let as_of = crate::cmd::group::AsOf::resolve(&Archive::open_readonly(db)?, None)?;
-    crate::cmd::report::write_report_for(db, out, &config, &as_of)
+    crate::cmd::report::write_report_for(db, out, &config, &as_of, &|| ())
 }

@@ -141,7 +141,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("cannot import the demo export {}: {}", f.path, f.error);
     }
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let reports = pipeline::run(&mut archive, &units, &ParseOptions::default(), threads, false, |_| {})?;
+    let reports = pipeline::run(&mut archive, &units, &ParseOptions::default(), threads, false, |_| ())?;
     let (mut messages_imported, mut events_imported) = (0, 0);
     for r in &reports {
         if let Some(e) = &r.error {
@@ -165,7 +165,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let as_of = args.as_of.timestamp_millis();
     let summaries = archive.groups()?;
     let ids: Vec<i64> = summaries.iter().map(|g| g.id).collect();
-    let results = crate::analysis::analyse_archive(&db, &ids, &config, &super::group::AsOf::Given(as_of))?;
+    let results = crate::analysis::analyse_archive(&db, &ids, &config, &super::group::AsOf::Given(as_of), &|| ())?;
     let diagnoses: Vec<shequn_diagnosis::Diagnosis> = results.groups.iter().map(|g| g.diagnosis.clone()).collect();
     let rows = groups::rows_of(summaries, &diagnoses);
     let agreement = crate::agreement::agreement(&rows, &results.groups, &written.truth);

@@ -111,27 +111,40 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let opts = ParseOptions { zone: args.zone };
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
 
-    let bar = if std::io::stderr().is_terminal() && !args.json && units.len() > 1 {
+    // Files done out of all, and the records stored so far: one large export takes a while
+    // with no file finishing.
+    let bar = if std::io::stderr().is_terminal() && !args.json {
         let bar = indicatif::ProgressBar::new(units.len() as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} files, {msg} ({elapsed})")
-                .expect("valid template")
-                .progress_chars("=> "),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:30}] {pos}/{len} files, {msg} 条记录 records stored ({elapsed})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
         Some(bar)
     } else {
         None
     };
     let mut total = ImportStats::default();
-    let reports = pipeline::run(&mut archive, &units, &opts, threads, args.force, |r| {
-        if let Some(stats) = &r.stats {
-            total.add(stats);
+    let mut stored = 0u64;
+    let reports = pipeline::run(&mut archive, &units, &opts, threads, args.force, |p| match p {
+        pipeline::Progress::Stored { records } => {
+            stored += records as u64;
+            if let Some(bar) = &bar {
+                bar.set_message(stored.to_string());
+            }
         }
-        if let Some(bar) = &bar {
-            bar.inc(1);
-            bar.set_message(format!("{} new messages", total.messages_new));
-            if let Some(e) = &r.error {
-                bar.println(format!("failed: {e}"));
+        pipeline::Progress::Done(r) => {
+            if let Some(stats) = &r.stats {
+                total.add(stats);
+            }
+            if let Some(bar) = &bar {
+                bar.inc(1);
+                if let Some(e) = &r.error {
+                    bar.println(format!("failed: {e}"));
+                }
             }
         }
     })?;

@@ -33,17 +33,48 @@ pub fn write_report(cli: &Cli, out: &Path, as_of: Option<&str>, config: &ConfigA
     let config = config.load()?;
     let archive = cli.open_archive()?;
     let as_of = super::group::AsOf::resolve(&archive, as_of)?;
+    let ids = archive.group_ids()?;
     drop(archive);
-    write_report_for(&cli.db_path(), out, &config, &as_of).map(|_| ())
+    // Groups analysed out of all: 2,000 groups take half a minute.
+    let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let bar = indicatif::ProgressBar::new(ids.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:30}] {pos}/{len} 个群已诊断 groups analysed ({elapsed})",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    });
+    let tick = || {
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    };
+    let results = analysis::analyse_archive(&cli.db_path(), &ids, &config, &as_of, &tick);
+    // Cleared before anything else is printed.
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    write_results(out, &results?)
 }
 
 /// Analyses every group of the archive at `db` as of `as_of` and writes the report files into `out`.
 /// Returns how many groups the report holds.
-pub fn write_report_for(db: &Path, out: &Path, config: &AnalysisConfig, as_of: &AsOf) -> anyhow::Result<usize> {
+/// `on_group` is called as each group's analysis is done.
+pub fn write_report_for(
+    db: &Path,
+    out: &Path,
+    config: &AnalysisConfig,
+    as_of: &AsOf,
+    on_group: &(dyn Fn() + Sync),
+) -> anyhow::Result<usize> {
     let archive = shequn_archive::Archive::open_readonly(db)?;
     let ids: Vec<i64> = archive.group_ids()?;
     drop(archive);
-    let results = analysis::analyse_archive(db, &ids, config, as_of)?;
+    let results = analysis::analyse_archive(db, &ids, config, as_of, on_group)?;
     write_results(out, &results)?;
     Ok(results.groups.len())
 }
