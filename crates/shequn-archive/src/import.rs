@@ -316,6 +316,59 @@ impl<'a> FileImport<'a> {
         Ok(())
     }
 
+    /// Records where a live source now is in its platform's stream (an offset, a sync
+    /// token), in this transaction: committed with the records it delivered, or not at all.
+    pub fn set_cursor(&mut self, source: &str, value: &str, now_ms: i64) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO live_cursors (source, value, updated_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
+            )
+            .and_then(|mut s| s.execute(params![source, value, now_ms]))
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Keeps the live source `name` as a source of the groups this transaction touched: it
+    /// covers them from its first message to `now_ms` (the service was listening, so a
+    /// silence up to now is real silence), and counts what it added. One row per live
+    /// source (`live:<name>`, its own batch), widened at every commit.
+    pub fn record_live(&mut self, name: &str, now_ms: i64) -> Result<()> {
+        let fingerprint = format!("live:{name}");
+        let first = self.stats.first_ms.unwrap_or(now_ms).min(now_ms);
+        self.tx
+            .execute(
+                "INSERT INTO sources (fingerprint, format, path, bytes, messages, events, imported_ms, first_ms, last_ms, batch)
+                 VALUES (?1, ?1, 'live', 0, ?2, ?3, ?4, ?5, ?4, ?1)
+                 ON CONFLICT (fingerprint) DO UPDATE SET messages = messages + excluded.messages,
+                     events = events + excluded.events, imported_ms = excluded.imported_ms,
+                     first_ms = MIN(COALESCE(first_ms, excluded.first_ms), excluded.first_ms),
+                     last_ms = MAX(COALESCE(last_ms, excluded.last_ms), excluded.last_ms)",
+                params![fingerprint, self.stats.messages_new as i64, self.stats.events_new as i64, now_ms, first],
+            )
+            .map_err(|e| self.err(e))?;
+        let mut insert = self
+            .tx
+            .prepare_cached("INSERT OR IGNORE INTO source_groups (fingerprint, group_id) VALUES (?1, ?2)")
+            .map_err(|e| sql_err(&self.path, e))?;
+        for gid in &self.stats.group_ids {
+            insert.execute(params![fingerprint, gid]).map_err(|e| sql_err(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Extends live source `name`'s coverage to `now_ms` without storing anything (the
+    /// service's heartbeat while a platform is quiet). A source that never stored is left out.
+    pub fn extend_live(&mut self, name: &str, now_ms: i64) -> Result<()> {
+        self.tx
+            .execute(
+                "UPDATE sources SET last_ms = MAX(COALESCE(last_ms, ?2), ?2) WHERE fingerprint = ?1",
+                params![format!("live:{name}"), now_ms],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     /// What this file has added so far.
     pub fn stats(&self) -> &ImportStats {
         &self.stats
@@ -361,12 +414,14 @@ impl<'a> FileImport<'a> {
         let id = match existing {
             Some((id, name, count)) => {
                 // Only write when something changed, so a re-import leaves the file untouched.
+                // A live event that does not carry the group's name (OneBot, Slack) keeps it.
                 let count_new = info.member_count.or(count);
-                if name != info.name || count_new != count {
+                let name_new = if info.name.is_empty() { &name } else { &info.name };
+                if name != *name_new || count_new != count {
                     self.tx
                         .execute(
                             "UPDATE groups SET name = ?2, member_count = ?3 WHERE id = ?1",
-                            params![id, info.name, count_new],
+                            params![id, name_new, count_new],
                         )
                         .map_err(|e| self.err(e))?;
                 }
@@ -376,7 +431,13 @@ impl<'a> FileImport<'a> {
                 self.tx
                     .execute(
                         "INSERT INTO groups (platform, platform_id, name, kind, member_count) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![platform, info.platform_id, info.name, info.kind.as_str(), info.member_count],
+                        params![
+                            platform,
+                            info.platform_id,
+                            if info.name.is_empty() { &info.platform_id } else { &info.name },
+                            info.kind.as_str(),
+                            info.member_count
+                        ],
                     )
                     .map_err(|e| self.err(e))?;
                 self.stats.groups_new += 1;
@@ -576,6 +637,17 @@ impl<'a> FileImport<'a> {
             .map_err(|e| sql_err(&self.path, e))?;
         if inserted == 0 {
             self.stats.messages_present += 1;
+            // A live edit (Telegram edited_message, Slack message_changed) carries the new
+            // text: the newest edit wins; an export of the same message changes nothing.
+            if let Some(edited) = m.edited {
+                self.tx
+                    .prepare_cached(
+                        "UPDATE messages SET text = ?3, edited_ms = ?4
+                         WHERE group_id = ?1 AND key = ?2 AND (edited_ms IS NULL OR edited_ms < ?4) AND text <> ?3",
+                    )
+                    .and_then(|mut s| s.execute(params![gid, self.key_buf, m.text, edited.unix_ms]))
+                    .map_err(|e| sql_err(&self.path, e))?;
+            }
             return Ok(());
         }
         self.stats.messages_new += 1;

@@ -140,9 +140,21 @@ impl Archive {
     /// import, and every reader, uses WAL; the mode returns to WAL at commit. It can only
     /// change when no other connection has the file open: then the import simply stays in WAL.
     pub fn begin_file(&mut self) -> Result<FileImport<'_>> {
+        self.begin(true)
+    }
+
+    /// Starts one short transaction of the live service: always in WAL, so dashboards and
+    /// reports read beside it; fully synced at commit, because the platform is told the
+    /// records are kept (and stops resending them) as soon as this returns.
+    pub fn begin_live(&mut self) -> Result<FileImport<'_>> {
+        self.begin(false)
+    }
+
+    fn begin(&mut self, may_append: bool) -> Result<FileImport<'_>> {
         let path = self.path.clone();
         self.conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(|e| self.err(e))?;
-        let empty = self.path != ":memory:"
+        let empty = may_append
+            && self.path != ":memory:"
             && !self
                 .conn
                 .query_row("SELECT EXISTS (SELECT 1 FROM groups)", [], |r| r.get::<_, bool>(0))
@@ -150,6 +162,11 @@ impl Archive {
         let appending = empty && set_journal(&self.conn, Journal::Rollback).map_err(|e| self.err(e))?;
         if !appending {
             set_journal(&self.conn, Journal::Wal).map_err(|e| self.err(e))?;
+        }
+        if !may_append {
+            // Live: a kill or power cut after the acknowledgement must not lose the batch
+            // (imports keep NORMAL: a lost last file is simply read again).
+            self.conn.execute_batch("PRAGMA synchronous = FULL").map_err(|e| self.err(e))?;
         }
         // `&mut self` keeps transactions from nesting; the statements and the
         // transaction share the connection for the import's lifetime.
@@ -199,6 +216,15 @@ pub(crate) fn set_journal(conn: &Connection, journal: Journal) -> rusqlite::Resu
 }
 
 impl Archive {
+    /// Where a live source was in its platform's stream at its last commit.
+    pub fn cursor(&self, source: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row("SELECT value FROM live_cursors WHERE source = ?1", [source], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
     /// The source imported earlier with this fingerprint, if any.
     pub fn source(&self, fingerprint: &str) -> Result<Option<SourceRecord>> {
         use rusqlite::OptionalExtension;

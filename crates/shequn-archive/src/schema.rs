@@ -145,4 +145,14 @@ UPDATE groups SET first_ms = (SELECT MIN(time_ms) FROM messages m WHERE m.group_
 DROP INDEX messages_by_time;
 DROP INDEX events_by_time;
 "#,
+    // 5: the live service (`shequn live`): where each pulling source is in its platform's
+    // stream (Telegram's getUpdates offset, Matrix's next_batch), written in the same
+    // transaction as the records it delivered, so a restart neither loses nor repeats them.
+    r#"
+CREATE TABLE live_cursors (
+    source      TEXT PRIMARY KEY,
+    value       TEXT NOT NULL,
+    updated_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
 ];

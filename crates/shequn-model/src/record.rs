@@ -16,11 +16,12 @@ pub enum Platform {
     Wecom,
     Whatsapp,
     Messenger,
+    Matrix,
     Generic,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 11] = [
+    pub const ALL: [Platform; 12] = [
         Platform::Telegram,
         Platform::Discord,
         Platform::Slack,
@@ -31,6 +32,7 @@ impl Platform {
         Platform::Wecom,
         Platform::Whatsapp,
         Platform::Messenger,
+        Platform::Matrix,
         Platform::Generic,
     ];
 
@@ -46,6 +48,7 @@ impl Platform {
             Platform::Wecom => "wecom",
             Platform::Whatsapp => "whatsapp",
             Platform::Messenger => "messenger",
+            Platform::Matrix => "matrix",
             Platform::Generic => "generic",
         }
     }

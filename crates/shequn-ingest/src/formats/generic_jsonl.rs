@@ -7,6 +7,7 @@
 //! ```
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use chrono::DateTime;
 use serde::Deserialize;
@@ -88,124 +89,142 @@ impl Format for GenericJsonl {
     fn parse(&self, input: &Input, _opts: &ParseOptions, sink: &mut dyn Sink) -> Result<(), ParseError> {
         let path = &input.path;
         let mut lines = input.lines()?;
-        let mut groups: HashMap<(Platform, String), GroupSlot> = HashMap::new();
+        let mut groups = GroupSlots::new();
         while let Some((no, raw)) = lines.next_line()? {
-            if raw.trim().is_empty() {
-                continue;
-            }
-            let at = || format!("line {no}");
-            let line: Line = serde_json::from_str(raw).map_err(|e| {
-                ParseError::new(path, format!("not a shequn JSON Lines record: {e}"))
-                    .at(at())
-                    .hint("each line needs at least \"group\", \"time\" (RFC 3339) and \"sender\"")
-            })?;
-            let platform = match &line.platform {
-                None => Platform::Generic,
-                Some(p) => Platform::parse(p).ok_or_else(|| {
-                    ParseError::new(path, format!("unknown platform {p:?}"))
-                        .at(at())
-                        .hint(format!("use one of: {}", Platform::ALL.map(|p| p.as_str()).join(", ")))
-                })?,
-            };
-            let time = DateTime::parse_from_rfc3339(&line.time).map_err(|e| {
-                ParseError::new(path, format!("\"time\" {:?} is not RFC 3339: {e}", line.time))
-                    .at(at())
-                    .hint("write times like 2024-03-01T20:00:00+08:00")
-            })?;
-            let time = Stamp::from_datetime(&time);
-            let next_slot = groups.len() as GroupSlot;
-            let group = *match groups.entry((platform, line.group.clone())) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    sink.push(Record::Group(GroupInfo {
-                        platform,
-                        platform_id: line.group.clone(),
-                        name: line.group_name.clone().unwrap_or_else(|| line.group.clone()),
-                        kind: GroupKind::Group,
-                        member_count: None,
-                    }))
-                    .or_closed(path)?;
-                    v.insert(next_slot)
-                }
-            };
-            let sender = line.sender.as_ref().map(|name| Person {
-                platform_id: line.sender_id.clone(),
-                name: name.clone(),
-                is_bot: line.bot,
-                role: line.sender_role.as_deref().and_then(MemberRole::parse),
-                title: None,
-            });
-            let amount_cents = line.amount.map(|a| (a * 100.0).round() as i64);
-            let record = if let Some(ev) = &line.event {
-                let kind = EventKind::parse(ev).ok_or_else(|| {
-                    ParseError::new(path, format!("unknown event {ev:?}"))
-                        .at(at())
-                        .hint(format!("use one of: {}", EventKind::ALL.map(|k| k.as_str()).join(", ")))
-                })?;
-                let mut event = SystemEvent::new(time, kind, line.text.clone());
-                event.id = line.id.clone();
-                event.subjects = line
-                    .subjects
-                    .iter()
-                    .enumerate()
-                    .map(|(i, name)| match line.subject_ids.get(i) {
-                        Some(id) => Person::with_id(id.clone(), name.clone()),
-                        None => Person::named(name),
-                    })
-                    .collect();
-                // A join or leave with no subjects concerns the sender.
-                if event.subjects.is_empty() && matches!(kind, EventKind::Join | EventKind::Leave) {
-                    event.subjects.extend(sender.clone());
-                } else {
-                    event.actor = sender.clone();
-                }
-                event.detail = line.detail.clone();
-                event.target = line.target.clone();
-                event.amount_cents = amount_cents;
-                Record::Event { group, event }
-            } else {
-                let sender = sender.ok_or_else(|| {
-                    ParseError::new(path, "a message needs a \"sender\"")
-                        .at(at())
-                        .hint("add \"sender\", or \"event\" if this line is a join/leave")
-                })?;
-                let kind = match &line.kind {
-                    None => MessageKind::Text,
-                    Some(k) => MessageKind::parse(k).ok_or_else(|| {
-                        ParseError::new(path, format!("unknown kind {k:?}"))
-                            .at(at())
-                            .hint(format!("use one of: {}", MessageKind::ALL.map(|k| k.as_str()).join(", ")))
-                    })?,
-                };
-                let mentions = line
-                    .mentions
-                    .iter()
-                    .map(|m| match m.as_str() {
-                        "all" | "everyone" | "全体成员" => Mention::Everyone,
-                        name => Mention::Member(Person::named(name)),
-                    })
-                    .collect();
-                Record::Message {
-                    group,
-                    message: Message {
-                        id: line.id,
-                        time,
-                        sender,
-                        text: line.text,
-                        kind,
-                        amount_cents,
-                        reply_to: line.reply_to,
-                        mentions,
-                        forwarded: line.forwarded,
-                        edited: None,
-                        relayed: None,
-                    },
-                }
-            };
-            sink.push(record).or_closed(path)?;
+            parse_line(raw, no, path, &mut groups, sink)?;
         }
         Ok(())
     }
+}
+
+/// The groups declared so far, by platform and `group`.
+pub type GroupSlots = HashMap<(Platform, String), GroupSlot>;
+
+/// Reads text in this format that did not come from a file (the live service's signed
+/// webhook): `label` names the request in errors, as a path names a file.
+pub fn parse_text(text: &str, label: &Path, sink: &mut dyn Sink) -> Result<(), ParseError> {
+    let mut groups = GroupSlots::new();
+    for (i, raw) in text.lines().enumerate() {
+        parse_line(raw, i as u64 + 1, label, &mut groups, sink)?;
+    }
+    Ok(())
+}
+
+/// One line: a group record the first time its group is named, then the message or event.
+fn parse_line(raw: &str, no: u64, path: &Path, groups: &mut GroupSlots, sink: &mut dyn Sink) -> Result<(), ParseError> {
+    if raw.trim().is_empty() {
+        return Ok(());
+    }
+    let at = || format!("line {no}");
+    let line: Line = serde_json::from_str(raw).map_err(|e| {
+        ParseError::new(path, format!("not a shequn JSON Lines record: {e}"))
+            .at(at())
+            .hint("each line needs at least \"group\", \"time\" (RFC 3339) and \"sender\"")
+    })?;
+    let platform = match &line.platform {
+        None => Platform::Generic,
+        Some(p) => Platform::parse(p).ok_or_else(|| {
+            ParseError::new(path, format!("unknown platform {p:?}"))
+                .at(at())
+                .hint(format!("use one of: {}", Platform::ALL.map(|p| p.as_str()).join(", ")))
+        })?,
+    };
+    let time = DateTime::parse_from_rfc3339(&line.time).map_err(|e| {
+        ParseError::new(path, format!("\"time\" {:?} is not RFC 3339: {e}", line.time))
+            .at(at())
+            .hint("write times like 2024-03-01T20:00:00+08:00")
+    })?;
+    let time = Stamp::from_datetime(&time);
+    let next_slot = groups.len() as GroupSlot;
+    let group = *match groups.entry((platform, line.group.clone())) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(v) => {
+            sink.push(Record::Group(GroupInfo {
+                platform,
+                platform_id: line.group.clone(),
+                name: line.group_name.clone().unwrap_or_else(|| line.group.clone()),
+                kind: GroupKind::Group,
+                member_count: None,
+            }))
+            .or_closed(path)?;
+            v.insert(next_slot)
+        }
+    };
+    let sender = line.sender.as_ref().map(|name| Person {
+        platform_id: line.sender_id.clone(),
+        name: name.clone(),
+        is_bot: line.bot,
+        role: line.sender_role.as_deref().and_then(MemberRole::parse),
+        title: None,
+    });
+    let amount_cents = line.amount.map(|a| (a * 100.0).round() as i64);
+    let record = if let Some(ev) = &line.event {
+        let kind = EventKind::parse(ev).ok_or_else(|| {
+            ParseError::new(path, format!("unknown event {ev:?}"))
+                .at(at())
+                .hint(format!("use one of: {}", EventKind::ALL.map(|k| k.as_str()).join(", ")))
+        })?;
+        let mut event = SystemEvent::new(time, kind, line.text.clone());
+        event.id = line.id.clone();
+        event.subjects = line
+            .subjects
+            .iter()
+            .enumerate()
+            .map(|(i, name)| match line.subject_ids.get(i) {
+                Some(id) => Person::with_id(id.clone(), name.clone()),
+                None => Person::named(name),
+            })
+            .collect();
+        // A join or leave with no subjects concerns the sender.
+        if event.subjects.is_empty() && matches!(kind, EventKind::Join | EventKind::Leave) {
+            event.subjects.extend(sender.clone());
+        } else {
+            event.actor = sender.clone();
+        }
+        event.detail = line.detail.clone();
+        event.target = line.target.clone();
+        event.amount_cents = amount_cents;
+        Record::Event { group, event }
+    } else {
+        let sender = sender.ok_or_else(|| {
+            ParseError::new(path, "a message needs a \"sender\"")
+                .at(at())
+                .hint("add \"sender\", or \"event\" if this line is a join/leave")
+        })?;
+        let kind = match &line.kind {
+            None => MessageKind::Text,
+            Some(k) => MessageKind::parse(k).ok_or_else(|| {
+                ParseError::new(path, format!("unknown kind {k:?}"))
+                    .at(at())
+                    .hint(format!("use one of: {}", MessageKind::ALL.map(|k| k.as_str()).join(", ")))
+            })?,
+        };
+        let mentions = line
+            .mentions
+            .iter()
+            .map(|m| match m.as_str() {
+                "all" | "everyone" | "全体成员" => Mention::Everyone,
+                name => Mention::Member(Person::named(name)),
+            })
+            .collect();
+        Record::Message {
+            group,
+            message: Message {
+                id: line.id,
+                time,
+                sender,
+                text: line.text,
+                kind,
+                amount_cents,
+                reply_to: line.reply_to,
+                mentions,
+                forwarded: line.forwarded,
+                edited: None,
+                relayed: None,
+            },
+        }
+    };
+    sink.push(record).or_closed(path)
 }
 
 #[cfg(test)]

@@ -1,0 +1,9 @@
+//! telegram: not written yet.
+
+use std::sync::Arc;
+
+use crate::Source;
+
+pub fn from_config(_table: &toml::Value) -> anyhow::Result<Arc<dyn Source>> {
+    anyhow::bail!("[telegram] is not supported yet")
+}
