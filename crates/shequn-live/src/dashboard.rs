@@ -1,16 +1,197 @@
-//! The dashboard on live data: group results computed on demand and cached per group until
-//! that group's data changes.
+//! The dashboard on live data: the report page and `/api/groups`, `/api/groups/{id}`, with
+//! each group's results computed on demand and cached until that group's data changes (or
+//! its as-of moves on by more than `refresh_ms`: a silence that goes on is news too).
 
-use axum::Router;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use crate::ingest::Ingest;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use shequn_archive::Archive;
+use shequn_engine::{AnalysisConfig, AsOf};
+use shequn_report::GroupResult;
 
-/// What the dashboard analyses with.
-#[derive(Clone, Default)]
-pub struct Dashboard {}
+use crate::ingest::{Changes, Ingest};
+use crate::source::same_secret;
+
+/// What the dashboard analyses with, and its cache.
+#[derive(Clone)]
+pub struct Dashboard {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: AnalysisConfig,
+    token: Option<String>,
+    refresh_ms: i64,
+    cache: Mutex<HashMap<i64, Cached>>,
+}
+
+struct Cached {
+    version: u64,
+    as_of: i64,
+    result: Arc<GroupResult>,
+}
 
 impl Dashboard {
-    pub fn router(&self, _ingest: Ingest) -> Router {
+    /// `token`: required as `Authorization: Bearer` on every dashboard request when set.
+    /// `refresh_ms`: how far a group's as-of may move before its cached results are redone.
+    pub fn new(config: AnalysisConfig, token: Option<String>, refresh_ms: i64) -> Dashboard {
+        Dashboard { inner: Arc::new(Inner { config, token, refresh_ms, cache: Mutex::new(HashMap::new()) }) }
+    }
+
+    /// Every group's results (or one group's), oldest id first: cached ones as they are,
+    /// the rest analysed now in parallel. Blocking: call from a blocking thread.
+    pub fn results(&self, db: &Path, changes: &Changes, only: Option<i64>) -> anyhow::Result<Vec<Arc<GroupResult>>> {
+        let archive = Archive::open_readonly(db)?;
+        let spans = archive.spans()?;
+        let as_of = AsOf::per_group(spans.iter().map(|g| (g.id, g.last_ms, g.coverage.map(|c| c.last_ms))));
+        let ids: Vec<i64> = spans.iter().map(|g| g.id).filter(|id| only.is_none_or(|o| o == *id)).collect();
+        drop(archive);
+        let versions: Vec<u64> = ids.iter().map(|id| changes.version(*id)).collect();
+        let stale: Vec<i64> = {
+            let cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+            ids.iter()
+                .zip(&versions)
+                .filter(|(id, v)| {
+                    cache
+                        .get(id)
+                        .is_none_or(|c| c.version != **v || (as_of.of(**id) - c.as_of).abs() > self.inner.refresh_ms)
+                })
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        if !stale.is_empty() {
+            let fresh = shequn_engine::analyse_groups(
+                &stale,
+                || Archive::open_readonly(db).map_err(|e| format!("cannot open {}: {e}", db.display())),
+                |a, id| Ok(a.timeline(id)?),
+                &self.inner.config,
+                &as_of,
+                &|| (),
+            )?;
+            let mut cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+            for (id, result) in stale.iter().zip(fresh.groups) {
+                let version = ids.iter().position(|x| x == id).map(|i| versions[i]).unwrap_or(0);
+                cache.insert(*id, Cached { version, as_of: as_of.of(*id), result: Arc::new(result) });
+            }
+        }
+        let cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(ids.iter().filter_map(|id| cache.get(id).map(|c| c.result.clone())).collect())
+    }
+
+    /// `/`, `/api/groups`, `/api/groups/{id}`, reading the archive `ingest` writes.
+    pub fn router(&self, ingest: Ingest) -> Router {
+        let state =
+            Served { dashboard: self.clone(), db: ingest.path().to_path_buf(), changes: ingest.changes.clone() };
         Router::new()
+            .route("/", get(page))
+            .route("/api/groups", get(groups))
+            .route("/api/groups/{id}", get(group))
+            .with_state(state)
+    }
+
+    fn authorised(&self, headers: &HeaderMap) -> bool {
+        let Some(t) = self.inner.token.as_deref() else { return true };
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|v| same_secret(v.as_bytes(), t.as_bytes()))
+    }
+}
+
+#[derive(Clone)]
+struct Served {
+    dashboard: Dashboard,
+    db: PathBuf,
+    changes: Arc<Changes>,
+}
+
+impl Served {
+    async fn results(&self, only: Option<i64>) -> Result<Vec<Arc<GroupResult>>, Response> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.dashboard.results(&me.db, &me.changes, only))
+            .await
+            .map_err(|e| internal(&e.to_string()))?
+            .map_err(|e| internal(&format!("{e:#}")))
+    }
+}
+
+fn internal(e: &str) -> Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": e }))).into_response()
+}
+
+fn denied() -> Response {
+    (StatusCode::UNAUTHORIZED, "access token required: send `Authorization: Bearer T`\n").into_response()
+}
+
+async fn groups(State(s): State<Served>, h: HeaderMap) -> Response {
+    if !s.dashboard.authorised(&h) {
+        return denied();
+    }
+    let results = match s.results(None).await {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let rows: Vec<serde_json::Value> = results
+        .iter()
+        .map(|g| {
+            let d = &g.diagnosis;
+            let v = serde_json::to_value(d).unwrap_or_default();
+            json!({"id": v["group_id"], "group": v["group"], "platform": v["platform"], "status": v["status"],
+                   "stage": v["stage"], "action": v["triage"]["action"], "as_of": v["as_of"],
+                   "last_member_day": v["lifespan"]["last_member_day"]})
+        })
+        .collect();
+    Json(rows).into_response()
+}
+
+async fn group(State(s): State<Served>, UrlPath(id): UrlPath<i64>, h: HeaderMap) -> Response {
+    if !s.dashboard.authorised(&h) {
+        return denied();
+    }
+    match s.results(Some(id)).await {
+        Ok(r) => match r.first() {
+            Some(g) => Json(g.as_ref()).into_response(),
+            None => {
+                (StatusCode::NOT_FOUND, format!("no group with id {id}; list them at /api/groups\n")).into_response()
+            }
+        },
+        Err(e) => e,
+    }
+}
+
+async fn page(State(s): State<Served>, h: HeaderMap) -> Response {
+    if !s.dashboard.authorised(&h) {
+        return denied();
+    }
+    let results = match s.results(None).await {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let html = tokio::task::spawn_blocking(move || {
+        let owned: Vec<GroupResult> = results.iter().map(|r| r.as_ref().clone()).collect();
+        let diagnoses: Vec<_> = owned.iter().map(|g| g.diagnosis.clone()).collect();
+        let summary = shequn_diagnosis::summarize(&diagnoses);
+        let generated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        shequn_report::render_html(&shequn_report::ReportInput {
+            results: &owned,
+            summary: &summary,
+            generated: &generated,
+        })
+    })
+    .await;
+    match html {
+        Ok(html) => {
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")], html)
+                .into_response()
+        }
+        Err(e) => internal(&e.to_string()),
     }
 }

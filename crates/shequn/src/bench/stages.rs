@@ -140,6 +140,6 @@ pub fn diagnosis(as_of: i64) -> impl Fn(&Timeline) + Sync {
 /// every group, then the report files into `out`. Returns the groups.
 pub fn report(db: &Path, out: &Path) -> anyhow::Result<usize> {
     let config = crate::cmd::group::AnalysisConfig::default();
-    let as_of = crate::cmd::group::AsOf::resolve(&Archive::open_readonly(db)?, None)?;
+    let as_of = crate::cmd::group::resolve_as_of(&Archive::open_readonly(db)?, None)?;
     crate::cmd::report::write_report_for(db, out, &config, &as_of, &|| ())
 }

@@ -59,7 +59,7 @@ pub struct GroupRow {
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let config = args.config.load()?;
     let archive = cli.open_archive()?;
-    let as_of = super::group::AsOf::resolve(&archive, args.as_of.as_deref())?;
+    let as_of = super::group::resolve_as_of(&archive, args.as_of.as_deref())?;
     let (rows, diagnoses) = rows(&archive, &cli.db_path(), &config, &as_of)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);

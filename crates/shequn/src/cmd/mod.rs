@@ -8,6 +8,7 @@ pub mod eval_ads;
 pub mod group;
 pub mod groups;
 pub mod import;
+pub mod live;
 pub mod report;
 pub mod serve;
 pub mod train;
@@ -45,6 +46,7 @@ pub enum Command {
     Report(report::Args),
     Analyze(analyze::Args),
     Serve(serve::Args),
+    Live(live::Args),
 }
 
 impl Cli {
@@ -74,6 +76,7 @@ pub fn run() -> ExitCode {
         Command::Report(args) => report::run(&cli, args),
         Command::Analyze(args) => analyze::run(&cli, args),
         Command::Serve(args) => serve::run(&cli, args),
+        Command::Live(args) => live::run(&cli, args),
     };
     match result {
         Ok(code) => code,

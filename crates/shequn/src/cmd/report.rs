@@ -32,7 +32,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
 pub fn write_report(cli: &Cli, out: &Path, as_of: Option<&str>, config: &ConfigArgs) -> anyhow::Result<()> {
     let config = config.load()?;
     let archive = cli.open_archive()?;
-    let as_of = super::group::AsOf::resolve(&archive, as_of)?;
+    let as_of = super::group::resolve_as_of(&archive, as_of)?;
     let ids = archive.group_ids()?;
     drop(archive);
     // Groups analysed out of all: 2,000 groups take half a minute.

@@ -128,7 +128,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let config = args.config.load()?;
     let archive = cli.open_archive()?;
     let ids: Vec<i64> = archive.groups()?.iter().map(|g| g.id).collect();
-    let as_of = super::group::AsOf::resolve(&archive, args.as_of.as_deref())?;
+    let as_of = super::group::resolve_as_of(&archive, args.as_of.as_deref())?;
     drop(archive);
     let results = analysis::analyse_archive(&cli.db_path(), &ids, &config, &as_of, &|| ())?;
     let generated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();

@@ -1,0 +1,66 @@
+//! What a run of the analyses reads besides the timeline: every threshold and the ad
+//! policies, parsed from text the caller read (this crate does no I/O).
+
+use shequn_content::{ContentSettings, PolicyBook};
+use shequn_diagnosis::Settings;
+use shequn_replies::{ReplySettings, ResponsivenessSettings};
+
+/// Everything a run of the analyses reads besides the timeline. The `--config` file holds
+/// the diagnosis thresholds at the top level and the other analyses' in `[content]`,
+/// `[replies]` and `[responsiveness]` tables; every key is optional.
+#[derive(Clone, Default)]
+pub struct AnalysisConfig {
+    pub settings: Settings,
+    pub content: ContentSettings,
+    pub replies: ReplySettings,
+    pub responsiveness: ResponsivenessSettings,
+    pub ad_policies: PolicyBook,
+}
+
+impl AnalysisConfig {
+    /// Parses a settings file: diagnosis keys at the top, each other analysis in its table.
+    pub fn from_toml(text: &str) -> Result<AnalysisConfig, String> {
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        fn section<T: serde::de::DeserializeOwned + Default>(t: &mut toml::Table, name: &str) -> Result<T, String> {
+            match t.remove(name) {
+                None => Ok(T::default()),
+                Some(v) => v.try_into().map_err(|e: toml::de::Error| format!("[{name}]: {e}")),
+            }
+        }
+        let content = section(&mut table, "content")?;
+        let replies = section(&mut table, "replies")?;
+        let responsiveness = section(&mut table, "responsiveness")?;
+        let rest = toml::to_string(&table).map_err(|e| e.to_string())?;
+        let settings = Settings::from_toml(&rest).map_err(|e| e.to_string())?;
+        Ok(AnalysisConfig { settings, content, replies, responsiveness, ad_policies: PolicyBook::default() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_settings_file_reaches_every_analysis() {
+        let text = "alive_days = 6\n[content]\nchat_prior_log_odds = 1.5\n[content.push]\nmin_posts = 9\n\
+                    [responsiveness]\nstarter_min_chars = 7\n[replies]\nwindow = 12\n";
+        let c = AnalysisConfig::from_toml(text).unwrap();
+        assert_eq!(c.settings.alive_days, 6);
+        assert_eq!(c.content.chat_prior_log_odds, 1.5);
+        assert_eq!(c.content.push.min_posts, 9);
+        assert_eq!(c.content.value.min_chars, ContentSettings::default().value.min_chars);
+        assert_eq!(c.responsiveness.starter_min_chars, 7);
+        assert_eq!(c.replies.window, 12);
+        // A wrong type names its table.
+        let Err(err) = AnalysisConfig::from_toml("[responsiveness]\nstarter_min_chars = \"x\"\n") else {
+            panic!("a string where a number belongs must fail")
+        };
+        assert!(err.contains("[responsiveness]"), "{err}");
+        // A misspelt name is an error that names it, never silently ignored.
+        let Err(err) = AnalysisConfig::from_toml("[content]\nchat_prior = 2.0\n") else {
+            panic!("an unknown key must fail")
+        };
+        assert!(err.contains("chat_prior") && err.contains("chat_prior_log_odds"), "{err}");
+        assert!(AnalysisConfig::from_toml("alive_dayz = 3\n").is_err());
+    }
+}
