@@ -21,6 +21,7 @@ pub mod config;
 pub mod dashboard;
 pub mod ingest;
 pub mod limits;
+pub mod replay;
 pub mod server;
 pub mod source;
 pub mod sources;
