@@ -603,6 +603,17 @@ mod tests {
     }
 
     #[test]
+    fn config_keys_are_optional_but_named_variables_must_be_set() {
+        let empty: toml::Value = toml::from_str("").unwrap();
+        assert_eq!(from_config(&empty).unwrap().name(), "onebot");
+        let unset: toml::Value = toml::from_str("secret_env = \"SHEQUN_TEST_SURELY_UNSET_ONEBOT\"").unwrap();
+        let err = from_config(&unset).err().unwrap().to_string();
+        assert!(err.contains("SHEQUN_TEST_SURELY_UNSET_ONEBOT") && err.contains("[onebot]"), "{err}");
+        let typo: toml::Value = toml::from_str("secret = \"x\"").unwrap();
+        assert!(from_config(&typo).is_err());
+    }
+
+    #[test]
     fn hmac_sha1_matches_rfc_2202_case_2() {
         assert_eq!(sign(b"Jefe", b"what do ya want for nothing?"), "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
     }

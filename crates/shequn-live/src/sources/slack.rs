@@ -439,6 +439,14 @@ mod tests {
     }
 
     #[test]
+    fn config_needs_the_signing_secret() {
+        let unset: toml::Value = toml::from_str("signing_secret_env = \"SHEQUN_TEST_SURELY_UNSET_SLACK\"").unwrap();
+        let err = from_config(&unset).err().unwrap().to_string();
+        assert!(err.contains("SHEQUN_TEST_SURELY_UNSET_SLACK") && err.contains("[slack]"), "{err}");
+        assert!(from_config(&toml::from_str::<toml::Value>("").unwrap()).is_err());
+    }
+
+    #[test]
     fn markup_becomes_text_and_mentions() {
         let (text, mentions) =
             render_text("hi <@U1> <@U2|cal> and <!here> see <https://x.org|docs> &amp; <#C1|general> <https://y.org>");
