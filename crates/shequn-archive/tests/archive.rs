@@ -358,3 +358,16 @@ fn live_transactions_keep_cursor_coverage_edits_and_names() {
     assert_eq!(t.messages.len(), 1);
     assert_eq!(t.messages[0].text, "hello, edited");
 }
+
+/// A member first seen live by id only (Slack, OneBot events carry no name) takes the name an
+/// older export gives later.
+#[test]
+fn an_empty_name_is_replaced_by_any_later_name() {
+    let mut a = Archive::open_in_memory().unwrap();
+    import(&mut a, vec![group(), msg(Some("9"), 9000, Person::with_id("u1", ""), "live, no name", None)]);
+    import(&mut a, vec![group(), msg(Some("1"), 1000, Person::with_id("u1", "Ann"), "from an export", None)]);
+    let g = a.groups().unwrap()[0].id;
+    let t = a.timeline(g).unwrap();
+    assert_eq!(t.members.len(), 1);
+    assert_eq!(t.members[0].name, "Ann");
+}
