@@ -128,12 +128,8 @@ fn customer_group(f: &xml::Fields, d: &mut Delivery) {
         d.records.push(note(g, format!("企业微信客户群事件没有有效时间，未记录 / a WeCom customer-group event ({change} {detail}) had no usable CreateTime and was not stored")));
         return;
     };
-    let mut members: Vec<String> = Vec::new();
-    for m in f.list("MemChangeList") {
-        if !members.contains(&m) {
-            members.push(m);
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    let members: Vec<String> = f.list("MemChangeList").into_iter().filter(|m| seen.insert(m.clone())).collect();
     let count = f.get("MemChangeCnt").and_then(|c| c.parse::<u32>().ok()).unwrap_or(members.len() as u32);
     let n = count.max(members.len() as u32);
     let (kind, detail_out, text): (EventKind, Option<String>, String) = match (change, detail) {
@@ -255,18 +251,15 @@ fn app_message(f: &xml::Fields, agent: &str, msg_type: &str, event: Option<&str>
     });
 }
 
-/// The query every callback carries; missing ones are named in the 400.
-fn params<'a>(
-    q: &'a Result<Query<HashMap<String, String>>, QueryRejection>,
-    names: &[&'static str],
-) -> Result<Vec<String>, Response> {
+/// The query every callback carries; the error (a 400's text) names what is missing.
+fn params(q: &Result<Query<HashMap<String, String>>, QueryRejection>, names: &[&str]) -> Result<Vec<String>, String> {
     let q = match q {
         Ok(Query(q)) => q,
-        Err(e) => return Err(bad_request(format!("bad query string: {e}"))),
+        Err(e) => return Err(format!("bad query string: {e}")),
     };
-    let missing: Vec<&str> = names.iter().copied().filter(|n| q.get(*n).is_none_or(|v| v.is_empty())).collect();
+    let missing: Vec<&str> = names.iter().copied().filter(|n| !matches!(q.get(*n), Some(v) if !v.is_empty())).collect();
     if !missing.is_empty() {
-        return Err(bad_request(format!("missing query parameters: {}", missing.join(", "))));
+        return Err(format!("missing query parameters: {}", missing.join(", ")));
     }
     // A `+` sent unescaped arrives as a space; base64 and signatures never hold spaces.
     Ok(names.iter().map(|n| q[*n].replace(' ', "+")).collect())
@@ -291,7 +284,7 @@ async fn verify_url(
 ) -> Response {
     let p = match params(&q, &["msg_signature", "timestamp", "nonce", "echostr"]) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     match me.crypt.verify_and_decrypt(&p[0], &p[1], &p[2], &p[3]) {
         Ok(msg) => plain(msg),
@@ -306,7 +299,7 @@ async fn receive(
 ) -> Response {
     let p = match params(&q, &["msg_signature", "timestamp", "nonce"]) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     let Ok(body) = std::str::from_utf8(&body) else { return bad_request("the body is not UTF-8 XML") };
     let envelope = match xml::parse(body) {
