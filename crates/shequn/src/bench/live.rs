@@ -27,6 +27,9 @@ pub struct LiveSettings {
     pub rate: f64,
     pub connections: usize,
     pub runs: usize,
+    /// Ask the dashboard for every group's results this often during the run (0: never):
+    /// the analyses then compete with ingestion for the cores.
+    pub dashboard_every_s: f64,
 }
 
 /// One run's figures.
@@ -43,6 +46,9 @@ pub struct LiveRun {
     pub rss_mb_start: Option<f64>,
     pub rss_mb_end: Option<f64>,
     pub stored: u64,
+    /// Dashboard requests answered during the run, and the slowest.
+    pub dashboard_requests: u64,
+    pub dashboard_max_s: f64,
 }
 
 /// The median (and spread) over runs: what `--json` prints.
@@ -180,7 +186,7 @@ fn one_run(s: &LiveSettings) -> anyhow::Result<LiveRun> {
     let end = started + Duration::from_secs_f64(s.seconds);
     let per_conn = s.rate / s.connections as f64;
     let mut rss_start = None;
-    let latencies: Vec<Vec<f64>> = rt.block_on(async {
+    let latencies = rt.block_on(async {
         let mut tasks = Vec::new();
         for c in 0..s.connections {
             let (sent, failed, counter) = (sent.clone(), failed.clone(), counter.clone());
@@ -219,6 +225,24 @@ fn one_run(s: &LiveSettings) -> anyhow::Result<LiveRun> {
                 lat
             }));
         }
+        let dashboard = (s.dashboard_every_s > 0.0).then(|| {
+            let (addr, every) = (service.addr, Duration::from_secs_f64(s.dashboard_every_s));
+            tokio::spawn(async move {
+                let (mut n, mut slowest) = (0u64, 0f64);
+                let mut conn = None;
+                while Instant::now() + every < end {
+                    tokio::time::sleep(every).await;
+                    let t = Instant::now();
+                    if let Ok(200) = send(&mut conn, addr, b"GET /api/groups HTTP/1.1\r\nHost: localhost\r\n\r\n").await {
+                        n += 1;
+                        slowest = slowest.max(t.elapsed().as_secs_f64());
+                    } else {
+                        conn = None;
+                    }
+                }
+                (n, slowest)
+            })
+        });
         // Memory after the warm-up (a tenth of the run, at least 2 s).
         tokio::time::sleep(Duration::from_secs_f64((s.seconds / 10.0).max(2.0).min(s.seconds))).await;
         rss_start = rss_mb(pid);
@@ -226,8 +250,13 @@ fn one_run(s: &LiveSettings) -> anyhow::Result<LiveRun> {
         for t in tasks {
             all.push(t.await.unwrap_or_default());
         }
-        all
+        let dash = match dashboard {
+            Some(d) => d.await.unwrap_or((0, 0.0)),
+            None => (0, 0.0),
+        };
+        (all, dash)
     });
+    let (latencies, (dashboard_requests, dashboard_max_s)) = latencies;
     let seconds = started.elapsed().as_secs_f64();
     let rss_end = rss_mb(pid);
     drop(service);
@@ -248,6 +277,8 @@ fn one_run(s: &LiveSettings) -> anyhow::Result<LiveRun> {
         rss_mb_start: rss_start,
         rss_mb_end: rss_end,
         stored,
+        dashboard_requests,
+        dashboard_max_s,
     })
 }
 

@@ -72,6 +72,10 @@ pub struct LiveArgs {
     /// Repeat and report the median with min and max.
     #[arg(long, default_value_t = 1, value_name = "R")]
     pub runs: usize,
+    /// Also request the dashboard's /api/groups every S seconds (every group re-analysed
+    /// while traffic flows); 0 never.
+    #[arg(long, default_value_t = 0.0, value_name = "S")]
+    pub dashboard_every: f64,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -87,6 +91,7 @@ fn run_live(a: &LiveArgs) -> anyhow::Result<ExitCode> {
         rate: a.rate,
         connections: a.connections,
         runs: a.runs,
+        dashboard_every_s: a.dashboard_every,
     };
     let s = bench::live::run(&settings, |i, r| {
         if !a.json {

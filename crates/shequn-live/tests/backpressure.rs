@@ -1,0 +1,68 @@
+//! A slow disk never makes a platform wait past its timeout: while another writer holds the
+//! archive, a webhook gets 503 with Retry-After within `ack_wait_ms` (the platform retries,
+//! and the retry is stored once); once the archive is free the same request is stored.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use shequn_archive::Archive;
+use shequn_live::server::Service;
+use shequn_live::sources::webhook::{sign, Webhook};
+use shequn_live::{LiveConfig, Source};
+use tower::ServiceExt;
+
+fn signed(body: &str) -> Request<Body> {
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let sig = sign(b"k", &ts, body.as_bytes());
+    Request::post("/webhook")
+        .header("x-shequn-timestamp", ts)
+        .header("x-shequn-signature", format!("v1={sig}"))
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_archive_gives_503_in_time_and_the_retry_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let config = LiveConfig::from_toml("[limits]\nack_wait_ms = 300\nqueue = 2\n").unwrap();
+    let sources: Vec<Arc<dyn Source>> = vec![Arc::new(Webhook::new(b"k".to_vec(), 300))];
+    let service = Service::with_sources(&config, &db, sources).unwrap();
+    let app = service.router();
+    let body = r#"{"group":"g","time":"2024-03-01T20:00:00+08:00","sender":"Ann","text":"hi","id":"1"}"#;
+
+    // Another process's import holds the write lock (a slow disk looks the same from here).
+    let (hold, release) = std::sync::mpsc::channel::<()>();
+    let db2 = db.clone();
+    let holder = std::thread::spawn(move || {
+        let mut other = Archive::open(&db2).unwrap();
+        let tx = other.begin_file().unwrap();
+        hold.send(()).unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        drop(tx);
+    });
+    release.recv().unwrap();
+    let started = Instant::now();
+    let r = app.clone().oneshot(signed(body)).await.unwrap();
+    let waited = started.elapsed();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(waited < Duration::from_millis(1400), "answered while the archive was still held: {waited:?}");
+    holder.join().unwrap();
+
+    // The platform retries: stored once, even though the first attempt is written too
+    // once the lock is gone (it was queued).
+    let mut ok = false;
+    for _ in 0..50 {
+        if app.clone().oneshot(signed(body)).await.unwrap().status() == StatusCode::OK {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ok, "the retry is stored once the archive is free");
+    let counts = Archive::open_readonly(&db).unwrap().counts().unwrap();
+    assert_eq!(counts.1, 1, "one message, whatever the attempts");
+}
