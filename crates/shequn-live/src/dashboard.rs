@@ -26,6 +26,9 @@ pub struct Dashboard {
 }
 
 struct Inner {
+    /// The dashboard's analyses run here: one thread at low priority, so re-analysing
+    /// thousands of groups never takes the cores the webhooks and the writer need.
+    pool: rayon::ThreadPool,
     config: AnalysisConfig,
     token: Option<String>,
     refresh_ms: i64,
@@ -42,7 +45,13 @@ impl Dashboard {
     /// `token`: required as `Authorization: Bearer` on every dashboard request when set.
     /// `refresh_ms`: how far a group's as-of may move before its cached results are redone.
     pub fn new(config: AnalysisConfig, token: Option<String>, refresh_ms: i64) -> Dashboard {
-        Dashboard { inner: Arc::new(Inner { config, token, refresh_ms, cache: Mutex::new(HashMap::new()) }) }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "shequn-dashboard".into())
+            .start_handler(|_| lower_priority())
+            .build()
+            .expect("one thread can always be started");
+        Dashboard { inner: Arc::new(Inner { pool, config, token, refresh_ms, cache: Mutex::new(HashMap::new()) }) }
     }
 
     /// Every group's results (or one group's), oldest id first: cached ones as they are,
@@ -67,14 +76,16 @@ impl Dashboard {
                 .collect()
         };
         if !stale.is_empty() {
-            let fresh = shequn_engine::analyse_groups(
-                &stale,
-                || Archive::open_readonly(db).map_err(|e| format!("cannot open {}: {e}", db.display())),
-                |a, id| Ok(a.timeline(id)?),
-                &self.inner.config,
-                &as_of,
-                &|| (),
-            )?;
+            let fresh = self.inner.pool.install(|| {
+                shequn_engine::analyse_groups(
+                    &stale,
+                    || Archive::open_readonly(db).map_err(|e| format!("cannot open {}: {e}", db.display())),
+                    |a, id| Ok(a.timeline(id)?),
+                    &self.inner.config,
+                    &as_of,
+                    &|| (),
+                )
+            })?;
             let mut cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
             for (id, result) in stale.iter().zip(fresh.groups) {
                 let version = ids.iter().position(|x| x == id).map(|i| versions[i]).unwrap_or(0);
@@ -193,5 +204,15 @@ async fn page(State(s): State<Served>, h: HeaderMap) -> Response {
                 .into_response()
         }
         Err(e) => internal(&e.to_string()),
+    }
+}
+
+/// Nice 10 for the calling thread (Linux schedules threads, so this touches no other thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority with PRIO_PROCESS and a thread id changes only that thread's nice value.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
     }
 }
