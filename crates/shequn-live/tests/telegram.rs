@@ -306,7 +306,11 @@ async fn run_until(db: &Path, base: &str, fake: &Fake, until: i64) {
     let task = tokio::spawn(source.pull(ctx).expect("poll mode pulls"));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while !fake.asked.lock().unwrap().iter().any(|(o, _)| *o == until) {
-        assert!(tokio::time::Instant::now() < deadline, "never asked for offset {until}: {:?}", fake.asked.lock().unwrap());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never asked for offset {until}: {:?}",
+            fake.asked.lock().unwrap()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     stop.send(true).unwrap();

@@ -238,8 +238,9 @@ impl Poller {
             .body_mut()
             .read_to_string()
             .map_err(|e| retry(self.redact(&format!("getUpdates answer could not be read: {e}"))))?;
-        let answer: ApiAnswer = serde_json::from_str(&text)
-            .map_err(|e| retry(format!("getUpdates answered HTTP {status} with something not the Bot API's JSON: {e}")))?;
+        let answer: ApiAnswer = serde_json::from_str(&text).map_err(|e| {
+            retry(format!("getUpdates answered HTTP {status} with something not the Bot API's JSON: {e}"))
+        })?;
         if answer.ok {
             return Ok(answer.result.unwrap_or_default());
         }
@@ -302,9 +303,9 @@ async fn poll_loop(me: Arc<Telegram>, ctx: SourceContext) -> anyhow::Result<()> 
     let mut shutdown = ctx.shutdown.clone();
     let mut offset: i64 = match ctx.ingest.cursor("telegram")? {
         None => 0,
-        Some(c) => c
-            .parse()
-            .map_err(|_| anyhow::anyhow!("the archive's telegram cursor {c:?} is not a getUpdates offset"))?,
+        Some(c) => {
+            c.parse().map_err(|_| anyhow::anyhow!("the archive's telegram cursor {c:?} is not a getUpdates offset"))?
+        }
     };
     let mut backoff = Backoff { next: Backoff::FIRST };
     loop {

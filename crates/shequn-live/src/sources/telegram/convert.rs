@@ -185,13 +185,15 @@ pub fn convert(body: &[u8]) -> Result<Delivery, String> {
 /// Adds one update's records to `delivery`; returns its `update_id`. An update kind shequn
 /// does not model leaves a note on its chat (when it names one), never an error.
 pub fn convert_update(value: Value, delivery: &mut Delivery) -> Result<i64, String> {
-    let other_kind =
-        value.as_object().and_then(|o| o.keys().find(|k| *k != "update_id" && !MODELLED.contains(&k.as_str())).cloned());
+    let other_kind = value
+        .as_object()
+        .and_then(|o| o.keys().find(|k| *k != "update_id" && !MODELLED.contains(&k.as_str())).cloned());
     let unmodelled_chat = other_kind.as_ref().and_then(|k| chat_of_unmodelled(&value[k.as_str()]));
     let service = |kind: &str| OTHER_SERVICE.iter().copied().find(|f| value[kind].get(f).is_some());
-    let services = [service("message"), service("edited_message"), service("channel_post"), service("edited_channel_post")];
-    let update: Update =
-        serde_path_to_error::deserialize(value).map_err(|e| format!("not a Telegram update: {}: {}", e.path(), e.inner()))?;
+    let services =
+        [service("message"), service("edited_message"), service("channel_post"), service("edited_channel_post")];
+    let update: Update = serde_path_to_error::deserialize(value)
+        .map_err(|e| format!("not a Telegram update: {}: {}", e.path(), e.inner()))?;
     let messages = [&update.message, &update.edited_message, &update.channel_post, &update.edited_channel_post];
     for (i, (m, service)) in messages.into_iter().zip(services).enumerate() {
         if let Some(m) = m {
@@ -240,7 +242,13 @@ pub fn group_info(chat: &Chat) -> GroupInfo {
         (None, Some(first)) => full_name(first, chat.last_name.as_deref()),
         (None, None) => chat.username.clone().unwrap_or_default(),
     };
-    GroupInfo { platform: Platform::Telegram, platform_id: bare_chat_id(chat.id, &chat.kind), name, kind, member_count: None }
+    GroupInfo {
+        platform: Platform::Telegram,
+        platform_id: bare_chat_id(chat.id, &chat.kind),
+        name,
+        kind,
+        member_count: None,
+    }
 }
 
 /// A message id as the archive keys it (see the module doc for `bot<id>`).

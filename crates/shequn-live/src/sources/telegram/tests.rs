@@ -11,8 +11,10 @@ fn records(json: &str) -> Vec<Record> {
 }
 
 fn only_message(recs: &[Record]) -> &shequn_model::Message {
-    let msgs: Vec<_> =
-        recs.iter().filter_map(|r| if let Record::Message { message, .. } = r { Some(message) } else { None }).collect();
+    let msgs: Vec<_> = recs
+        .iter()
+        .filter_map(|r| if let Record::Message { message, .. } = r { Some(message) } else { None })
+        .collect();
     assert_eq!(msgs.len(), 1, "{recs:?}");
     msgs[0]
 }
@@ -149,14 +151,29 @@ fn media_kinds_captions_forwards_and_edits() {
         )
     };
     let cases = [
-        (r#","photo":[{"file_id":"a","file_unique_id":"b","width":90,"height":90}],"caption":"look""#, MessageKind::Image),
-        (r#","sticker":{"file_id":"a","file_unique_id":"b","type":"regular","width":512,"height":512,"is_animated":false,"is_video":false}"#, MessageKind::Sticker),
-        (r#","animation":{"file_id":"a","file_unique_id":"b","width":1,"height":1,"duration":1},"document":{"file_id":"a","file_unique_id":"b"}"#, MessageKind::Video),
+        (
+            r#","photo":[{"file_id":"a","file_unique_id":"b","width":90,"height":90}],"caption":"look""#,
+            MessageKind::Image,
+        ),
+        (
+            r#","sticker":{"file_id":"a","file_unique_id":"b","type":"regular","width":512,"height":512,"is_animated":false,"is_video":false}"#,
+            MessageKind::Sticker,
+        ),
+        (
+            r#","animation":{"file_id":"a","file_unique_id":"b","width":1,"height":1,"duration":1},"document":{"file_id":"a","file_unique_id":"b"}"#,
+            MessageKind::Video,
+        ),
         (r#","document":{"file_id":"a","file_unique_id":"b","file_name":"x.pdf"}"#, MessageKind::File),
         (r#","voice":{"file_id":"a","file_unique_id":"b","duration":3}"#, MessageKind::Voice),
         (r#","video_note":{"file_id":"a","file_unique_id":"b","length":240,"duration":3}"#, MessageKind::Video),
-        (r#","venue":{"location":{"latitude":1.0,"longitude":2.0},"title":"t","address":"a"},"location":{"latitude":1.0,"longitude":2.0}"#, MessageKind::Location),
-        (r#","poll":{"id":"1","question":"q","options":[],"total_voter_count":0,"is_closed":false,"is_anonymous":true,"type":"regular","allows_multiple_answers":false}"#, MessageKind::Poll),
+        (
+            r#","venue":{"location":{"latitude":1.0,"longitude":2.0},"title":"t","address":"a"},"location":{"latitude":1.0,"longitude":2.0}"#,
+            MessageKind::Location,
+        ),
+        (
+            r#","poll":{"id":"1","question":"q","options":[],"total_voter_count":0,"is_closed":false,"is_anonymous":true,"type":"regular","allows_multiple_answers":false}"#,
+            MessageKind::Poll,
+        ),
         (r#","contact":{"phone_number":"1","first_name":"A"}"#, MessageKind::Other),
         (r#","text":"plain""#, MessageKind::Text),
     ];
@@ -169,7 +186,9 @@ fn media_kinds_captions_forwards_and_edits() {
     }
     assert_eq!(group(&records(&base(""))).platform_id, "4726613835", "a basic group's -<id> is <id> in exports");
     assert_eq!(only_message(&records(&base(cases[0].0))).text, "look", "the caption is the text");
-    let fwd = records(&base(r#","text":"x","forward_origin":{"type":"hidden_user","sender_user_name":"A","date":1699990000}"#));
+    let fwd = records(&base(
+        r#","text":"x","forward_origin":{"type":"hidden_user","sender_user_name":"A","date":1699990000}"#,
+    ));
     assert!(only_message(&fwd).forwarded);
     let legacy = records(&base(r#","text":"x","forward_date":1699990000"#));
     assert!(only_message(&legacy).forwarded);
@@ -255,7 +274,10 @@ fn new_chat_title_renames_the_group() {
     );
     assert_eq!(group(&recs).name, "Uncouth 2");
     let ev = events(&recs);
-    assert_eq!((ev[0].kind, ev[0].detail.as_deref(), ev[0].id.as_deref()), (EventKind::Rename, Some("Uncouth 2"), Some("31")));
+    assert_eq!(
+        (ev[0].kind, ev[0].detail.as_deref(), ev[0].id.as_deref()),
+        (EventKind::Rename, Some("Uncouth 2"), Some("31"))
+    );
 }
 
 /// drui9/autogram `api.md`, "Super Group add" (the bot's own `my_chat_member`).
@@ -363,12 +385,14 @@ fn unmodelled_updates_leave_a_note_or_nothing() {
 
 #[test]
 fn malformed_updates_name_the_field() {
-    let err = convert(br#"{"update_id": 1, "message": {"message_id": 2, "date": 3, "chat": {"id": "x", "type": "group"}}}"#)
-        .unwrap_err();
+    let err =
+        convert(br#"{"update_id": 1, "message": {"message_id": 2, "date": 3, "chat": {"id": "x", "type": "group"}}}"#)
+            .unwrap_err();
     assert!(err.contains("message.chat.id"), "{err}");
     let err = convert(br#"{"update_id": 1, "message": {"message_id": 2, "date": 3}}"#).unwrap_err();
     assert!(err.contains("chat"), "{err}");
-    let err = convert(br#"{"message": {"message_id": 2, "date": 3, "chat": {"id": 1, "type": "private"}}}"#).unwrap_err();
+    let err =
+        convert(br#"{"message": {"message_id": 2, "date": 3, "chat": {"id": 1, "type": "private"}}}"#).unwrap_err();
     assert!(err.contains("update_id"), "{err}");
     let err = convert(b"{\"update_id\": 1,").unwrap_err();
     assert!(err.contains("not JSON"), "{err}");
