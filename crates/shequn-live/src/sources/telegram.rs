@@ -84,6 +84,11 @@ pub fn from_config(table: &toml::Value) -> anyhow::Result<Arc<dyn Source>> {
             let var = c.bot_token_env.as_deref().ok_or_else(|| {
                 anyhow::anyhow!("[telegram] mode = \"poll\" needs bot_token_env (the variable holding the bot token)")
             })?;
+            if c.poll_timeout_s == 0 {
+                anyhow::bail!(
+                    "[telegram] poll_timeout_s must be at least 1: 0 is short polling, a request after request"
+                );
+            }
             let token = crate::config::secret(var, "[telegram] bot_token_env")?;
             Ok(Arc::new(Telegram::poll(token, &c.base_url, c.poll_timeout_s)))
         }

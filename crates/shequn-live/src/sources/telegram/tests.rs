@@ -445,6 +445,9 @@ fn config_names_unknown_keys_and_missing_variables() {
     let t: toml::Value = toml::from_str("mode = \"webhook\"\n").unwrap();
     let err = from_config(&t).err().unwrap().to_string();
     assert!(err.contains("secret_token_env"), "{err}");
+    let t: toml::Value = toml::from_str("mode = \"poll\"\nbot_token_env = \"X\"\npoll_timeout_s = 0\n").unwrap();
+    let err = from_config(&t).err().unwrap().to_string();
+    assert!(err.contains("poll_timeout_s"), "{err}");
     let t: toml::Value = toml::from_str("mode = \"push\"\n").unwrap();
     let err = from_config(&t).err().unwrap().to_string();
     assert!(err.contains("push"), "{err}");
