@@ -27,7 +27,7 @@ pub fn to_jsonl(records: &[Record]) -> Vec<String> {
                 put(&mut o, "reply_to", m.reply_to.as_ref().map(|v| json!(v)));
                 put(&mut o, "kind", (m.kind != shequn_model::MessageKind::Text).then(|| json!(m.kind.as_str())));
                 put(&mut o, "amount", m.amount_cents.map(|c| json!(c as f64 / 100.0)));
-                put(&mut o, "forwarded", m.forwarded.then(|| json!(true)));
+                put(&mut o, "forwarded", m.forwarded.then_some(json!(true)));
                 let mentions: Vec<&str> = m
                     .mentions
                     .iter()
@@ -89,7 +89,7 @@ fn sender(o: &mut Map<String, Value>, p: &Person) {
     o.insert("sender".into(), json!(p.name));
     put(o, "sender_id", p.platform_id.as_ref().map(|v| json!(v)));
     put(o, "sender_role", p.role.map(|r| json!(r.as_str())));
-    put(o, "bot", p.is_bot.then(|| json!(true)));
+    put(o, "bot", p.is_bot.then_some(json!(true)));
 }
 
 fn put(o: &mut Map<String, Value>, key: &str, v: Option<Value>) {

@@ -71,6 +71,26 @@ impl SourceContext {
     }
 }
 
+/// The usual answer to a push: 401 when the origin check failed (nothing parsed), 400 when
+/// the body does not convert, else stored and then 200 `{"stored": records}`.
+pub async fn answer_push(
+    ctx: &SourceContext,
+    source: &str,
+    origin: Result<(), &str>,
+    convert: impl FnOnce() -> Result<Delivery, String>,
+) -> Response {
+    if let Err(why) = origin {
+        return unauthorized(why);
+    }
+    let delivery = match convert() {
+        Ok(d) => d,
+        Err(e) => return bad_request(e),
+    };
+    let n = delivery.records.len();
+    let ok = (StatusCode::OK, axum::Json(serde_json::json!({ "stored": n }))).into_response();
+    ctx.store_and_answer(source, delivery, ok).await
+}
+
 /// A platform source. Adding a platform is one module under [`crate::sources`] and one line
 /// in [`crate::sources::build`].
 pub trait Source: Send + Sync + 'static {

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use futures_util::future::BoxFuture;
@@ -21,7 +21,7 @@ use serde_json::Value;
 use shequn_model::Record;
 
 use crate::ingest::IngestError;
-use crate::source::{bad_request, same_secret, unauthorized, Delivery, Source, SourceContext};
+use crate::source::{answer_push, same_secret, Delivery, Source, SourceContext};
 
 mod convert;
 
@@ -139,17 +139,8 @@ impl Telegram {
 }
 
 async fn receive(State((me, ctx)): State<(Arc<Telegram>, SourceContext)>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(why) = me.verify(&headers) {
-        return unauthorized(why);
-    }
-    let delivery = match convert(&body) {
-        Ok(d) => d,
-        Err(e) => return bad_request(e),
-    };
-    let n = delivery.records.len();
     // No "method" key: Telegram would run a method named in a webhook's answer.
-    let ok = (StatusCode::OK, axum::Json(serde_json::json!({ "stored": n }))).into_response();
-    ctx.store_and_answer("telegram", delivery, ok).await
+    answer_push(&ctx, "telegram", me.verify(&headers), || convert(&body)).await
 }
 
 impl Source for Telegram {

@@ -10,15 +10,15 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::source::{bad_request, now_ms, same_secret, unauthorized, Delivery, Source, SourceContext};
+use crate::source::{answer_push, now_ms, same_secret, Delivery, Source, SourceContext};
 
 /// The `[webhook]` table.
 #[derive(Debug, Clone, Deserialize)]
@@ -101,16 +101,7 @@ pub fn convert(body: &[u8]) -> Result<Delivery, String> {
 }
 
 async fn receive(State((me, ctx)): State<(Arc<Webhook>, SourceContext)>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(why) = me.verify(&headers, &body, now_ms() / 1000) {
-        return unauthorized(why);
-    }
-    let delivery = match convert(&body) {
-        Ok(d) => d,
-        Err(e) => return bad_request(e),
-    };
-    let n = delivery.records.len();
-    let ok = (StatusCode::OK, axum::Json(serde_json::json!({ "stored": n }))).into_response();
-    ctx.store_and_answer("webhook", delivery, ok).await
+    answer_push(&ctx, "webhook", me.verify(&headers, &body, now_ms() / 1000), || convert(&body)).await
 }
 
 impl Source for Webhook {
