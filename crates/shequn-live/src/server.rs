@@ -67,8 +67,11 @@ impl Service {
         for s in &self.sources {
             let ctx = self.context();
             let rate = ctx.rate.clone();
-            let routes = s.clone().routes(ctx).route_layer(middleware::from_fn_with_state(rate, rate_limited));
-            app = app.merge(routes);
+            let routes = s.clone().routes(ctx);
+            // A pull-only source has no routes (axum refuses a route layer on none).
+            if routes.has_routes() {
+                app = app.merge(routes.route_layer(middleware::from_fn_with_state(rate, rate_limited)));
+            }
         }
         app.layer(DefaultBodyLimit::max(self.limits.body_bytes))
     }

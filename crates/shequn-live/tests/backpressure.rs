@@ -66,3 +66,19 @@ async fn a_held_archive_gives_503_in_time_and_the_retry_is_stored() {
     let counts = Archive::open_readonly(&db).unwrap().counts().unwrap();
     assert_eq!(counts.1, 1, "one message, whatever the attempts");
 }
+
+/// A source with no routes (Telegram in poll mode, Matrix) beside one with routes: the
+/// service still assembles.
+#[test]
+fn pull_only_sources_need_no_routes() {
+    struct PullOnly;
+    impl Source for PullOnly {
+        fn name(&self) -> &'static str {
+            "pull-only"
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sources: Vec<Arc<dyn Source>> = vec![Arc::new(PullOnly), Arc::new(Webhook::new(b"k".to_vec(), 300))];
+    let service = Service::with_sources(&LiveConfig::default(), &dir.path().join("a.db"), sources).unwrap();
+    assert!(service.router().has_routes());
+}
