@@ -1,6 +1,6 @@
-//! A slow disk never makes a platform wait past its timeout: while another writer holds the
-//! archive, a webhook gets 503 with Retry-After within `ack_wait_ms` (the platform retries,
-//! and the retry is stored once); once the archive is free the same request is stored.
+//! The service as assembled: a slow disk never makes a platform wait past its timeout (503
+//! with Retry-After within `ack_wait_ms`, the retry stored once), pull-only sources beside
+//! push ones, and one message from two sources (a bridge) stored once.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -81,4 +81,35 @@ fn pull_only_sources_need_no_routes() {
     let sources: Vec<Arc<dyn Source>> = vec![Arc::new(PullOnly), Arc::new(Webhook::new(b"k".to_vec(), 300))];
     let service = Service::with_sources(&LiveConfig::default(), &dir.path().join("a.db"), sources).unwrap();
     assert!(service.router().has_routes());
+}
+
+/// A bridge delivers what the platform delivers too: the same Telegram supergroup message
+/// from the Telegram webhook (teloxide's documented update) and from a bridge posting shequn
+/// JSON Lines with the same chat and message id is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_message_from_two_sources_is_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let sources: Vec<Arc<dyn Source>> = vec![
+        Arc::new(shequn_live::sources::telegram::Telegram::webhook(b"tg-secret".to_vec())),
+        Arc::new(Webhook::new(b"k".to_vec(), 300)),
+    ];
+    let service = Service::with_sources(&LiveConfig::default(), &db, sources).unwrap();
+    let app = service.router();
+    let update = r#"{"update_id": 845402290, "message": {
+        "chat": {"id": -1001276785818, "title": "teloxide dev", "type": "supergroup", "username": "teloxide_dev"},
+        "date": 1582134643,
+        "from": {"first_name": "Hirrolot", "id": 408258968, "is_bot": false, "username": "hirrolot"},
+        "message_id": 20224, "text": "Faster than a bullet"}}"#;
+    let r = Request::post("/telegram")
+        .header("x-telegram-bot-api-secret-token", "tg-secret")
+        .header("content-type", "application/json")
+        .body(Body::from(update))
+        .unwrap();
+    assert_eq!(app.clone().oneshot(r).await.unwrap().status(), StatusCode::OK);
+    // The bridge's copy: the export's bare chat id, the same message id, the same instant.
+    let bridged = r#"{"platform":"telegram","group":"1276785818","group_name":"teloxide dev","time":"2020-02-19T17:50:43Z","sender":"Hirrolot","sender_id":"user408258968","text":"Faster than a bullet","id":"20224"}"#;
+    assert_eq!(app.clone().oneshot(signed(bridged)).await.unwrap().status(), StatusCode::OK);
+    let a = Archive::open_readonly(&db).unwrap();
+    assert_eq!(a.counts().unwrap(), (1, 1, 0), "one group, one message, whichever source said it");
 }
