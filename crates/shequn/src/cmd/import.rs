@@ -34,7 +34,8 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,
     /// Zone for times written without one, like +08:00. Default: UTC+8 for QQ/WeChat/WeCom, else this machine's zone.
-    #[arg(long, value_name = "OFFSET", value_parser = parse_zone)]
+    // `allow_hyphen_values`: `--zone -05:00` is a value, not an unknown flag.
+    #[arg(long, value_name = "OFFSET", value_parser = parse_zone, allow_hyphen_values = true)]
     pub zone: Option<FixedOffset>,
     /// Print one JSON summary object instead of text.
     #[arg(long)]
@@ -59,12 +60,11 @@ pub fn parse_zone(s: &str) -> Result<FixedOffset, String> {
         b'-' => (-1, &t[1..]),
         _ => return Err(format!("{s:?}: write a zone as +08:00 or -05:00")),
     };
-    let (h, m) = match rest.split_once(':') {
-        Some((h, m)) => (h, m),
-        None => (rest, "0"),
-    };
-    let (h, m): (i32, i32) = match (h.parse(), m.parse()) {
-        (Ok(h), Ok(m)) if h <= 14 && m < 60 => (h, m),
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    // Digits only: `+-14:-59` must not read as a sign inside the number.
+    let digits = |x: &str| (1..=2).contains(&x.len()) && x.bytes().all(|b| b.is_ascii_digit());
+    let (h, m): (i32, i32) = match (digits(h) && digits(m), h.parse(), m.parse()) {
+        (true, Ok(h), Ok(m)) if h <= 14 && m < 60 => (h, m),
         _ => return Err(format!("{s:?}: write a zone as +08:00 or -05:00")),
     };
     FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(|| format!("{s:?} is not a valid zone"))
@@ -239,5 +239,19 @@ mod tests {
         assert_eq!(parse_zone("UTC-5").unwrap().local_minus_utc(), -5 * 3600);
         assert_eq!(parse_zone("+05:30").unwrap().local_minus_utc(), 5 * 3600 + 1800);
         assert!(parse_zone("Beijing").is_err());
+        assert_eq!(parse_zone("-05:00").unwrap().local_minus_utc(), -5 * 3600);
+        for bad in ["+-14:-59", "+08:-30", "--5", "+123", "+08:5x"] {
+            assert!(parse_zone(bad).is_err(), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn a_negative_zone_is_a_value_on_the_command_line() {
+        use clap::Parser;
+        let cli = crate::cmd::Cli::try_parse_from(["shequn", "import", "--zone", "-05:00", "chat.txt"])
+            .map_err(|e| e.to_string())
+            .expect("--zone -05:00 parses");
+        let crate::cmd::Command::Import(args) = cli.command else { panic!("import") };
+        assert_eq!(args.zone.map(|z| z.local_minus_utc()), Some(-5 * 3600));
     }
 }
