@@ -521,7 +521,8 @@ impl<'a> FileImport<'a> {
         // newest); `member_names` holds the history only once a second name, or a second
         // file, shows up, so the common case (a new member, one name) costs no extra row.
         // The row's name joins the history first, then the name seen now; the newest new
-        // name becomes the display name.
+        // name becomes the display name. An empty name (a live event that carries only an
+        // id) is no name: any name seen later, even from an older export, replaces it.
         if !person.name.is_empty() && !created && name_may_differ {
             self.tx
                 .prepare_cached(
@@ -538,7 +539,7 @@ impl<'a> FileImport<'a> {
             if inserted > 0 {
                 self.tx
                     .prepare_cached(
-                        "UPDATE members SET name = ?2, name_ms = ?3 WHERE id = ?1 AND name_ms <= ?3 AND name <> ?2",
+                        "UPDATE members SET name = ?2, name_ms = ?3 WHERE id = ?1 AND (name_ms <= ?3 OR name = '') AND name <> ?2",
                     )
                     .and_then(|mut s| s.execute(params![id, person.name, seen_ms]))
                     .map_err(|e| self.err(e))?;

@@ -117,7 +117,7 @@ fn reopening_a_file_keeps_data_and_schema() {
         import(&mut a, sample());
     }
     let a = Archive::open(&path).unwrap();
-    assert_eq!(a.schema_version().unwrap(), 4);
+    assert_eq!(a.schema_version().unwrap(), 5);
     assert_eq!(a.counts().unwrap().1, 5);
 }
 
@@ -190,6 +190,7 @@ fn an_archive_from_before_spans_is_upgraded_from_its_messages() {
             "ALTER TABLE groups DROP COLUMN first_ms; ALTER TABLE groups DROP COLUMN last_ms;
              CREATE INDEX messages_by_time ON messages (group_id, time_ms);
              CREATE INDEX events_by_time ON events (group_id, time_ms);
+             DROP TABLE live_cursors;
              PRAGMA user_version = 3;",
         )
         .unwrap();
@@ -197,7 +198,7 @@ fn an_archive_from_before_spans_is_upgraded_from_its_messages() {
     let refused = Archive::open_readonly(&path).err().expect("a version 3 archive is not read as is");
     assert!(refused.to_string().contains("version 3"), "{refused}");
     let a = Archive::open(&path).unwrap();
-    assert_eq!(a.schema_version().unwrap(), 4);
+    assert_eq!(a.schema_version().unwrap(), 5);
     let s = a.spans().unwrap();
     assert_eq!((s[0].first_ms, s[0].last_ms), (Some(1000), Some(4000)));
     let c = rusqlite::Connection::open(&path).unwrap();
@@ -296,4 +297,77 @@ fn a_first_import_beside_an_open_reader_stays_in_wal() {
     assert_eq!(import(&mut a, sample()).messages_new, 5);
     assert_eq!(reader.counts().unwrap(), (1, 5, 1), "the reader sees the committed file");
     assert_eq!(journal_mode(&path), "wal");
+}
+
+/// The live writer's additions: a cursor commits or rolls back with its records, a live source
+/// covers its groups up to its last commit or heartbeat, an edit replaces the text, and a group
+/// record without a name keeps the stored one.
+#[test]
+fn live_transactions_keep_cursor_coverage_edits_and_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.db");
+    let mut a = Archive::open(&path).unwrap();
+    {
+        let mut tx = a.begin_live().unwrap();
+        tx.apply(group()).unwrap();
+        tx.apply(msg(Some("1"), 1000, Person::with_id("u1", "Ann"), "hello", None)).unwrap();
+        tx.set_cursor("telegram", "17", 5000).unwrap();
+        tx.record_live("telegram", 5000).unwrap();
+        tx.commit().unwrap();
+    }
+    assert_eq!(a.cursor("telegram").unwrap().as_deref(), Some("17"));
+    {
+        // Dropped without commit: neither the message nor the cursor stays.
+        let mut tx = a.begin_live().unwrap();
+        tx.apply(group()).unwrap();
+        tx.apply(msg(Some("2"), 2000, Person::with_id("u1", "Ann"), "lost", None)).unwrap();
+        tx.set_cursor("telegram", "18", 6000).unwrap();
+    }
+    assert_eq!(a.cursor("telegram").unwrap().as_deref(), Some("17"));
+    assert_eq!(a.counts().unwrap().1, 1);
+    let cov = a.spans().unwrap()[0].coverage.expect("a live source records coverage");
+    assert_eq!((cov.first_ms, cov.last_ms), (1000, 5000));
+    {
+        let mut tx = a.begin_live().unwrap();
+        tx.extend_live("telegram", 9000).unwrap();
+        tx.commit().unwrap();
+    }
+    assert_eq!(a.spans().unwrap()[0].coverage.unwrap().last_ms, 9000, "the heartbeat moves the end");
+    {
+        // An edit of message 1, in a group record that does not carry the name.
+        let mut tx = a.begin_live().unwrap();
+        tx.apply(Record::Group(GroupInfo {
+            name: String::new(),
+            ..match group() {
+                Record::Group(g) => g,
+                _ => unreachable!(),
+            }
+        }))
+        .unwrap();
+        let mut edit = msg(Some("1"), 1000, Person::with_id("u1", "Ann"), "hello, edited", None);
+        if let Record::Message { message, .. } = &mut edit {
+            message.edited = Some(Stamp::from_unix_ms(7000));
+        }
+        tx.apply(edit).unwrap();
+        tx.record_live("telegram", 9500).unwrap();
+        tx.commit().unwrap();
+    }
+    let g = &a.groups().unwrap()[0];
+    assert_eq!(g.name, "读书会", "an empty name keeps the stored one");
+    let t = a.timeline(g.id).unwrap();
+    assert_eq!(t.messages.len(), 1);
+    assert_eq!(t.messages[0].text, "hello, edited");
+}
+
+/// A member first seen live by id only (Slack, OneBot events carry no name) takes the name an
+/// older export gives later.
+#[test]
+fn an_empty_name_is_replaced_by_any_later_name() {
+    let mut a = Archive::open_in_memory().unwrap();
+    import(&mut a, vec![group(), msg(Some("9"), 9000, Person::with_id("u1", ""), "live, no name", None)]);
+    import(&mut a, vec![group(), msg(Some("1"), 1000, Person::with_id("u1", "Ann"), "from an export", None)]);
+    let g = a.groups().unwrap()[0].id;
+    let t = a.timeline(g).unwrap();
+    assert_eq!(t.members.len(), 1);
+    assert_eq!(t.members[0].name, "Ann");
 }

@@ -248,3 +248,37 @@ fn acknowledged_messages_survive_kill_9_and_retries_are_stored_once() {
     drop(live);
     assert_eq!(counts(&db).1, 600, "requests 40..50 sent again added nothing; 50..60 added 100");
 }
+
+/// The dashboard follows the stream: a group's results are redone when its data changes, not
+/// when another group's does, and no restart is needed. A source past its rate gets 429.
+#[test]
+fn the_dashboard_shows_new_messages_and_floods_get_429() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let live = Live::start(dir.path(), &db, "[limits]\nrate_per_s = 0.001\nburst = 6.0\n");
+    // Said just now, so every window of the diagnosis (as of now) holds them.
+    let now = chrono::Utc::now();
+    let line = |g: &str, i: usize| {
+        let t = (now - chrono::Duration::seconds(60 - i as i64)).to_rfc3339();
+        format!(r#"{{"group":"{g}","time":"{t}","sender":"m{i}","text":"hello {i}","id":"{g}-{i}"}}"#)
+    };
+    let members = |id: i64| -> u64 {
+        let (status, body) = request(live.addr, "GET", &format!("/api/groups/{id}"), &[], b"");
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["diagnosis"]["content"]["messages"].as_u64().expect("a message count")
+    };
+    assert_eq!(post_signed(live.addr, &[line("a", 1), line("a", 2)].join("\n")).0, 200);
+    assert_eq!(post_signed(live.addr, &line("b", 1)).0, 200);
+    let before = members(1);
+    assert_eq!(before, 2);
+    assert_eq!(post_signed(live.addr, &[line("a", 3), line("a", 4), line("a", 5)].join("\n")).0, 200);
+    let after = members(1);
+    assert_eq!(after, 5, "group a's results must include the three new messages");
+    // Six requests of burst are spent (three posts here, none by the GETs); the next ones are refused.
+    let mut statuses = Vec::new();
+    for i in 10..16 {
+        statuses.push(post_signed(live.addr, &line("c", i)).0);
+    }
+    assert!(statuses.contains(&429), "past the burst a source gets 429: {statuses:?}");
+}

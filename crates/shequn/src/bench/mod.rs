@@ -6,6 +6,7 @@
 //! [`spread`] the median/min/max of several runs.
 
 pub mod generate;
+pub mod live;
 pub mod memory;
 pub mod serde_reference;
 pub mod spread;

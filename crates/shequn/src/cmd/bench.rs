@@ -11,9 +11,13 @@ generate, read the bytes (reference), a bare serde parse (reference: the practic
 limit), parse only, import into a fresh archive, re-import of the unchanged export,
 and reading every group back. Peak memory is measured per stage. See docs/performance.md.
 
+`shequn bench live` instead measures the live service: a real `shequn live` process receives
+one signed webhook request per message from many groups over loopback.
+
 Examples:
   shequn bench --messages 1000000 --groups 2000 --runs 3
-  shequn bench --messages 200000 --groups 200 --keep /tmp/b --json";
+  shequn bench --messages 200000 --groups 200 --keep /tmp/b --json
+  shequn bench live --groups 2000 --rate 5000 --seconds 600 --runs 3 --json";
 
 /// Measure shequn's speed and memory on a generated portfolio (性能测试).
 #[derive(clap::Args)]
@@ -40,9 +44,90 @@ pub struct Args {
     /// Only write the export to DIR/result.json (with --keep DIR) and stop: an input for other tools.
     #[arg(long, requires = "keep")]
     pub generate_only: bool,
+    #[command(subcommand)]
+    pub target: Option<Target>,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Target {
+    /// The live service: messages acknowledged a second, acknowledgement latency, memory.
+    Live(LiveArgs),
+}
+
+/// Measure `shequn live` under simulated platform traffic (实时接入压测).
+#[derive(clap::Args)]
+pub struct LiveArgs {
+    /// Groups the traffic comes from.
+    #[arg(long, default_value_t = 2000, value_name = "G")]
+    pub groups: usize,
+    /// Offered load: messages a second, one webhook request each.
+    #[arg(long, default_value_t = 5000.0, value_name = "MSGS")]
+    pub rate: f64,
+    /// How long each run sends.
+    #[arg(long, default_value_t = 60.0, value_name = "S")]
+    pub seconds: f64,
+    /// Concurrent keep-alive connections the traffic is spread over.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub connections: usize,
+    /// Repeat and report the median with min and max.
+    #[arg(long, default_value_t = 1, value_name = "R")]
+    pub runs: usize,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn run_live(a: &LiveArgs) -> anyhow::Result<ExitCode> {
+    if a.groups == 0 || a.runs == 0 || a.connections == 0 || a.rate <= 0.0 || a.seconds <= 0.0 {
+        anyhow::bail!("--groups, --runs, --connections, --rate and --seconds must each be above 0");
+    }
+    let settings = bench::live::LiveSettings {
+        groups: a.groups,
+        seconds: a.seconds,
+        rate: a.rate,
+        connections: a.connections,
+        runs: a.runs,
+    };
+    let s = bench::live::run(&settings, |i, r| {
+        if !a.json {
+            eprintln!(
+                "run {}/{}: {:.0} msgs/s acknowledged, p99 {:.1} ms, {} failed",
+                i + 1,
+                a.runs,
+                r.ingest_msgs_per_s,
+                r.ack_p99_ms,
+                r.failed
+            );
+        }
+    })?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        let mb = |m: Option<f64>| m.map_or("?".into(), |m| format!("{m:.0}"));
+        println!(
+            "实时接入 live: {} groups, offered {:.0} msgs/s over {} connections, {} s × {} run(s)\n\
+             acknowledged {:.0} msgs/s (target ≥ 5000), ack p50 {:.1} ms, p99 {:.1} ms (target ≤ 50), \
+             RSS {} → {} MB (target: within 10 %), {} failed",
+            s.groups,
+            s.offered_msgs_per_s,
+            s.connections,
+            s.seconds,
+            s.runs,
+            s.ingest_msgs_per_s,
+            s.ack_p50_ms,
+            s.ack_p99_ms,
+            mb(s.rss_mb_start),
+            mb(s.rss_mb_end),
+            s.failed
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    if let Some(Target::Live(a)) = &args.target {
+        return run_live(a);
+    }
     if args.messages == 0 || args.groups == 0 || args.runs == 0 {
         anyhow::bail!("--messages, --groups and --runs must each be at least 1");
     }

@@ -1,0 +1,290 @@
+//! `shequn bench live`: a real `shequn live` process (this binary, its own archive) receives
+//! simulated traffic from many groups over HTTP on loopback, one signed webhook request per
+//! message as platforms send them, at a fixed offered rate. Measured: messages acknowledged a
+//! second, acknowledgement latency (p50/p99/max), and the service's resident memory early
+//! and at the end of the run (from /proc).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::spread::Spread;
+
+const SECRET: &str = "bench-live-secret";
+
+/// What one run is asked to do.
+#[derive(Debug, Clone)]
+pub struct LiveSettings {
+    pub groups: usize,
+    pub seconds: f64,
+    /// Offered load, messages a second across all connections.
+    pub rate: f64,
+    pub connections: usize,
+    pub runs: usize,
+}
+
+/// One run's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveRun {
+    pub sent: u64,
+    pub acked: u64,
+    pub failed: u64,
+    pub seconds: f64,
+    pub ingest_msgs_per_s: f64,
+    pub ack_p50_ms: f64,
+    pub ack_p99_ms: f64,
+    pub ack_max_ms: f64,
+    pub rss_mb_start: Option<f64>,
+    pub rss_mb_end: Option<f64>,
+    pub stored: u64,
+}
+
+/// The median (and spread) over runs: what `--json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveSummary {
+    pub groups: usize,
+    pub offered_msgs_per_s: f64,
+    pub connections: usize,
+    pub seconds: f64,
+    pub runs: usize,
+    pub ingest_msgs_per_s: f64,
+    pub ingest_msgs_per_s_spread: Option<Spread>,
+    pub ack_p99_ms: f64,
+    pub ack_p99_ms_spread: Option<Spread>,
+    pub ack_p50_ms: f64,
+    pub rss_mb_start: Option<f64>,
+    pub rss_mb_end: Option<f64>,
+    pub failed: u64,
+    pub each: Vec<LiveRun>,
+}
+
+pub fn run(s: &LiveSettings, on_run: impl Fn(usize, &LiveRun)) -> anyhow::Result<LiveSummary> {
+    let mut each = Vec::new();
+    for i in 0..s.runs {
+        let r = one_run(s)?;
+        on_run(i, &r);
+        each.push(r);
+    }
+    let med = |f: &dyn Fn(&LiveRun) -> f64| Spread::of(&each.iter().map(f).collect::<Vec<_>>());
+    let rate = med(&|r| r.ingest_msgs_per_s);
+    let p99 = med(&|r| r.ack_p99_ms);
+    let p50 = med(&|r| r.ack_p50_ms);
+    let mid = each.len() / 2;
+    Ok(LiveSummary {
+        groups: s.groups,
+        offered_msgs_per_s: s.rate,
+        connections: s.connections,
+        seconds: s.seconds,
+        runs: s.runs,
+        ingest_msgs_per_s: rate.as_ref().map_or(0.0, |x| x.median),
+        ingest_msgs_per_s_spread: rate,
+        ack_p99_ms: p99.as_ref().map_or(0.0, |x| x.median),
+        ack_p99_ms_spread: p99,
+        ack_p50_ms: p50.map_or(0.0, |x| x.median),
+        rss_mb_start: each[mid].rss_mb_start,
+        rss_mb_end: each[mid].rss_mb_end,
+        failed: each.iter().map(|r| r.failed).sum(),
+        each,
+    })
+}
+
+/// The service under test, killed when dropped.
+struct Service {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_service(dir: &Path) -> anyhow::Result<Service> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let config = dir.join("live.toml");
+    // The rate limit is per source; the benchmark's one source carries every group.
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\naddr = \"127.0.0.1:{port}\"\n[webhook]\nsecret_env = \"SHEQUN_BENCH_WEBHOOK\"\n\
+             [limits]\nrate_per_s = 1000000.0\nburst = 1000000.0\n"
+        ),
+    )?;
+    let child = Command::new(std::env::current_exe()?)
+        .arg("--db")
+        .arg(dir.join("live.db"))
+        .args(["live", "--config"])
+        .arg(&config)
+        .env("SHEQUN_BENCH_WEBHOOK", SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(addr).is_err() {
+        if Instant::now() > deadline {
+            anyhow::bail!("shequn live did not start listening on {addr}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(Service { child, addr })
+}
+
+fn rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// One message of group `g`, as a signed request's body.
+fn body(g: usize, n: u64) -> String {
+    const WORDS: [&str; 12] = [
+        "今晚几点开始？",
+        "八点，老地方",
+        "thanks, that fixed it",
+        "有人用过这个吗",
+        "+1",
+        "see the docs here",
+        "明天的活动报名了吗？",
+        "I can help with that",
+        "好的收到",
+        "where is the meeting link?",
+        "分享一篇文章",
+        "good morning everyone",
+    ];
+    let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    format!(
+        r#"{{"group":"bench-{g}","group_name":"压测群 {g}","platform":"telegram","time":"{time}","sender":"member {s}","sender_id":"u{g}-{s}","text":"{t}","id":"{n}"}}"#,
+        s = n % 37,
+        t = WORDS[(n % WORDS.len() as u64) as usize]
+    )
+}
+
+fn one_run(s: &LiveSettings) -> anyhow::Result<LiveRun> {
+    let dir = tempfile::tempdir()?;
+    let service = start_service(dir.path())?;
+    let pid = service.child.id();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let sent = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let end = started + Duration::from_secs_f64(s.seconds);
+    let per_conn = s.rate / s.connections as f64;
+    let mut rss_start = None;
+    let latencies: Vec<Vec<f64>> = rt.block_on(async {
+        let mut tasks = Vec::new();
+        for c in 0..s.connections {
+            let (sent, failed, counter) = (sent.clone(), failed.clone(), counter.clone());
+            let (addr, groups) = (service.addr, s.groups);
+            tasks.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut conn: Option<tokio::net::TcpStream> = None;
+                let interval = Duration::from_secs_f64(1.0 / per_conn);
+                // Each connection starts at its own offset so requests are spread evenly.
+                let mut next = Instant::now() + interval.mul_f64(c as f64 / 8.0);
+                while Instant::now() < end {
+                    let now = Instant::now();
+                    if next > now {
+                        tokio::time::sleep(next - now).await;
+                    }
+                    // Latency counts from the scheduled send time: a late send is part of the wait.
+                    let scheduled = next;
+                    next += interval;
+                    let n = counter.fetch_add(1, Ordering::Relaxed);
+                    let b = body((n as usize * 7919) % groups, n);
+                    let ts = chrono::Utc::now().timestamp().to_string();
+                    let sig = shequn_live::sources::webhook::sign(SECRET.as_bytes(), &ts, b.as_bytes());
+                    let req = format!(
+                        "POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\nX-Shequn-Timestamp: {ts}\r\nX-Shequn-Signature: v1={sig}\r\n\r\n{b}",
+                        b.len()
+                    );
+                    sent.fetch_add(1, Ordering::Relaxed);
+                    match send(&mut conn, addr, req.as_bytes()).await {
+                        Ok(200) => lat.push(scheduled.elapsed().as_secs_f64() * 1000.0),
+                        _ => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                            conn = None;
+                        }
+                    }
+                }
+                lat
+            }));
+        }
+        // Memory after the warm-up (a tenth of the run, at least 2 s).
+        tokio::time::sleep(Duration::from_secs_f64((s.seconds / 10.0).max(2.0).min(s.seconds))).await;
+        rss_start = rss_mb(pid);
+        let mut all = Vec::new();
+        for t in tasks {
+            all.push(t.await.unwrap_or_default());
+        }
+        all
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let rss_end = rss_mb(pid);
+    drop(service);
+    let mut lat: Vec<f64> = latencies.into_iter().flatten().collect();
+    lat.sort_by(|a, b| a.total_cmp(b));
+    let q =
+        |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or(0.0);
+    let stored = shequn_archive::Archive::open_readonly(&dir.path().join("live.db"))?.counts()?.1;
+    Ok(LiveRun {
+        sent: sent.load(Ordering::Relaxed),
+        acked: lat.len() as u64,
+        failed: failed.load(Ordering::Relaxed),
+        seconds,
+        ingest_msgs_per_s: lat.len() as f64 / seconds,
+        ack_p50_ms: q(0.50),
+        ack_p99_ms: q(0.99),
+        ack_max_ms: lat.last().copied().unwrap_or(0.0),
+        rss_mb_start: rss_start,
+        rss_mb_end: rss_end,
+        stored,
+    })
+}
+
+/// Sends one request on a kept-alive connection (opening one if needed); returns the status.
+async fn send(conn: &mut Option<tokio::net::TcpStream>, addr: SocketAddr, req: &[u8]) -> std::io::Result<u16> {
+    if conn.is_none() {
+        let s = tokio::net::TcpStream::connect(addr).await?;
+        s.set_nodelay(true)?;
+        *conn = Some(s);
+    }
+    let s = conn.as_mut().expect("connected above");
+    s.write_all(req).await?;
+    // Read the head, then exactly Content-Length bytes of body.
+    let mut buf = Vec::with_capacity(512);
+    let mut chunk = [0u8; 1024];
+    let head_end = loop {
+        let n = s.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::Error::other("connection closed"));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let status: u16 = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        let n = s.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(status)
+}
