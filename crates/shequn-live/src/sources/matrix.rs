@@ -113,6 +113,15 @@ impl Source for Matrix {
         "matrix"
     }
 
+    /// `GET /matrix` says the source is there (it pulls; nothing is pushed to it). Also keeps
+    /// the service's per-source `route_layer` from meeting an empty router, which panics.
+    fn routes(self: Arc<Self>, _ctx: SourceContext) -> axum::Router {
+        axum::Router::new().route(
+            "/matrix",
+            axum::routing::get(|| async { axum::Json(json!({ "source": "matrix", "mode": "sync" })) }),
+        )
+    }
+
     fn pull(self: Arc<Self>, ctx: SourceContext) -> Option<BoxFuture<'static, anyhow::Result<()>>> {
         Some(Box::pin(run(self, ctx)))
     }
