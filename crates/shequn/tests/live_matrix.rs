@@ -141,13 +141,23 @@ fn a_bot_syncs_a_synapse_room_and_survives_kill_9() {
     let reply = by_text("replying to the second");
     assert_eq!(reply.reply_to.map(|ix| t.messages[ix as usize].text.as_str()), Some("second message"));
     assert_eq!(member_id(&t, reply.sender), bob.id);
-    let joined: Vec<&str> =
-        t.events.iter().filter(|e| e.kind == EventKind::Join).flat_map(|e| &e.subjects).map(|s| member_id(&t, *s)).collect();
+    let joined: Vec<&str> = t
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Join)
+        .flat_map(|e| &e.subjects)
+        .map(|s| member_id(&t, *s))
+        .collect();
     for who in [&alice.id, &bot.id, &bob.id, &carol.id] {
         assert!(joined.contains(&who.as_str()), "{who} joined: {joined:?}");
     }
-    let left: Vec<&str> =
-        t.events.iter().filter(|e| e.kind == EventKind::Leave).flat_map(|e| &e.subjects).map(|s| member_id(&t, *s)).collect();
+    let left: Vec<&str> = t
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Leave)
+        .flat_map(|e| &e.subjects)
+        .map(|s| member_id(&t, *s))
+        .collect();
     assert_eq!(left, vec![carol.id.as_str()]);
     let recall = t.events.iter().find(|e| e.kind == EventKind::Recall).unwrap();
     let recalled = &t.messages[recall.target.expect("the recall points at the redacted message") as usize];
@@ -171,7 +181,9 @@ fn a_bot_syncs_a_synapse_room_and_survives_kill_9() {
     let _live = Live::start(dir.path(), &db, &hs.base, &log_2);
     wait_for(30, "the messages sent while shequn was down", &log_2, || {
         room(&db, &room_id).is_some_and(|(t, _)| {
-            t.messages.len() >= 9 && t.group.name == "Renamed while down" && texts(&t).iter().any(|s| s.contains("(edited)"))
+            t.messages.len() >= 9
+                && t.group.name == "Renamed while down"
+                && texts(&t).iter().any(|s| s.contains("(edited)"))
         })
     });
     let (t, cursor_2) = room(&db, &room_id).unwrap();

@@ -257,7 +257,8 @@ impl User {
     }
 
     pub fn create_room(&self, name: &str, invite: &[&str]) -> String {
-        let r = call("POST", &self.url("/createRoom"), Some(&self.token), Some(json!({ "name": name, "invite": invite })));
+        let r =
+            call("POST", &self.url("/createRoom"), Some(&self.token), Some(json!({ "name": name, "invite": invite })));
         r["room_id"].as_str().unwrap().to_string()
     }
 
@@ -289,7 +290,12 @@ impl User {
     }
 
     pub fn invite(&self, room: &str, user: &str) {
-        call("POST", &self.url(&format!("/rooms/{}/invite", seg(room))), Some(&self.token), Some(json!({ "user_id": user })));
+        call(
+            "POST",
+            &self.url(&format!("/rooms/{}/invite", seg(room))),
+            Some(&self.token),
+            Some(json!({ "user_id": user })),
+        );
     }
 
     pub fn join(&self, room: &str) {
