@@ -16,7 +16,7 @@
 
 pub mod convert;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -304,6 +304,7 @@ async fn run(me: Arc<Matrix>, ctx: SourceContext) -> anyhow::Result<()> {
     let filter = filter(c.timeline_limit.max(1));
     let mut stop = ctx.shutdown.clone();
     let mut token = None::<String>;
+    let mut invites = BTreeSet::new();
     eprintln!(
         "shequn live: [matrix] syncing {} as {} ({})",
         me.homeserver,
@@ -348,8 +349,15 @@ async fn run(me: Arc<Matrix>, ctx: SourceContext) -> anyhow::Result<()> {
                     me.homeserver
                 ),
                 Auth::Password { .. } => {
-                    eprintln!("shequn live: [matrix] the session ended (M_UNKNOWN_TOKEN); logging in again");
+                    let wait = backoff.next(None);
+                    eprintln!(
+                        "shequn live: [matrix] the session ended (M_UNKNOWN_TOKEN); logging in again in {} s",
+                        wait.as_secs()
+                    );
                     token = None;
+                    if sleep_or_stop(wait, &mut stop).await {
+                        return Ok(());
+                    }
                     continue;
                 }
             },
@@ -375,7 +383,7 @@ async fn run(me: Arc<Matrix>, ctx: SourceContext) -> anyhow::Result<()> {
             continue;
         };
         if c.auto_join {
-            join_invites(&client, &tok, &sync).await;
+            join_invites(&client, &tok, &sync, &mut invites).await;
         }
         let initial = since.is_none();
         if !initial {
@@ -467,21 +475,26 @@ async fn login(
     }
 }
 
-/// Accepts every invitation in the page; a failed join is tried again at the next page
-/// (the invitation stays in `rooms.invite` until answered).
-async fn join_invites(client: &Client, token: &str, sync: &Value) {
-    let invites: Vec<String> = sync
-        .get("rooms")
-        .and_then(|r| r.get("invite"))
-        .and_then(Value::as_object)
-        .map(|o| o.keys().cloned().collect())
-        .unwrap_or_default();
-    for room in invites {
+/// Accepts the invitations in the page and those still pending: an incremental `/sync` shows
+/// an invitation once, so a join that failed for a passing reason is tried again at each
+/// page; one the homeserver refuses outright is given up.
+async fn join_invites(client: &Client, token: &str, sync: &Value, pending: &mut BTreeSet<String>) {
+    if let Some(invites) = sync.get("rooms").and_then(|r| r.get("invite")).and_then(Value::as_object) {
+        pending.extend(invites.keys().cloned());
+    }
+    for room in pending.clone() {
         let (cl, t) = (client.clone(), token.to_string());
         let path = format!("/_matrix/client/v3/join/{}", segment(&room));
         match off_thread(move || cl.call("POST", &path, &[], Some(&t), Some(&json!({})))).await {
-            Ok(_) => eprintln!("shequn live: [matrix] joined {room} (invited)"),
-            Err(e) => eprintln!("shequn live: [matrix] could not join {room}: {e}"),
+            Ok(_) => {
+                eprintln!("shequn live: [matrix] joined {room} (invited)");
+                pending.remove(&room);
+            }
+            Err(e @ CallError::Matrix { status: 403 | 404, .. }) => {
+                eprintln!("shequn live: [matrix] could not join {room}: {e}; giving up on this invitation");
+                pending.remove(&room);
+            }
+            Err(e) => eprintln!("shequn live: [matrix] could not join {room}: {e}; trying again at the next page"),
         }
     }
 }
@@ -489,7 +502,8 @@ async fn join_invites(client: &Client, token: &str, sync: &Value) {
 /// After a restart, reads the current state of each room met for the first time, so names
 /// stay the room's and the members' own.
 async fn seed_rooms(client: &Client, token: &str, sync: &Value, rooms: &mut Rooms) {
-    let ids: Vec<String> = ["join", "leave"]
+    // A room the bot has left answers 403: its names come from the page itself.
+    let ids: Vec<String> = ["join"]
         .iter()
         .filter_map(|s| sync.get("rooms").and_then(|r| r.get(*s)).and_then(Value::as_object))
         .flat_map(|o| o.keys().cloned())
