@@ -8,6 +8,8 @@ pub mod discord;
 pub mod generic_jsonl;
 pub mod irc;
 mod json_stream;
+pub mod mattermost;
+pub mod messenger;
 pub mod qq;
 pub mod qq_qce;
 mod qq_sender;
@@ -27,6 +29,9 @@ pub fn all() -> &'static [&'static dyn Format] {
         &discord::Discord,
         &generic_jsonl::GenericJsonl,
         &irc::IrcLog,
+        &mattermost::Mattermost,
+        &messenger::Messenger,
+        &messenger::Instagram,
         &qq::QqTxt,
         &qq::QqMht,
         &qq_qce::QqChatExporter,
