@@ -16,6 +16,7 @@ mod qq_sender;
 mod relay;
 pub mod slack;
 pub mod telegram;
+pub mod telegram_html;
 pub mod wechat;
 pub mod wecom;
 pub mod whatsapp;
@@ -39,6 +40,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &slack::SlackZip,
         &slack::SlackEvents,
         &telegram::Telegram,
+        &telegram_html::TelegramHtml,
         &wechat::WechatCsv,
         &wecom::WecomArchive,
         &wecom::WecomRoster,
