@@ -17,11 +17,13 @@ pub enum Platform {
     Whatsapp,
     Messenger,
     Matrix,
+    Instagram,
+    Mattermost,
     Generic,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 12] = [
+    pub const ALL: [Platform; 14] = [
         Platform::Telegram,
         Platform::Discord,
         Platform::Slack,
@@ -33,6 +35,8 @@ impl Platform {
         Platform::Whatsapp,
         Platform::Messenger,
         Platform::Matrix,
+        Platform::Instagram,
+        Platform::Mattermost,
         Platform::Generic,
     ];
 
@@ -49,6 +53,8 @@ impl Platform {
             Platform::Whatsapp => "whatsapp",
             Platform::Messenger => "messenger",
             Platform::Matrix => "matrix",
+            Platform::Instagram => "instagram",
+            Platform::Mattermost => "mattermost",
             Platform::Generic => "generic",
         }
     }

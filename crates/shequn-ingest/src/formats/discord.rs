@@ -100,8 +100,14 @@ fn stamp(s: &str) -> Result<Stamp, String> {
 }
 
 fn attachment_kind(a: &Attachment) -> MessageKind {
-    let name = if a.file_name.is_empty() { &a.url } else { &a.file_name };
-    let ext = name.rsplit('.').next().unwrap_or("").split('?').next().unwrap_or("").to_ascii_lowercase();
+    kind_of_file(if a.file_name.is_empty() { &a.url } else { &a.file_name })
+}
+
+/// A media kind from a file name or URL's extension: exports that only keep the file
+/// (Discord, Mattermost, Messenger) say what was sent through it.
+pub(crate) fn kind_of_file(name: &str) -> MessageKind {
+    let name = name.split('?').next().unwrap_or("");
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp" => MessageKind::Image,
         "mp4" | "webm" | "mov" | "mkv" => MessageKind::Video,

@@ -8,12 +8,15 @@ pub mod discord;
 pub mod generic_jsonl;
 pub mod irc;
 mod json_stream;
+pub mod mattermost;
+pub mod messenger;
 pub mod qq;
 pub mod qq_qce;
 mod qq_sender;
 mod relay;
 pub mod slack;
 pub mod telegram;
+pub mod telegram_html;
 pub mod wechat;
 pub mod wecom;
 pub mod whatsapp;
@@ -27,6 +30,9 @@ pub fn all() -> &'static [&'static dyn Format] {
         &discord::Discord,
         &generic_jsonl::GenericJsonl,
         &irc::IrcLog,
+        &mattermost::Mattermost,
+        &messenger::Messenger,
+        &messenger::Instagram,
         &qq::QqTxt,
         &qq::QqMht,
         &qq_qce::QqChatExporter,
@@ -34,6 +40,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &slack::SlackZip,
         &slack::SlackEvents,
         &telegram::Telegram,
+        &telegram_html::TelegramHtml,
         &wechat::WechatCsv,
         &wecom::WecomArchive,
         &wecom::WecomRoster,
