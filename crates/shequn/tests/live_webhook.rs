@@ -156,6 +156,29 @@ fn a_real_export_replayed_through_the_webhook_gives_the_same_diagnosis() {
     let mut differ = Vec::new();
     diff("", &a, &b, &mut differ);
     assert!(differ.is_empty(), "the live archive must diagnose exactly as the imported one; differs at: {differ:?}");
+
+    // The whole report too: report.json and the CSVs, but for when it was generated and the
+    // coverage end.
+    let report = |db: &Path, out: &Path| -> serde_json::Value {
+        let o = shequn().arg("--db").arg(db).args(["report", "--as-of", as_of, "--out"]).arg(out).output().unwrap();
+        assert!(o.status.success(), "shequn report failed: {}", String::from_utf8_lossy(&o.stderr));
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+        v.as_object_mut().map(|o| o.remove("generated"));
+        for g in v["groups"].as_array_mut().into_iter().flatten() {
+            g["diagnosis"]["evidence"].as_object_mut().map(|e| e.remove("coverage_end"));
+        }
+        v
+    };
+    let (ra, rb) = (report(&imported, &dir.path().join("ra")), report(&live_db, &dir.path().join("rb")));
+    assert_eq!(ra["groups"].as_array().map(|g| g.len()), Some(1));
+    let mut differ = Vec::new();
+    diff("", &ra, &rb, &mut differ);
+    assert!(differ.is_empty(), "report.json differs at: {differ:?}");
+    for csv in ["groups.csv", "triage.csv", "unanswered.csv"] {
+        let read = |d: &str| std::fs::read_to_string(dir.path().join(d).join(csv)).unwrap();
+        assert_eq!(read("ra"), read("rb"), "{csv} differs");
+    }
 }
 
 /// The paths (`.a.b[3]`) where two JSON values differ, at most 20.
