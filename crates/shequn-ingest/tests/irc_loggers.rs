@@ -348,3 +348,29 @@ fn irclogs_ubuntu_days_take_their_date_from_the_folders() {
         assert!(messages(&recs).iter().all(|m| m.time.zone_inferred));
     }
 }
+
+#[test]
+fn eight_eggdrop_days_are_one_group_in_the_archive() {
+    let dir = shequn_corpus::require!("irc-loggers/eggdrop");
+    let mut archive = shequn_archive::Archive::open_in_memory().unwrap();
+    let (mut said, mut people) = (0u64, BTreeSet::new());
+    let stamp = r"^\[\d\d:\d\d:\d\d\] ";
+    for path in files(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "log")) {
+        let ls = lines(&path);
+        said += (matching(&ls, &format!(r"{stamp}<[^\s>]+> *\S")) + matching(&ls, &format!(r"{stamp}Action: \S+ \S")))
+            as u64;
+        people.extend(nicks(&ls, &[&format!(r"{stamp}<([^\s>]+)> *\S"), &format!(r"{stamp}Action: (\S+) \S")]));
+        let (_, recs) = parse(&path);
+        let mut file = archive.begin_file().unwrap();
+        for r in &recs {
+            file.apply_ref(r).unwrap();
+        }
+        file.commit().unwrap();
+    }
+    let groups = archive.groups().unwrap();
+    assert_eq!(groups.len(), 1, "{:?}", groups.iter().map(|g| &g.platform_id).collect::<Vec<_>>());
+    assert_eq!((groups[0].platform.as_str(), groups[0].platform_id.as_str()), ("irc", "##slackware"));
+    // Identical lines in one second are kept apart by the content key's occurrence count.
+    assert_eq!(groups[0].messages, said);
+    assert_eq!(groups[0].speakers, people.len() as u64);
+}

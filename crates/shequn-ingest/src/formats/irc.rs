@@ -1,7 +1,8 @@
 //! IRC logs, one file per day or per room, in the styles public archives use:
 //!
 //! - `[HH:MM] <nick> text` (irssi/Ubuntu): the date comes from the file name
-//!   (`YYYY-MM-DD` anywhere in it); `=== ` lines are system lines; `* nick act` is an action.
+//!   (`YYYY-MM-DD` anywhere in it) or irclogs.ubuntu.com's `YYYY/MM/DD/#chan.txt` folders;
+//!   `=== ` lines are system lines; `* nick act` is an action.
 //! - `YYYY-MM-DDTHH:MM:SS <nick> text` and `[YYYY-MM-DD HH:MM:SS] <nick> text`: the date is
 //!   on each line. The livechat Gitter dumps use the second style; lines that carry no
 //!   time continue the message before them (Gitter messages span lines).
@@ -25,6 +26,9 @@
 //! Platform: Gitter when the file lives under a folder whose name contains `gitter`, or its
 //! name carries the livechat dump's `_chatFormat` suffix (both the Gitter room dumps of
 //! the livechat corpus); IRC otherwise.
+//!
+//! Loggers' own layouts (Limnoria, eggdrop, irssi, …; see `irc_loggers.rs`) have formats of
+//! their own; `--format irc` on such a file hands it to the logger that claims it.
 //!
 //! Relays: a bridge bot's `<DSpaceSlackBot> <pbecker> text` is pbecker's message (see `relay.rs`).
 //!

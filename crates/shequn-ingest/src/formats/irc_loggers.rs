@@ -1410,6 +1410,31 @@ mod tests {
     }
 
     #[test]
+    fn zone_option_applies_to_clock_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chan.20130101.log");
+        std::fs::write(&path, "[09:00:00] ann (~a@h) joined #chan.\n[09:00:01] <ann> hi\n").unwrap();
+        let mut recs = Vec::new();
+        let opts = ParseOptions { zone: FixedOffset::east_opt(8 * 3600) };
+        EGGDROP.parse(&Input::new(&path), &opts, &mut recs).unwrap();
+        assert_eq!(messages(&recs), vec![msg("ann", "hi", "2013-01-01T09:00:01+08:00")]);
+        assert!(recs.iter().any(|r| matches!(r, Record::Note { text, .. } if text.contains("UTC+08:00"))));
+    }
+
+    #[test]
+    fn a_line_without_the_loggers_timestamp_is_an_error_naming_it() {
+        let text = "[09:00:00] ann (~a@h) joined #chan.\n[09:00:01] <ann> hi\n[09:00 <ann> cut\n";
+        let err = parse(&EGGDROP, "chan.20130101.log", text).unwrap_err();
+        assert_eq!(err.location.as_deref(), Some("line 3"));
+        assert!(
+            err.message.contains("expected `[HH:MM:SS] <nick> text`") && err.message.contains("saw `[09:00 <ann> cut`"),
+            "{err}"
+        );
+        let err = parse(&EGGDROP, "chan.log", "[09:00:00] ann (~a@h) joined #chan.\n").unwrap_err();
+        assert!(err.message.contains("without a date"), "{err}");
+    }
+
+    #[test]
     fn plain_bracket_clock_logs_stay_with_irc() {
         // `[HH:MM] <nick>` with no logger's own lines: the generic `irc` format's.
         let dir = tempfile::tempdir().unwrap();
