@@ -1,7 +1,8 @@
 //! IRC logs, one file per day or per room, in the styles public archives use:
 //!
 //! - `[HH:MM] <nick> text` (irssi/Ubuntu): the date comes from the file name
-//!   (`YYYY-MM-DD` anywhere in it); `=== ` lines are system lines; `* nick act` is an action.
+//!   (`YYYY-MM-DD` anywhere in it) or irclogs.ubuntu.com's `YYYY/MM/DD/#chan.txt` folders;
+//!   `=== ` lines are system lines; `* nick act` is an action.
 //! - `YYYY-MM-DDTHH:MM:SS <nick> text` and `[YYYY-MM-DD HH:MM:SS] <nick> text`: the date is
 //!   on each line. The livechat Gitter dumps use the second style; lines that carry no
 //!   time continue the message before them (Gitter messages span lines).
@@ -25,6 +26,9 @@
 //! Platform: Gitter when the file lives under a folder whose name contains `gitter`, or its
 //! name carries the livechat dump's `_chatFormat` suffix (both the Gitter room dumps of
 //! the livechat corpus); IRC otherwise.
+//!
+//! Loggers' own layouts (Limnoria, eggdrop, irssi, …; see `irc_loggers.rs`) have formats of
+//! their own; `--format irc` on such a file hands it to the logger that claims it.
 //!
 //! Relays: a bridge bot's `<DSpaceSlackBot> <pbecker> text` is pbecker's message (see `relay.rs`).
 //!
@@ -103,7 +107,7 @@ fn patterns() -> &'static Patterns {
         )
         .unwrap(),
         nick: Regex::new(r"^(\S+) (?:is now known as|changed nick to) (\S+)").unwrap(),
-        topic: Regex::new(r"^(\S+) (?:changes topic to|changed the topic (?:of \S+ )?to|has changed the topic to:?) (.*)$")
+        topic: Regex::new(r"^(\S+) (?:changes topic to|changed the topic (?:of \S+ )?to:?|has changed the topic to:?) (.*)$")
             .unwrap(),
         kick: Regex::new(r"^(\S+) (?:was kicked (?:from \S+ )?by|has been kicked by) (\S+)").unwrap(),
         pidgin_room: Regex::new(r"<h3>Conversation with (#\S+)").unwrap(),
@@ -141,6 +145,11 @@ impl Format for IrcLog {
             Err(_) => String::from_utf8_lossy(&bytes),
         };
         let Some((style, _)) = detect_style(&text, path) else {
+            // A logger's own layout (Limnoria, eggdrop, irssi…): read by that logger's format.
+            let head = &bytes[..bytes.len().min(crate::PROBE_BYTES)];
+            if let Some(logger) = super::irc_loggers::best_for(&Probe { path, dir_entries: &[], head }) {
+                return logger.parse(input, opts, sink);
+            }
             return Err(ParseError::new(path, "no IRC log line found")
                 .at("line 1")
                 .hint("expected lines like `[12:34] <nick> text` or `[2016-11-21 08:47:30] <nick> text`"));
@@ -190,7 +199,8 @@ impl Format for IrcLog {
                 Style::Clock => p.clock.captures(line).and_then(|c| {
                     let t = hms(&c[1], &c[2], c.get(3).map_or("0", |m| m.as_str()))?;
                     day = advance_day(day, &mut last_time, t);
-                    Some((Stamp::from_local_assumed(day.and_time(t), zone), c[4].to_string()))
+                    // irclogs.ubuntu.com writes actions as `[11:22]  * nick text`.
+                    Some((Stamp::from_local_assumed(day.and_time(t), zone), c[4].trim_start().to_string()))
                 }),
                 Style::Iso => p.iso.captures(line).and_then(|c| {
                     let d = NaiveDate::parse_from_str(&c[1], "%Y-%m-%d").ok()?;
@@ -394,7 +404,8 @@ fn detect_style(text: &str, path: &Path) -> Option<(Style, usize)> {
     let mut counts = [0usize; 4];
     let mut seen = 0;
     for line in text.lines().take(200) {
-        if line.trim().is_empty() {
+        // Blank lines, and Ubuntu's untimed `=== ` lines (some days are mostly nick changes).
+        if line.trim().is_empty() || line.starts_with("=== ") {
             continue;
         }
         seen += 1;
@@ -439,10 +450,14 @@ fn derived_copy(path: &Path) -> bool {
     false
 }
 
+/// `YYYY-MM-DD` in the file name, else the day its name or folders give otherwise
+/// (`chan.20130101.log`, irclogs.ubuntu.com's `2013/01/01/#kubuntu.txt`).
 fn file_date(path: &Path) -> Option<NaiveDate> {
     let name = path.file_name()?.to_str()?;
-    let c = patterns().date_in_name.captures(name)?;
-    NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+    match patterns().date_in_name.captures(name) {
+        Some(c) => NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?),
+        None => super::irc_loggers::path_date(path),
+    }
 }
 
 fn is_gitter(path: &Path) -> bool {

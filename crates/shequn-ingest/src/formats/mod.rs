@@ -7,6 +7,7 @@ mod csv_rows;
 pub mod discord;
 pub mod generic_jsonl;
 pub mod irc;
+pub mod irc_loggers;
 mod json_stream;
 pub mod mattermost;
 pub mod messenger;
@@ -33,6 +34,16 @@ pub fn all() -> &'static [&'static dyn Format] {
         &mattermost::Mattermost,
         &messenger::Messenger,
         &messenger::Instagram,
+        &irc_loggers::LIMNORIA,
+        &irc_loggers::EGGDROP,
+        &irc_loggers::DIRCPROXY,
+        &irc_loggers::IRSSI,
+        &irc_loggers::WEECHAT,
+        &irc_loggers::HEXCHAT,
+        &irc_loggers::ZNC,
+        &irc_loggers::ENERGYMECH,
+        &irc_loggers::MIRC,
+        &irc_loggers::THELOUNGE,
         &qq::QqTxt,
         &qq::QqMht,
         &qq_qce::QqChatExporter,
