@@ -17,11 +17,12 @@ pub enum Platform {
     Whatsapp,
     Messenger,
     Matrix,
+    Zulip,
     Generic,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 12] = [
+    pub const ALL: [Platform; 13] = [
         Platform::Telegram,
         Platform::Discord,
         Platform::Slack,
@@ -33,6 +34,7 @@ impl Platform {
         Platform::Whatsapp,
         Platform::Messenger,
         Platform::Matrix,
+        Platform::Zulip,
         Platform::Generic,
     ];
 
@@ -49,6 +51,7 @@ impl Platform {
             Platform::Whatsapp => "whatsapp",
             Platform::Messenger => "messenger",
             Platform::Matrix => "matrix",
+            Platform::Zulip => "zulip",
             Platform::Generic => "generic",
         }
     }

@@ -17,6 +17,7 @@ pub mod telegram;
 pub mod wechat;
 pub mod wecom;
 pub mod whatsapp;
+pub mod zulip;
 
 use crate::Format;
 
@@ -38,5 +39,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &wecom::WecomArchive,
         &wecom::WecomRoster,
         &whatsapp::WhatsApp,
+        &zulip::ZulipArchive,
+        &zulip::ZulipExport,
     ]
 }
