@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::FixedOffset;
-use shequn_ingest::{detect, Input, ParseOptions, Probe};
+use shequn_ingest::{detect, formats, Input, ParseOptions, Probe};
 use shequn_model::{rfc3339_utc, EventKind, GroupKind, Message, MessageKind, Record, SystemEvent};
 
 const DIR: &str = "whatsapp-locales";
@@ -133,11 +133,13 @@ fn count(text: &str) -> Counted {
     c
 }
 
+/// Sniffs the export (only `whatsapp` may claim it) and parses it.
 fn parse(path: &Path) -> Vec<Record> {
     let (entries, head) = Input::probe_data(path).unwrap();
-    let format = detect(&Probe { path, dir_entries: &entries, head: &head })
-        .unwrap_or_else(|| panic!("no format claims {}", path.display()));
-    assert_eq!(format.name(), "whatsapp", "{}", path.display());
+    let probe = Probe { path, dir_entries: &entries, head: &head };
+    let claimed: Vec<&str> = formats::all().iter().filter(|f| f.sniff(&probe) > 0).map(|f| f.name()).collect();
+    assert_eq!(claimed, vec!["whatsapp"], "{}", path.display());
+    let format = detect(&probe).unwrap_or_else(|| panic!("no format claims {}", path.display()));
     let mut out = Vec::new();
     format.parse(&Input::new(path), &utc(), &mut out).unwrap_or_else(|e| panic!("{e}"));
     out
