@@ -216,6 +216,19 @@ pub(crate) fn set_journal(conn: &Connection, journal: Journal) -> rusqlite::Resu
 }
 
 impl Archive {
+    /// Leaves checkpoints (copying the WAL back into the file) to [`Archive::checkpoint`] on
+    /// another connection: the live writer then never pays for one inside a commit that a
+    /// platform is waiting on.
+    pub fn no_autocheckpoint(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(|e| self.err(e))
+    }
+
+    /// Copies what the WAL holds back into the archive file without waiting for the writer
+    /// or readers (a passive checkpoint), so the log stays short.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).map_err(|e| self.err(e))
+    }
+
     /// Where a live source was in its platform's stream at its last commit.
     pub fn cursor(&self, source: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;

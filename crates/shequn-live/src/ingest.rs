@@ -107,12 +107,26 @@ impl Ingest {
     pub fn start(path: &Path, opts: IngestOptions) -> anyhow::Result<(Ingest, std::thread::JoinHandle<()>)> {
         let archive =
             Archive::open(path).map_err(|e| anyhow::anyhow!("cannot open the archive {}: {e}", path.display()))?;
+        // Checkpoints run beside the writer, not inside the commits platforms wait on.
+        archive.no_autocheckpoint()?;
+        let checkpointer = Archive::open(path)?;
         let (tx, rx) = mpsc::channel(opts.queue.max(1));
         let changes = Arc::new(Changes::default());
         let (committed, _) = tokio::sync::broadcast::channel(1024);
         let ingest = Ingest { tx, wait: opts.wait, path: path.to_path_buf(), changes: changes.clone(), committed };
         let writer = Writer { archive, changes, committed: ingest.committed.clone(), opts };
-        let handle = std::thread::Builder::new().name("shequn-writer".into()).spawn(move || writer.run(rx))?;
+        let writing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let still = writing.clone();
+        std::thread::Builder::new().name("shequn-checkpoint".into()).spawn(move || {
+            while still.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(500));
+                let _ = checkpointer.checkpoint();
+            }
+        })?;
+        let handle = std::thread::Builder::new().name("shequn-writer".into()).spawn(move || {
+            writer.run(rx);
+            writing.store(false, std::sync::atomic::Ordering::Relaxed);
+        })?;
         Ok((ingest, handle))
     }
 

@@ -19,11 +19,12 @@ pub enum Platform {
     Matrix,
     Instagram,
     Mattermost,
+    Zulip,
     Generic,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 14] = [
+    pub const ALL: [Platform; 15] = [
         Platform::Telegram,
         Platform::Discord,
         Platform::Slack,
@@ -37,6 +38,7 @@ impl Platform {
         Platform::Matrix,
         Platform::Instagram,
         Platform::Mattermost,
+        Platform::Zulip,
         Platform::Generic,
     ];
 
@@ -55,6 +57,7 @@ impl Platform {
             Platform::Matrix => "matrix",
             Platform::Instagram => "instagram",
             Platform::Mattermost => "mattermost",
+            Platform::Zulip => "zulip",
             Platform::Generic => "generic",
         }
     }

@@ -21,6 +21,7 @@ pub mod telegram_html;
 pub mod wechat;
 pub mod wecom;
 pub mod whatsapp;
+pub mod zulip;
 
 use crate::Format;
 
@@ -56,5 +57,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &wecom::WecomArchive,
         &wecom::WecomRoster,
         &whatsapp::WhatsApp,
+        &zulip::ZulipArchive,
+        &zulip::ZulipExport,
     ]
 }

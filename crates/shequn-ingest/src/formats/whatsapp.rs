@@ -7,6 +7,7 @@
 //! is decided per file from all its dates (a day above 12 settles it). The
 //! export has no ids: the group is keyed by its name and messages by content.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::sync::OnceLock;
@@ -25,12 +26,103 @@ fn header_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(concat!(
-            r"^[\x{200E}\x{200F}\x{FEFF}]?(\[)?(\d{1,4})([./-])(\d{1,2})([./-])(\d{1,4}),?[ \x{202F}\x{00A0}]+",
-            r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?:[ \x{202F}\x{00A0}]*([AaPp])\.?[ \x{202F}\x{00A0}]?[Mm]\.?)?(\])?",
+            r"^\x{FEFF}?(\[)?(\d{1,4})([./-])(\d{1,2})([./-])(\d{1,4})\.?,?[ \x{202F}\x{00A0}]+",
+            r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?(?:[ \x{202F}\x{00A0}]*([AaPp])\.?[ \x{202F}\x{00A0}]?[Mm]\.?)?\.?(\])?",
             r"(?:[ \x{202F}\x{00A0}]*[-–][ \x{202F}\x{00A0}]| )(.*)$"
         ))
         .expect("valid regex")
     })
+}
+
+/// Bidi controls WhatsApp puts around dates, names and placeholders (LRM, RLM, ALM,
+/// embeddings, isolates): never part of what anyone wrote.
+fn is_bidi_mark(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Where a line's date-and-time part ends: after the first `]` of a bracketed
+/// (iOS) line, else after the first ` - ` (Android). The rest is left as written.
+fn header_end(line: &str) -> usize {
+    let lead = line.trim_start_matches(|c: char| is_bidi_mark(c) || c == '\u{FEFF}');
+    if lead.starts_with('[') {
+        return line.find(']').map_or(line.len().min(64), |i| i + 1);
+    }
+    [" - ", " – ", "\u{A0}- "]
+        .iter()
+        .filter_map(|d| line.find(d).map(|i| i + d.len()))
+        .min()
+        .filter(|i| *i <= 80)
+        .unwrap_or(0)
+}
+
+/// The date-and-time part as the plain shape the header pattern reads: Arabic-Indic
+/// digits and the Arabic comma and AM/PM letters mapped, bidi marks dropped, time
+/// written first (Vietnamese) moved after the date, Japanese era years (`R4`) and
+/// Buddhist years (`2565 BE`) turned into Gregorian years.
+fn normalize_header(line: &str) -> Cow<'_, str> {
+    let end = header_end(line);
+    let (head, body) = line.split_at(end);
+    let plain = |c: char| c.is_ascii() && !matches!(c, 'R' | 'H' | 'S' | 'T' | 'M' | 'E');
+    let time_first = {
+        let h = head.trim_start_matches(|c: char| is_bidi_mark(c) || c == '[');
+        h.len() > 3 && h.as_bytes()[1..3].contains(&b':') && h.as_bytes()[0].is_ascii_digit()
+    };
+    if head.chars().all(plain) && !time_first {
+        return Cow::Borrowed(line);
+    }
+    let mut h = String::with_capacity(head.len());
+    for c in head.chars() {
+        let mapped = match c {
+            '\u{0660}'..='\u{0669}' => char::from_u32(c as u32 - 0x0660 + '0' as u32),
+            '\u{06F0}'..='\u{06F9}' => char::from_u32(c as u32 - 0x06F0 + '0' as u32),
+            '\u{060C}' => Some(','),
+            c if is_bidi_mark(c) => None,
+            c => Some(c),
+        };
+        h.extend(mapped);
+    }
+    let h =
+        arabic_ampm().replace(&h, |c: &regex::Captures| format!("{}{}", &c[1], if &c[2] == "ص" { "AM" } else { "PM" }));
+    let h = time_first_re().replace(&h, "$1$3, $2$4");
+    let h = era_re().replace_all(&h, |c: &regex::Captures| {
+        let n: i32 = c[3].parse().unwrap_or(0);
+        let base = match &c[2] {
+            "M" => 1867,
+            "T" => 1911,
+            "S" => 1925,
+            "H" => 1988,
+            _ => 2018,
+        };
+        format!("{}{}{}", &c[1], base + n, &c[4])
+    });
+    let h = buddhist_re().replace_all(&h, |c: &regex::Captures| {
+        let y: i32 = c[1].parse().unwrap_or(0);
+        format!("{}", y - 543)
+    });
+    Cow::Owned(format!("{h}{body}"))
+}
+
+fn arabic_ampm() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(\d[ \x{202F}\x{00A0}]*)([صم])").expect("valid regex"))
+}
+
+fn time_first_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^(\[?)(\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:[ \x{202F}\x{00A0}]*[AaPp]\.?[ \x{202F}\x{00A0}]?[Mm]\.?)?),? (\d{1,4}[./-]\d{1,2}[./-]\d{1,4})(\]|,? ?[-–] )")
+            .expect("valid regex")
+    })
+}
+
+fn era_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(^\[?|[./-])([MTSHR])(\d{1,2})([./-]|,| )").expect("valid regex"))
+}
+
+fn buddhist_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(\d{4}) ?(?:BE|B\.E\.|พ\.ศ\.)").expect("valid regex"))
 }
 
 /// What a header line looks like, apart from its numbers: one per file.
@@ -45,15 +137,17 @@ struct Shape {
     ampm: bool,
 }
 
-struct Header<'t> {
+struct Header {
     shape: Shape,
     parts: [u32; 3],
     hms: (u32, u32, u32),
     pm: Option<bool>,
-    rest: &'t str,
+    rest: String,
 }
 
-fn header(line: &str) -> Option<Header<'_>> {
+fn header(line: &str) -> Option<Header> {
+    let norm = normalize_header(line);
+    let line = norm.as_ref();
     let c = header_re().captures(line)?;
     let bracket = c.get(1).is_some();
     if bracket != c.get(11).is_some() || c[3] != c[5] {
@@ -77,7 +171,7 @@ fn header(line: &str) -> Option<Header<'_>> {
         parts: [num(2), num(4), num(6)],
         hms: (num(7), num(8), c.get(9).map_or(0, |_| num(9))),
         pm: ampm,
-        rest: c.get(12).expect("group").as_str(),
+        rest: c.get(12).expect("group").as_str().to_string(),
     })
 }
 
@@ -90,6 +184,15 @@ enum Order {
 }
 
 impl Order {
+    fn name(self) -> &'static str {
+        match self {
+            Order::Dmy => "day/month/year",
+            Order::Mdy => "month/day/year",
+            Order::Ymd => "year/month/day",
+            Order::Ydm => "year/day/month",
+        }
+    }
+
     fn date(self, p: [u32; 3]) -> Option<NaiveDate> {
         let (y, m, d) = match self {
             Order::Dmy => (p[2], p[1], p[0]),
@@ -97,7 +200,12 @@ impl Order {
             Order::Ymd => (p[0], p[1], p[2]),
             Order::Ydm => (p[0], p[2], p[1]),
         };
-        let y = if y < 100 { 2000 + y } else { y };
+        // A Buddhist-era year (Thai) written without its `BE`: no chat predates 1857.
+        let y = match y {
+            0..=99 => 2000 + y,
+            2400.. => y - 543,
+            _ => y,
+        };
         NaiveDate::from_ymd_opt(y as i32, m, d)
     }
 }
@@ -118,6 +226,15 @@ fn decide_order(dates: &[[u32; 3]], shape: Shape) -> (Order, bool) {
     }
 }
 
+/// The start of a line as an error message shows it.
+fn seen(line: &str) -> String {
+    let mut s: String = line.chars().filter(|c| !is_bidi_mark(*c)).take(60).collect();
+    if line.chars().count() > 60 {
+        s.push('…');
+    }
+    s
+}
+
 /// One header line and the lines that continue it.
 struct Entry {
     line_no: usize,
@@ -126,14 +243,37 @@ struct Entry {
 }
 
 fn clean_name(name: &str) -> String {
-    let n: String = name.chars().filter(|c| !matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}' | '\u{202C}')).collect();
+    let n: String = name.chars().filter(|c| !is_bidi_mark(*c)).collect();
     let n = n.trim();
     let n = n.strip_prefix('~').map(|s| s.trim_start_matches([' ', '\u{202F}', '\u{00A0}'])).unwrap_or(n);
     n.trim().to_string()
 }
 
 fn strip_marks(s: &str) -> &str {
-    s.trim_start_matches(['\u{200E}', '\u{200F}']).trim_end()
+    s.trim_start_matches(is_bidi_mark).trim_end()
+}
+
+/// The text with every bidi mark removed (they sit inside placeholders and numbers).
+fn no_marks(s: &str) -> String {
+    s.chars().filter(|c| !is_bidi_mark(*c)).collect::<String>().trim_end().to_string()
+}
+
+/// iOS marks what WhatsApp itself wrote (placeholders, notices) with a leading LRM/RLM.
+fn starts_marked(body: &str) -> bool {
+    body.starts_with(is_bidi_mark)
+}
+
+/// The end-to-end-encryption notice in any language: a long sentence naming WhatsApp
+/// (Arabic spells it واتساب). Only asked of lines WhatsApp itself wrote.
+fn is_localized_notice(text: &str) -> bool {
+    let t = strip_marks(text);
+    t.chars().count() >= 50 && (t.contains("WhatsApp") || t.contains("واتساب"))
+}
+
+fn notice_event(text: &str, time: Stamp, detail: &str) -> SystemEvent {
+    let mut e = SystemEvent::new(time, EventKind::Other, no_marks(text));
+    e.detail = Some(detail.into());
+    e
 }
 
 struct SystemRule {
@@ -224,42 +364,185 @@ fn system_event(text: &str, time: Stamp) -> Option<SystemEvent> {
     None
 }
 
-fn media_kind(text: &str) -> MessageKind {
-    let t = strip_marks(text).trim();
-    let lower = t.to_lowercase();
-    let by_ext = |name: &str| {
-        let ext = name.rsplit('.').next().unwrap_or("").trim_end_matches('>').to_ascii_lowercase();
-        match ext.as_str() {
-            "jpg" | "jpeg" | "png" | "gif" => MessageKind::Image,
-            "webp" => MessageKind::Sticker,
-            "mp4" | "3gp" | "mov" => MessageKind::Video,
-            "opus" | "ogg" | "m4a" | "mp3" | "aac" => MessageKind::Voice,
-            "vcf" => MessageKind::Other,
-            _ => MessageKind::File,
-        }
-    };
-    match lower.as_str() {
-        "<media omitted>" | "<médias omis>" => MessageKind::Other,
-        "image omitted" | "gif omitted" => MessageKind::Image,
-        "video omitted" => MessageKind::Video,
-        "audio omitted" => MessageKind::Voice,
-        "sticker omitted" => MessageKind::Sticker,
-        "contact card omitted" => MessageKind::Other,
-        "missed voice call" | "missed video call" => MessageKind::Call,
-        _ if lower.ends_with("document omitted") => MessageKind::File,
-        _ if lower.starts_with("<attached: ") => by_ext(&lower),
-        _ if lower.ends_with("(file attached)") => by_ext(lower.trim_end_matches("(file attached)").trim()),
-        _ if lower.starts_with("location: ") => MessageKind::Location,
-        _ if lower.starts_with("poll:") => MessageKind::Poll,
-        _ => MessageKind::Text,
+/// Words that name a medium in WhatsApp's placeholders (`image omitted`, `Bild
+/// weggelassen`, `画像は含まれていません` ...), in the languages of the fixtures.
+const MEDIA_WORDS: &[(&[&str], MessageKind)] = &[
+    (
+        &["document", "dokumen", "документ", "डॉक्यूमेंट", "ドキュメント", "เอกสาร", "tài liệu", "المستند"],
+        MessageKind::File,
+    ),
+    (
+        &["sticker", "nálepka", "стикер", "наклейк", "स्टिकर", "stiker", "スタンプ", "สติกเกอร์", "الملصقات"],
+        MessageKind::Sticker,
+    ),
+    (
+        &[
+            "contact",
+            "vizitka",
+            "kontaktkarte",
+            "контакт",
+            "कॉन्टैक्ट",
+            "kontak",
+            "連絡先",
+            "รายชื่อ",
+            "liên lạc",
+            "جهة اتصال",
+        ],
+        MessageKind::Other,
+    ),
+    (&["gif"], MessageKind::Image),
+    (&["video", "vidéo", "vídeo", "видео", "відео", "वीडियो", "ビデオ", "วิดีโอ", "الفيديو"], MessageKind::Video),
+    (
+        &["audio", "áudio", "zvukov", "аудио", "аудіо", "ऑडियो", "音声", "เสียง", "âm thanh", "الصوتية"],
+        MessageKind::Voice,
+    ),
+    (
+        &[
+            "image",
+            "imag",
+            "obrázek",
+            "bild",
+            "immagine",
+            "изображение",
+            "зображення",
+            "फ़ोटो",
+            "gambar",
+            "画像",
+            "รูปภาพ",
+            "hình ảnh",
+            "الصورة",
+            "photo",
+            "foto",
+        ],
+        MessageKind::Image,
+    ),
+];
+
+fn by_extension(name: &str) -> MessageKind {
+    let ext = name.rsplit('.').next().unwrap_or("").trim_end_matches('>').to_ascii_lowercase();
+    match ext.as_str() {
+        "jpg" | "jpeg" | "png" | "gif" | "heic" => MessageKind::Image,
+        "webp" => MessageKind::Sticker,
+        "mp4" | "3gp" | "mov" => MessageKind::Video,
+        "opus" | "ogg" | "m4a" | "mp3" | "aac" => MessageKind::Voice,
+        "vcf" => MessageKind::Other,
+        _ => MessageKind::File,
     }
 }
 
+fn attached_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    // Android: `IMG-20220323-WA0002.jpg (file attached)`, `Alex.vcf (soubor byl přiložen)`.
+    RE.get_or_init(|| Regex::new(r"^(\S+\.[A-Za-z0-9]{2,5}) \([^()]{3,40}\)$").expect("valid regex"))
+}
+
+fn location_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    // `Location: https://maps.google.com/?q=…` in any language, or a shared venue.
+    RE.get_or_init(|| {
+        Regex::new(r"^[^\n]{0,80}: https?://(?:maps\.google\.[a-z.]+/\?q=|foursquare\.com/v/)").expect("valid regex")
+    })
+}
+
+/// What a message carries, from the placeholder WhatsApp writes for it. Text with a
+/// leading mark (iOS) is WhatsApp's own: a placeholder, named by its words.
+fn media_kind(text: &str) -> MessageKind {
+    let marked = starts_marked(text);
+    let clean = no_marks(text);
+    let first = clean.lines().next().unwrap_or("").trim();
+    let lower = first.to_lowercase();
+    match lower.as_str() {
+        "<media omitted>" | "<médias omis>" | "contact card omitted" => return MessageKind::Other,
+        "image omitted" | "gif omitted" => return MessageKind::Image,
+        "video omitted" => return MessageKind::Video,
+        "audio omitted" => return MessageKind::Voice,
+        "sticker omitted" => return MessageKind::Sticker,
+        "missed voice call" | "missed video call" => return MessageKind::Call,
+        _ if lower.ends_with("document omitted") => return MessageKind::File,
+        _ => {}
+    }
+    if let Some(name) = lower.strip_prefix("<attached: ") {
+        return by_extension(name);
+    }
+    if let Some(name) = lower.strip_suffix("(file attached)") {
+        return by_extension(name.trim());
+    }
+    if let Some(c) = attached_re().captures(first) {
+        return by_extension(&c[1]);
+    }
+    if location_re().is_match(first) {
+        return MessageKind::Location;
+    }
+    if lower.starts_with("poll:") {
+        return MessageKind::Poll;
+    }
+    // Android's `<Media omitted>` in any language: one short bracketed phrase, a caption may follow.
+    if first.starts_with('<') && first.ends_with('>') && first.chars().count() <= 40 && !first.contains("://") {
+        return MessageKind::Other;
+    }
+    // iOS: `‎image omitted`, `report.pdf • ‎2 pages ‎document omitted`: the placeholder is
+    // what follows the last mark.
+    let first_raw = text.lines().next().unwrap_or("");
+    if first_raw.contains(is_bidi_mark) {
+        let tail = first_raw.rsplit(is_bidi_mark).next().unwrap_or("").trim().to_lowercase();
+        if let Some(name) = tail.strip_prefix("<attached: ") {
+            return by_extension(name);
+        }
+        if tail.chars().count() <= 60 {
+            for (words, kind) in MEDIA_WORDS {
+                if words.iter().any(|w| tail.contains(w)) {
+                    return *kind;
+                }
+            }
+        }
+        if marked {
+            return MessageKind::Other;
+        }
+    }
+    MessageKind::Text
+}
+
+/// "This message was deleted" / "You deleted this message" as the fixtures' languages write it.
+const DELETED: &[&str] = &[
+    "this message was deleted",
+    "you deleted this message",
+    "tato zpráva byla smazána",
+    "tuto zprávu jste smazal/a",
+    "تم حذف هذه الرسالة",
+    "لقد حذَفت هذه الرسالة",
+    "ce message a été supprimé",
+    "vous avez supprimé ce message",
+    "diese nachricht wurde gelöscht",
+    "du hast diese nachricht gelöscht",
+    "questo messaggio è stato eliminato",
+    "hai eliminato questo messaggio",
+    "esta mensagem foi apagada",
+    "apagou esta mensagem",
+    "данное сообщение удалено",
+    "вы удалили данное сообщение",
+    "это сообщение удалено",
+    "вы удалили это сообщение",
+    "se eliminó este mensaje",
+    "eliminaste este mensaje",
+    "це повідомлення було видалено",
+    "ви видалили це повідомлення",
+    "यह मैसेज डिलीट कर दिया गया है",
+    "आपने यह मैसेज डिलीट किया",
+    "pesan ini dihapus",
+    "anda menghapus pesan ini",
+    "このメッセージは削除されました",
+    "このメッセージを削除しました",
+    "ข้อความนี้ถูกลบแล้ว",
+    "คุณได้ลบข้อความนี้",
+    "tin nhắn này đã bị xóa",
+    "bạn đã xoá tin nhắn này",
+    "bạn đã xóa tin nhắn này",
+];
+
 fn is_deleted(text: &str) -> bool {
-    matches!(
-        strip_marks(text).trim(),
-        "This message was deleted" | "You deleted this message" | "This message was deleted."
-    )
+    let t = no_marks(text);
+    let t = t.trim().trim_end_matches(['.', '。']).to_lowercase();
+    DELETED.contains(&t.as_str())
 }
 
 /// The chat's text and the name its file carries (`WhatsApp Chat with X`).
@@ -292,11 +575,21 @@ fn read_export(input: &Input) -> Result<(String, Option<String>), ParseError> {
 }
 
 fn name_from_file(stem: &str) -> Option<String> {
-    ["WhatsApp Chat with ", "WhatsApp Chat - ", "WhatsApp-Chat mit ", "Chat de WhatsApp con "]
-        .iter()
-        .find_map(|p| stem.strip_prefix(p))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
+    [
+        "WhatsApp Chat with ",
+        "WhatsApp Chat - ",
+        "WhatsApp-Chat mit ",
+        "Chat de WhatsApp con ",
+        "Chat WhatsApp s uživatelem ",
+        "Чат WhatsApp с контактом ",
+        "Chat WhatsApp avec ",
+        "Conversa do WhatsApp com ",
+        "Chat di WhatsApp con ",
+    ]
+    .iter()
+    .find_map(|p| stem.strip_prefix(p))
+    .map(|s| s.trim().to_string())
+    .filter(|s| !s.is_empty())
 }
 
 impl Format for WhatsApp {
@@ -368,9 +661,14 @@ impl Format for WhatsApp {
                     let date = order.date(h.parts).ok_or_else(|| {
                         ParseError::new(
                             path,
-                            format!("date {:?} cannot be read in one day/month order with the rest", h.parts),
+                            format!(
+                                "expected a date in the {} order the file's other dates use; saw `{}`",
+                                order.name(),
+                                seen(l)
+                            ),
                         )
                         .at(format!("line {}", i + 1))
+                        .hint("a damaged line, or two exports pasted together")
                     })?;
                     let (mut hh, mm, ss) = h.hms;
                     if let Some(pm) = h.pm {
@@ -380,8 +678,11 @@ impl Format for WhatsApp {
                         }
                     }
                     let time = date.and_hms_opt(hh, mm, ss).ok_or_else(|| {
-                        ParseError::new(path, format!("time {hh}:{mm}:{ss} is not a time of day"))
-                            .at(format!("line {}", i + 1))
+                        ParseError::new(
+                            path,
+                            format!("expected a time of day; saw {hh}:{mm:02}:{ss:02} in `{}`", seen(l)),
+                        )
+                        .at(format!("line {}", i + 1))
                     })?;
                     entries.push(Entry { line_no: i + 1, time, rest: h.rest.to_string() });
                 }
@@ -392,9 +693,12 @@ impl Format for WhatsApp {
                     }
                     None if l.trim().is_empty() => {}
                     None => {
-                        return Err(ParseError::new(path, "text before the first message header")
-                            .at(format!("line {}", i + 1))
-                            .hint("a WhatsApp export starts with a dated line"))
+                        return Err(ParseError::new(
+                            path,
+                            format!("expected a dated message line; saw `{}` before the first one", seen(l)),
+                        )
+                        .at(format!("line {}", i + 1))
+                        .hint("a WhatsApp export starts with a dated line"))
                     }
                 },
             }
@@ -418,14 +722,22 @@ impl Format for WhatsApp {
             });
             // A system line: the whole rest is a known system text (Android), or the text
             // after the group's name is one, marked by U+200E (iOS).
+            // A system line: the whole rest is a known system text (Android), or the text
+            // after the chat's name is one, marked by a bidi mark (iOS). The notices every
+            // chat starts with and security-code notices are told apart in any language.
             let event = match split {
-                Some((name, body)) if body.starts_with('\u{200E}') || is_encryption_notice(body) => {
-                    system_event(body, time).inspect(|ev| {
-                        if is_encryption_notice(body) && ev.kind == EventKind::Other {
-                            named_by_notice.get_or_insert_with(|| clean_name(name));
-                        }
-                    })
+                Some((name, body)) if starts_marked(body) || is_encryption_notice(body) => {
+                    let notice = is_encryption_notice(body) || (starts_marked(body) && is_localized_notice(body));
+                    if notice {
+                        named_by_notice.get_or_insert_with(|| clean_name(name));
+                        Some(notice_event(body, time, "encryption notice"))
+                    } else if body.chars().take(2).filter(|c| is_bidi_mark(*c)).count() == 2 {
+                        Some(notice_event(body, time, "security notice"))
+                    } else {
+                        system_event(body, time)
+                    }
                 }
+                None if is_localized_notice(rest) => Some(notice_event(rest, time, "encryption notice")),
                 _ => None,
             }
             .or_else(|| system_event(rest, time));
@@ -436,12 +748,12 @@ impl Format for WhatsApp {
                 if !matches!(ev.kind, EventKind::Other) || ev.text.contains("group") {
                     group_signs = true;
                 }
-                ev.text = strip_marks(&ev.text).to_string();
+                ev.text = no_marks(&ev.text);
                 records.push(Record::Event { group: 0, event: ev });
                 continue;
             }
             let Some((name, body)) = split else {
-                let mut ev = SystemEvent::new(time, EventKind::Other, strip_marks(rest));
+                let mut ev = SystemEvent::new(time, EventKind::Other, no_marks(rest));
                 ev.detail = Some(format!("unrecognised system line {}", e.line_no));
                 records.push(Record::Event { group: 0, event: ev });
                 continue;
@@ -449,20 +761,13 @@ impl Format for WhatsApp {
             let sender = Person::named(clean_name(name));
             senders.insert(sender.name.clone());
             if is_deleted(body) {
-                let mut ev = SystemEvent::new(time, EventKind::Recall, strip_marks(body));
+                let mut ev = SystemEvent::new(time, EventKind::Recall, no_marks(body));
                 ev.actor = Some(sender);
                 records.push(Record::Event { group: 0, event: ev });
                 continue;
             }
-            let body = body.trim_start_matches('\u{200E}');
-            let message = Message {
-                id: None,
-                time,
-                sender,
-                text: body.to_string(),
-                kind: media_kind(body),
-                ..Message::default()
-            };
+            let message =
+                Message { id: None, time, sender, text: no_marks(body), kind: media_kind(body), ..Message::default() };
             records.push(Record::Message { group: 0, message });
         }
 
@@ -591,5 +896,64 @@ mod tests {
         assert_eq!(msg.kind, MessageKind::Image);
         assert_eq!(shequn_model::rfc3339_utc(msg.time.unix_ms), "2022-01-13T00:05:09Z");
         assert!(msg.time.zone_inferred);
+    }
+
+    fn times(text: &str) -> Vec<String> {
+        parse_named(text, "_chat.txt")
+            .iter()
+            .filter_map(|r| if let Record::Message { message, .. } = r { Some(message) } else { None })
+            .map(|m| shequn_model::rfc3339_utc(m.time.unix_ms))
+            .collect()
+    }
+
+    #[test]
+    fn calendars_digits_and_time_first_become_gregorian() {
+        // The shapes of whats_json's `calendars/` exports (not in the corpus): Buddhist
+        // `2565 BE` and Japanese era `R4` years, iOS phone in English.
+        let want = vec!["2022-03-27T21:41:35Z".to_string(), "2022-03-28T09:00:00Z".to_string()];
+        for text in [
+            "[3/27/2565 BE, 21:41:35] Ann: hi\n[3/28/2565 BE, 09:00:00] Bob: yo\n",
+            "[3/27/R4, 21:41:35] Ann: hi\n[3/28/R4, 09:00:00] Bob: yo\n",
+            // Thai Android: the Buddhist year without its `BE`.
+            "27/3/2565 21:41:35 - Ann: hi\n28/3/2565 09:00:00 - Bob: yo\n",
+            // Vietnamese iOS writes the time first; Indonesian separates it with dots.
+            "[21:41:35, 3/27/22] Ann: hi\n[09:00:00, 3/28/22] Bob: yo\n",
+            "[3/27/22 21.41.35] Ann: hi\n[3/28/22 09.00.00] Bob: yo\n",
+            // Arabic: Eastern Arabic digits, RLMs, the Arabic comma, م/ص for PM/AM.
+            "[\u{200F}٢٧\u{200F}/٣\u{200F}/٢٠٢٢، ٩:٤١:٣٥\u{A0}م] Ann: hi\n[\u{200F}٢٨\u{200F}/٣\u{200F}/٢٠٢٢، ٩:٠٠:٠٠\u{A0}ص] Bob: yo\n",
+        ] {
+            assert_eq!(times(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_date_no_order_reads_names_line_and_what_was_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("chat.txt");
+        std::fs::write(&p, "13/04/21, 10:00 - Bob: hi\n04/13/21, 10:01 - Ann: yo\n").unwrap();
+        let err = WhatsApp.parse(&Input::new(&p), &ParseOptions::default(), &mut Vec::new()).unwrap_err();
+        assert_eq!(err.path, p);
+        assert_eq!(err.location.as_deref(), Some("line 2"));
+        assert!(err.message.contains("day/month/year") && err.message.contains("`04/13/21, 10:01 - Ann: yo`"), "{err}");
+    }
+
+    #[test]
+    fn localized_placeholders_get_their_kinds() {
+        use MessageKind::*;
+        for (text, kind) in [
+            ("\u{200E}Bild weggelassen", Image),
+            ("\u{200F}لم يتم إدراج المقاطع الصوتية", Voice),
+            ("Some file.txt \u{200E}dokument vynechán", File),
+            ("Resume.pdf • \u{200E}2 pages \u{200E}document omitted", File),
+            ("\u{200E}Standort: https://maps.google.com/?q=1,2", Location),
+            ("<Média vynechány>", Other),
+            ("Alex.vcf (soubor byl přiložen)", Other),
+            ("VID-1.mp4 (bestand bijgevoegd)", Video),
+            ("I said <b> and </b>", Text),
+            ("see my image omitted here", Text),
+        ] {
+            assert_eq!(media_kind(text), kind, "{text}");
+        }
+        assert!(is_deleted("\u{200E}このメッセージは削除されました。"));
     }
 }
