@@ -223,6 +223,13 @@ impl Archive {
         self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(|e| self.err(e))
     }
 
+    /// Caps this connection's page cache (KiB). The live writer keeps it small: its memory
+    /// then levels off within minutes instead of growing with the archive up to the
+    /// importer's 64 MiB.
+    pub fn cache_kib(&self, kib: u32) -> Result<()> {
+        self.conn.execute_batch(&format!("PRAGMA cache_size = -{kib}")).map_err(|e| self.err(e))
+    }
+
     /// Copies what the WAL holds back into the archive file without waiting for the writer
     /// or readers (a passive checkpoint), so the log stays short.
     pub fn checkpoint(&self) -> Result<()> {

@@ -109,7 +109,9 @@ impl Ingest {
             Archive::open(path).map_err(|e| anyhow::anyhow!("cannot open the archive {}: {e}", path.display()))?;
         // Checkpoints run beside the writer, not inside the commits platforms wait on.
         archive.no_autocheckpoint()?;
+        archive.cache_kib(16 * 1024)?;
         let checkpointer = Archive::open(path)?;
+        checkpointer.cache_kib(1024)?;
         let (tx, rx) = mpsc::channel(opts.queue.max(1));
         let changes = Arc::new(Changes::default());
         let (committed, _) = tokio::sync::broadcast::channel(1024);
