@@ -23,9 +23,19 @@ Examples:
   shequn import --format jsonl data.jsonl   force a format
   shequn import --zone +08:00 chat.txt      read zone-less times as UTC+8";
 
+/// The help's closing text: how formats are found, then every format with what it reads.
+fn after_help() -> String {
+    let mut s = String::from(AFTER);
+    s.push_str("\n\nFormats (--format NAME) / 支持的格式:\n");
+    for f in shequn_ingest::formats::all() {
+        s.push_str(&format!("  {:<15} {}\n", f.name(), f.description()));
+    }
+    s
+}
+
 /// Import chat exports into the archive (导入聊天记录).
 #[derive(clap::Args)]
-#[command(after_help = AFTER)]
+#[command(after_help = after_help())]
 pub struct Args {
     /// Export files or folders.
     #[arg(required = true, value_name = "PATH")]
