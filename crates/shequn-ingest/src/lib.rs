@@ -7,6 +7,7 @@
 
 pub mod formats;
 mod input;
+pub mod mapping;
 
 pub use input::{decode_text, head_is_utf8, Input, TextLines};
 pub use shequn_model::{Record, Sink, SinkClosed};

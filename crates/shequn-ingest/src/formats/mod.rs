@@ -3,7 +3,7 @@
 
 pub mod chatlab;
 pub mod cn_system;
-mod csv_rows;
+pub(crate) mod csv_rows;
 pub mod discord;
 pub mod generic_jsonl;
 pub mod irc;

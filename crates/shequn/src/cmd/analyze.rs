@@ -22,6 +22,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let import = super::import::Args {
         paths: args.paths.clone(),
         format: None,
+        map: None,
         zone: None,
         json: false,
         force: false,

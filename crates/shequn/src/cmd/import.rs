@@ -21,7 +21,8 @@ Examples:
   shequn import result.json                 Telegram Desktop export
   shequn import ~/exports/                  every export found in a folder
   shequn import --format jsonl data.jsonl   force a format
-  shequn import --zone +08:00 chat.txt      read zone-less times as UTC+8";
+  shequn import --zone +08:00 chat.txt      read zone-less times as UTC+8
+  shequn import --map map.toml export.csv   any CSV/TSV/JSON Lines, columns named in map.toml";
 
 /// The help's closing text: how formats are found, then every format with what it reads.
 fn after_help() -> String {
@@ -43,6 +44,10 @@ pub struct Args {
     /// Force a format instead of sniffing the content.
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,
+    /// Read CSV, TSV or JSON Lines through a mapping (TOML: which column is the time, the
+    /// sender, the text, the group…); see docs/mapping.md.
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
+    pub map: Option<PathBuf>,
     /// Zone for times written without one, like +08:00. Default: UTC+8 for QQ/WeChat/WeCom, else this machine's zone.
     // `allow_hyphen_values`: `--zone -05:00` is a value, not an unknown flag.
     #[arg(long, value_name = "OFFSET", value_parser = parse_zone, allow_hyphen_values = true)]
@@ -106,9 +111,18 @@ pub struct Summary {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let forced = match &args.format {
-        None => None,
-        Some(name) => Some(shequn_ingest::by_name(name).ok_or_else(|| {
+    let forced = match (&args.format, &args.map) {
+        (_, Some(map)) => {
+            let text = std::fs::read_to_string(map)
+                .map_err(|e| anyhow::anyhow!("cannot read the mapping {}: {e}", map.display()))?;
+            let mapping = shequn_ingest::mapping::Mapping::from_toml(&text, &map.display().to_string())
+                .map_err(|e| anyhow::anyhow!("{e}\nhint: docs/mapping.md shows two whole mappings"))?;
+            // One mapping for this run: leaked, as the formats it stands beside are static.
+            let f: &'static dyn shequn_ingest::Format = Box::leak(Box::new(shequn_ingest::mapping::Mapped { mapping }));
+            Some(f)
+        }
+        (None, None) => None,
+        (Some(name), None) => Some(shequn_ingest::by_name(name).ok_or_else(|| {
             anyhow::anyhow!(
                 "unknown format {name:?}; formats shequn reads: {}",
                 shequn_ingest::format_names().join(", ")
