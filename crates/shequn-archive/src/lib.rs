@@ -220,7 +220,10 @@ impl Archive {
     /// another connection: the live writer then never pays for one inside a commit that a
     /// platform is waiting on.
     pub fn no_autocheckpoint(&self) -> Result<()> {
-        self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0").map_err(|e| self.err(e))
+        // A rewound log is also cut back to 64 MiB on disk.
+        self.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864")
+            .map_err(|e| self.err(e))
     }
 
     /// Caps this connection's page cache (KiB). The live writer keeps it small: its memory
@@ -231,9 +234,16 @@ impl Archive {
     }
 
     /// Copies what the WAL holds back into the archive file without waiting for the writer
-    /// or readers (a passive checkpoint), so the log stays short.
-    pub fn checkpoint(&self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).map_err(|e| self.err(e))
+    /// or readers (a passive checkpoint). Returns the frames in the log: a busy writer keeps
+    /// appending, so only [`Archive::restart_log`] between its transactions rewinds it.
+    pub fn checkpoint(&self) -> Result<i64> {
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1)).map_err(|e| self.err(e))
+    }
+
+    /// Finishes the checkpoint and rewinds the log to its start (waiting for readers up to
+    /// the busy timeout). Cheap after passive checkpoints did most of the copying.
+    pub fn restart_log(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())).map_err(|e| self.err(e))
     }
 
     /// Where a live source was in its platform's stream at its last commit.

@@ -116,15 +116,19 @@ impl Ingest {
         let changes = Arc::new(Changes::default());
         let (committed, _) = tokio::sync::broadcast::channel(1024);
         let ingest = Ingest { tx, wait: opts.wait, path: path.to_path_buf(), changes: changes.clone(), committed };
-        let writer = Writer { archive, changes, committed: ingest.committed.clone(), opts };
         let writing = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let still = writing.clone();
+        let log_frames = Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let frames = log_frames.clone();
         std::thread::Builder::new().name("shequn-checkpoint".into()).spawn(move || {
             while still.load(std::sync::atomic::Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(500));
-                let _ = checkpointer.checkpoint();
+                if let Ok(n) = checkpointer.checkpoint() {
+                    frames.store(n, std::sync::atomic::Ordering::Relaxed);
+                }
             }
         })?;
+        let writer = Writer { archive, changes, committed: ingest.committed.clone(), opts, log_frames };
         let handle = std::thread::Builder::new().name("shequn-writer".into()).spawn(move || {
             writer.run(rx);
             writing.store(false, std::sync::atomic::Ordering::Relaxed);
@@ -173,10 +177,15 @@ impl Ingest {
 
 struct Writer {
     archive: Archive,
+    /// Frames in the WAL at the last passive checkpoint (the checkpoint thread's count).
+    log_frames: Arc<std::sync::atomic::AtomicI64>,
     changes: Arc<Changes>,
     committed: tokio::sync::broadcast::Sender<Committed>,
     opts: IngestOptions,
 }
+
+/// WAL frames (16 KiB pages) after which the writer rewinds the log: about 64 MiB.
+const LOG_REWIND_FRAMES: i64 = 4096;
 
 type Pending = (Delivery, oneshot::Sender<Result<Vec<i64>, IngestError>>);
 
@@ -205,6 +214,14 @@ impl Writer {
             }
             for (source, jobs) in by_source {
                 self.commit_source(&source, jobs);
+            }
+            // Passive checkpoints never catch a writer that never pauses: rewind the log here,
+            // between transactions, once it passes LOG_REWIND_FRAMES (most of it is copied
+            // already, so this is short).
+            if self.log_frames.load(std::sync::atomic::Ordering::Relaxed) > LOG_REWIND_FRAMES
+                && self.archive.restart_log().is_ok()
+            {
+                self.log_frames.store(0, std::sync::atomic::Ordering::Relaxed);
             }
             if heartbeat {
                 self.heartbeat();

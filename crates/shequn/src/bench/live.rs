@@ -46,6 +46,8 @@ pub struct LiveRun {
     pub rss_mb_start: Option<f64>,
     pub rss_mb_end: Option<f64>,
     pub stored: u64,
+    /// The archive's write-ahead log at the end (it must not grow with the run).
+    pub wal_mb_end: Option<f64>,
     /// Dashboard requests answered during the run, and the slowest.
     pub dashboard_requests: u64,
     pub dashboard_max_s: f64,
@@ -259,6 +261,7 @@ fn one_run(s: &LiveSettings) -> anyhow::Result<LiveRun> {
     let (latencies, (dashboard_requests, dashboard_max_s)) = latencies;
     let seconds = started.elapsed().as_secs_f64();
     let rss_end = rss_mb(pid);
+    let wal_mb_end = std::fs::metadata(dir.path().join("live.db-wal")).ok().map(|m| m.len() as f64 / 1e6);
     drop(service);
     let mut lat: Vec<f64> = latencies.into_iter().flatten().collect();
     lat.sort_by(|a, b| a.total_cmp(b));
@@ -277,6 +280,7 @@ fn one_run(s: &LiveSettings) -> anyhow::Result<LiveRun> {
         rss_mb_start: rss_start,
         rss_mb_end: rss_end,
         stored,
+        wal_mb_end,
         dashboard_requests,
         dashboard_max_s,
     })
