@@ -9,12 +9,14 @@ pub mod generic_jsonl;
 pub mod irc;
 pub mod irc_loggers;
 mod json_stream;
+pub mod line;
 pub mod mattermost;
 pub mod messenger;
 pub mod qq;
 pub mod qq_qce;
 mod qq_sender;
 mod relay;
+pub mod signal;
 pub mod slack;
 pub mod telegram;
 pub mod telegram_html;
@@ -32,6 +34,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &discord::Discord,
         &generic_jsonl::GenericJsonl,
         &irc::IrcLog,
+        &line::Line,
         &mattermost::Mattermost,
         &messenger::Messenger,
         &messenger::Instagram,
@@ -48,6 +51,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &qq::QqTxt,
         &qq::QqMht,
         &qq_qce::QqChatExporter,
+        &signal::Signal,
         &slack::SlackExport,
         &slack::SlackZip,
         &slack::SlackEvents,
