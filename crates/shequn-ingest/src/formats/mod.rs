@@ -5,11 +5,13 @@ pub mod chatlab;
 pub mod cn_system;
 mod csv_rows;
 pub mod discord;
+pub mod discord_csv;
 pub mod generic_jsonl;
 pub mod irc;
 pub mod irc_loggers;
 mod json_stream;
 pub mod line;
+pub mod matrix_export;
 pub mod mattermost;
 pub mod messenger;
 pub mod qq;
@@ -32,9 +34,11 @@ pub fn all() -> &'static [&'static dyn Format] {
     &[
         &chatlab::ChatLab,
         &discord::Discord,
+        &discord_csv::DiscordCsv,
         &generic_jsonl::GenericJsonl,
         &irc::IrcLog,
         &line::Line,
+        &matrix_export::MatrixExport,
         &mattermost::Mattermost,
         &messenger::Messenger,
         &messenger::Instagram,
