@@ -20,11 +20,13 @@ pub enum Platform {
     Instagram,
     Mattermost,
     Zulip,
+    Signal,
+    Line,
     Generic,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 15] = [
+    pub const ALL: [Platform; 17] = [
         Platform::Telegram,
         Platform::Discord,
         Platform::Slack,
@@ -39,6 +41,8 @@ impl Platform {
         Platform::Instagram,
         Platform::Mattermost,
         Platform::Zulip,
+        Platform::Signal,
+        Platform::Line,
         Platform::Generic,
     ];
 
@@ -58,6 +62,8 @@ impl Platform {
             Platform::Instagram => "instagram",
             Platform::Mattermost => "mattermost",
             Platform::Zulip => "zulip",
+            Platform::Signal => "signal",
+            Platform::Line => "line",
             Platform::Generic => "generic",
         }
     }

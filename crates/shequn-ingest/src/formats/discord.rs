@@ -1,6 +1,12 @@
 //! DiscordChatExporter JSON: one channel per file (`guild`, `channel`,
 //! `messages[]`). Many files are imported at once by the pipeline. Member
 //! joins, recipients added or removed and pins become events.
+//!
+//! A thread's file (`GuildPublicThread`, `GuildPrivateThread`, `GuildNewsThread`) names its
+//! parent channel in `channel.categoryId`/`category`: its messages go into the parent
+//! channel's group, each without a reply of its own replying to the thread's start (the
+//! thread's id is the id of the message or `ThreadCreated` notice it grew from), so a
+//! thread is a conversation of its channel rather than a community of its own.
 
 use std::path::Path;
 
@@ -29,6 +35,10 @@ struct Channel {
     kind: String,
     #[serde(default)]
     name: Option<String>,
+    #[serde(default, rename = "categoryId")]
+    category_id: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -140,7 +150,7 @@ impl Format for Discord {
 
     fn parse(&self, input: &Input, _opts: &ParseOptions, sink: &mut dyn Sink) -> Result<(), ParseError> {
         let path = &input.path;
-        let mut writer = Writer { path, sink };
+        let mut writer = Writer { path, sink, thread: None };
         json_stream::stream_array(path, input.open_skip_bom()?, "messages", "DiscordChatExporter JSON", &mut writer)
             .map_err(|e| match e.hint {
                 Some(_) => e,
@@ -153,6 +163,8 @@ impl Format for Discord {
 struct Writer<'a> {
     path: &'a Path,
     sink: &'a mut dyn Sink,
+    /// The thread's id when the file is a thread kept in its parent channel's group.
+    thread: Option<String>,
 }
 
 impl ArrayHandler<RawMessage> for Writer<'_> {
@@ -166,6 +178,25 @@ impl ArrayHandler<RawMessage> for Writer<'_> {
         let bad = |e: serde_json::Error| ParseError::new(self.path, format!("not a DiscordChatExporter header: {e}"));
         let guild: Guild = serde_json::from_value(field("guild")?).map_err(bad)?;
         let channel: Channel = serde_json::from_value(field("channel")?).map_err(bad)?;
+        if let (true, Some(parent)) = (channel.kind.contains("Thread"), channel.category_id.clone()) {
+            let parent_name = channel.category.clone().unwrap_or_else(|| parent.clone());
+            let thread_name = channel.name.clone().unwrap_or_else(|| channel.id.clone());
+            self.sink
+                .push(Record::Group(GroupInfo {
+                    platform: Platform::Discord,
+                    platform_id: parent,
+                    name: format!("{} / {}", guild.name, parent_name),
+                    kind: GroupKind::Channel,
+                    member_count: None,
+                }))
+                .or_closed(self.path)?;
+            let text = format!(
+                "thread \"{thread_name}\" ({}) is kept in its parent channel #{parent_name}: its messages reply to the thread's start",
+                channel.id
+            );
+            self.thread = Some(channel.id);
+            return self.sink.push(Record::Note { group: 0, text }).or_closed(self.path);
+        }
         let direct = channel.kind.starts_with("Direct");
         let channel_name = channel.name.clone().unwrap_or_else(|| channel.id.clone());
         let name = if direct || guild.id == "0" { channel_name } else { format!("{} / {}", guild.name, channel_name) };
@@ -223,7 +254,11 @@ impl ArrayHandler<RawMessage> for Writer<'_> {
                         text: m.content.clone(),
                         kind,
                         amount_cents: None,
-                        reply_to: m.reference.as_ref().and_then(|r| r.message_id.clone()),
+                        reply_to: m
+                            .reference
+                            .as_ref()
+                            .and_then(|r| r.message_id.clone())
+                            .or_else(|| self.thread.clone()),
                         mentions,
                         forwarded: false,
                         edited,

@@ -5,16 +5,20 @@ pub mod chatlab;
 pub mod cn_system;
 pub(crate) mod csv_rows;
 pub mod discord;
+pub mod discord_csv;
 pub mod generic_jsonl;
 pub mod irc;
 pub mod irc_loggers;
 mod json_stream;
+pub mod line;
+pub mod matrix_export;
 pub mod mattermost;
 pub mod messenger;
 pub mod qq;
 pub mod qq_qce;
 mod qq_sender;
 mod relay;
+pub mod signal;
 pub mod slack;
 pub mod telegram;
 pub mod telegram_html;
@@ -30,8 +34,11 @@ pub fn all() -> &'static [&'static dyn Format] {
     &[
         &chatlab::ChatLab,
         &discord::Discord,
+        &discord_csv::DiscordCsv,
         &generic_jsonl::GenericJsonl,
         &irc::IrcLog,
+        &line::Line,
+        &matrix_export::MatrixExport,
         &mattermost::Mattermost,
         &messenger::Messenger,
         &messenger::Instagram,
@@ -48,6 +55,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &qq::QqTxt,
         &qq::QqMht,
         &qq_qce::QqChatExporter,
+        &signal::Signal,
         &slack::SlackExport,
         &slack::SlackZip,
         &slack::SlackEvents,
