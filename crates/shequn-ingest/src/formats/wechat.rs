@@ -356,7 +356,12 @@ fn read_row(ctx: &Ctx, layout: Layout, row: &CsvRow, stem: &str) -> Result<Row, 
             } else if type_desc == "拍一拍" {
                 What::System(Some(EventKind::Pat))
             } else {
-                What::Message(by_placeholder(content).unwrap_or(MessageKind::Text))
+                let by_type = g("Type").trim().parse::<i64>().ok().map(|t| by_code(t, 0));
+                match (by_placeholder(content), by_type) {
+                    (Some(kind), _) => What::Message(kind),
+                    (None, Some(What::Message(kind))) if kind != MessageKind::Link => What::Message(kind),
+                    _ => What::Message(MessageKind::Text),
+                }
             };
             let is_self = g("IsSelf").trim().eq_ignore_ascii_case("true") || sender_id == "我";
             let sender = match what {

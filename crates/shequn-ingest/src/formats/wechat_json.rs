@@ -179,7 +179,7 @@ fn pywxdump_rows(
 }
 
 /// The text after `marker` in `text`: where a JavaScript assignment's value starts.
-fn after<'a>(text: &'a str, marker: &str) -> Option<usize> {
+fn after(text: &str, marker: &str) -> Option<usize> {
     text.find(marker).map(|i| {
         let mut j = i + marker.len();
         while text.as_bytes().get(j).is_some_and(|b| b.is_ascii_whitespace()) {
@@ -270,7 +270,8 @@ impl Format for ChatlogJson {
                     ParseError::new(
                         path,
                         format!(
-                            "expected a chatlog message with an RFC 3339 `time` and a `talker`, found {}",
+                            "expected a chatlog message with an RFC 3339 `time` and a `talker`, found time {:?} in {}",
+                            as_text(v.get("time")),
                             seen(&v)
                         ),
                     )
@@ -372,7 +373,7 @@ fn memo_v2_row(
     let field = |k: &str| Some(un(as_text(v.get(k)))).filter(|s| !s.trim().is_empty());
     let text = field("text")
         .or_else(|| field("title"))
-        .or_else(|| field("file_name"))
+        .or_else(|| field("file_name").filter(|_| matches!(what, What::Message(MessageKind::File))))
         .or_else(|| field("display_content"))
         .unwrap_or_else(|| match &what {
             What::Message(kind) => placeholder(*kind, None),
@@ -491,6 +492,10 @@ impl Format for MemoTraceHtml {
     fn parse(&self, input: &Input, opts: &ParseOptions, sink: &mut dyn Sink) -> Result<(), ParseError> {
         let path = &input.path;
         let text = input.read_text()?;
+        // v2 fills the same `chatMessages` slot with JSON (`[{"type": …`), v1 with `{ type:…`.
+        if let Some(start) = v2_array(&text) {
+            return memo_v2_records(input, opts, &text, start, true, &[".html"], sink);
+        }
         if let Some(at) = text.find(V1_MARKER) {
             let items = js_objects(&text, at + V1_MARKER.len() - 1).map_err(|(at, why)| {
                 ParseError::new(path, format!("expected a 留痕 message `{{ type:1, text: '…', … }}`: {why}"))
@@ -499,11 +504,8 @@ impl Format for MemoTraceHtml {
             })?;
             return memo_v1_records(input, opts, &text, items, sink);
         }
-        let start = v2_array(&text).ok_or_else(|| {
-            ParseError::new(path, "no 留痕 message data found in the page")
-                .hint("expected `const chatMessages = [{ type:…` (v1) or a JSON array of messages (v2)")
-        })?;
-        memo_v2_records(input, opts, &text, start, true, &[".html"], sink)
+        Err(ParseError::new(path, "no 留痕 message data found in the page")
+            .hint("expected `const chatMessages = [{ type:…` (v1) or a JSON array of messages (v2)"))
     }
 }
 
@@ -624,7 +626,8 @@ fn memo_v1_records(
             (49, 2000) => What::Message(MessageKind::Transfer),
             _ => by_code(t, sub),
         };
-        let un = |k: &str| strip_markup(&html_unescape(get(k)));
+        // Tags first (`replace_text` adds `<img>` for emoji), then the entities escape_js_and_html wrote.
+        let un = |k: &str| html_unescape(&strip_markup(get(k)));
         let text = match (&what, t, sub) {
             (What::System(_), ..) | (_, 1, _) | (_, 49, 57) | (_, 49, 2000) | (_, 50, _) => un("text"),
             (_, 49, 5) | (_, 49, 3) => un("title"),
