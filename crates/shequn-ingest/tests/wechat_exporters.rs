@@ -705,7 +705,13 @@ fn each_fixture_is_claimed_by_its_own_format_and_nothing_else_by_these() {
     files_under(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data"), &mut others);
     // And every real sample in the corpus: the cn-formats files and other platforms' exports.
     if let Some(corpus) = shequn_corpus::dir() {
-        for sub in ["cn-formats", "chat-analytics-fixtures/tests/samples", "export-fixtures"] {
+        for sub in [
+            "cn-formats",
+            "chat-analytics-fixtures/tests/samples",
+            "chatistics-fixtures",
+            "export-fixtures",
+            "irc-loggers",
+        ] {
             files_under(&corpus.join(sub), &mut others);
         }
     } else {
