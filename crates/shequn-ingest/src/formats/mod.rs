@@ -23,6 +23,8 @@ pub mod slack;
 pub mod telegram;
 pub mod telegram_html;
 pub mod wechat;
+pub mod wechat_json;
+pub mod wechat_text;
 pub mod wecom;
 pub mod whatsapp;
 pub mod zulip;
@@ -62,6 +64,12 @@ pub fn all() -> &'static [&'static dyn Format] {
         &telegram::Telegram,
         &telegram_html::TelegramHtml,
         &wechat::WechatCsv,
+        &wechat_json::PyWxDumpJson,
+        &wechat_json::ChatlogJson,
+        &wechat_json::MemoTraceJson,
+        &wechat_json::MemoTraceHtml,
+        &wechat_text::MemoTraceTxt,
+        &wechat_text::ChatlogText,
         &wecom::WecomArchive,
         &wecom::WecomRoster,
         &whatsapp::WhatsApp,

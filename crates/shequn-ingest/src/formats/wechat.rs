@@ -1,11 +1,14 @@
 //! WeChat CSV exports: 留痕/MemoTrace v1 (`localId,TalkerId,Type,…,Sender`) and v2
 //! (Chinese header, display names only), PyWxDump v2 (`content` = JSON) and v3
-//! (`msg,src`). CN-FORMATS.md §2.1–2.4, system texts §5.
+//! (`msg,src`), sjzar/chatlog (`Time,…,Sender,…,Talker,Content`). CN-FORMATS.md
+//! §2.1–2.6, system texts §5. Also the row → records step every WeChat exporter
+//! module shares ([`emit`]), so all of them name groups and resolve names alike.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::OnceLock;
 
-use chrono::NaiveDateTime;
+use chrono::{FixedOffset, NaiveDateTime};
 use regex::Regex;
 use shequn_model::{
     EventKind, GroupInfo, GroupKind, GroupSlot, Message, MessageKind, Person, Platform, Record, Sink, Stamp,
@@ -18,11 +21,13 @@ use crate::{china_zone, Format, Input, ParseError, ParseOptions, Probe, Score, S
 pub struct WechatCsv;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Layout {
+pub(super) enum Layout {
     MemoV1,
     MemoV2,
     PyWxDumpV2,
     PyWxDumpV3,
+    /// sjzar/chatlog and its forks: the column set varies, these four are always there.
+    Chatlog,
 }
 
 fn layout(header: &[String]) -> Option<Layout> {
@@ -36,33 +41,82 @@ fn layout(header: &[String]) -> Option<Layout> {
         Some(Layout::PyWxDumpV2)
     } else if has("MsgSvrID") && has("type_name") && has("talker") && has("msg") {
         Some(Layout::PyWxDumpV3)
+    } else if has("Time") && has("Sender") && has("Talker") && has("Content") {
+        Some(Layout::Chatlog)
     } else {
         None
     }
 }
 
 /// What a row is once its layout is read.
-enum What {
+pub(super) enum What {
     Message(MessageKind),
     /// A system row; the kind is a hint when the text itself is not recognised.
     System(Option<EventKind>),
 }
 
 /// One row in layout-free form.
-struct Row {
-    conv: String,
-    id: Option<String>,
-    time: Stamp,
-    sender: Option<Person>,
+pub(super) struct Row {
+    /// The conversation's key: a [`Conv::key`], or its own id when no `Conv` names it.
+    pub conv: String,
+    pub id: Option<String>,
+    pub time: Stamp,
+    pub sender: Option<Person>,
     /// Sent by the exporting user (`IsSender`/`is_sender` = 1).
-    is_self: bool,
-    what: What,
-    text: String,
-    reply_to: Option<String>,
+    pub is_self: bool,
+    pub what: What,
+    pub text: String,
+    pub reply_to: Option<String>,
+}
+
+/// A conversation as a file names it.
+pub(super) struct Conv {
+    pub key: String,
+    pub platform_id: String,
+    pub name: String,
+    /// None: decided by the senders (more than two distinct senders make a group).
+    pub kind: Option<GroupKind>,
+}
+
+impl Conv {
+    /// A conversation known by its id (a `…@chatroom` id is a group, any other wxid a direct chat).
+    pub fn by_id(key: &str, id: &str, name: &str) -> Conv {
+        let kind = if id.ends_with("@chatroom") { GroupKind::Group } else { GroupKind::Direct };
+        let name = if name.trim().is_empty() { id } else { name.trim() };
+        Conv { key: key.into(), platform_id: id.into(), name: name.into(), kind: Some(kind) }
+    }
+}
+
+/// The chat a per-chat export file belongs to, from where the exporter put it: 留痕 v2
+/// writes `聊天记录/<备注>(<wxid>)/<备注>.txt`, v1 `聊天记录/<备注>/<备注>.txt`. Id and name
+/// come from the folder when it carries a wxid, else the file's name is both.
+pub(super) fn chat_of_file(path: &Path, suffixes: &[&str]) -> Conv {
+    static DIR: OnceLock<Regex> = OnceLock::new();
+    let dir = DIR.get_or_init(|| Regex::new(r"^(.*)\(([A-Za-z0-9_\-]+(?:@chatroom)?)\)$").expect("valid"));
+    let file = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut stem = file.clone();
+    for suffix in suffixes {
+        if let Some(s) = stem.strip_suffix(suffix) {
+            stem = s.to_string();
+            break;
+        }
+    }
+    let stem = if stem.is_empty() { "WeChat".to_string() } else { stem };
+    let parent = path.parent().and_then(|p| p.file_name()).map(|s| s.to_string_lossy().into_owned());
+    if let Some(c) = parent.as_deref().and_then(|p| dir.captures(p)) {
+        let name = if c[1].trim().is_empty() { stem.clone() } else { c[1].trim().to_string() };
+        return Conv::by_id(&stem, &c[2], &name);
+    }
+    Conv { key: stem.clone(), platform_id: stem.clone(), name: stem, kind: None }
+}
+
+/// An epoch time: exact, shown in `zone` (UTC+8 unless `--zone`).
+pub(super) fn epoch_stamp(unix_ms: i64, zone: FixedOffset) -> Stamp {
+    Stamp { unix_ms, offset_s: zone.local_minus_utc(), zone_inferred: false }
 }
 
 /// Kind for WeChat `Type`/`SubType` codes (§2.1).
-fn by_code(t: i64, sub: i64) -> What {
+pub(super) fn by_code(t: i64, sub: i64) -> What {
     use MessageKind::*;
     What::Message(match (t, sub) {
         (1, _) => Text,
@@ -85,8 +139,39 @@ fn by_code(t: i64, sub: i64) -> What {
     })
 }
 
+/// Kind for a 4.x 64-bit `local_type` (`type | subtype << 32`).
+pub(super) fn by_local_type(v: i64) -> What {
+    by_code(v & 0xFFFF_FFFF, v >> 32)
+}
+
+/// Kind for the placeholder an exporter writes instead of media: 留痕 `[图片]` (v1) and
+/// `【图片】` (v2), chatlog `![图片](…)`, `[链接|…]`. None for plain text.
+pub(super) fn by_placeholder(text: &str) -> Option<MessageKind> {
+    use MessageKind::*;
+    let t = text.trim_start();
+    let t = t.strip_prefix('!').unwrap_or(t);
+    let inner = t.strip_prefix('[').or_else(|| t.strip_prefix('【'))?;
+    let word: String = inner.chars().take_while(|c| !matches!(c, ']' | '】' | '|' | ':' | '：' | ' ')).collect();
+    Some(match word.as_str() {
+        "图片" => Image,
+        "语音" => Voice,
+        "视频" => Video,
+        "表情包" | "动画表情" | "GIF表情" | "表情" => Sticker,
+        "文件" => File,
+        "链接" | "分享链接" | "分享" | "音乐分享" | "小程序" | "视频号" => Link,
+        "红包" => RedPacket,
+        "转账" | "已收款" | "发起转账" | "已退还" | "非实时转账收款" | "发起非实时转账" => {
+            Transfer
+        }
+        "位置分享" | "位置" => Location,
+        "音视频通话" | "语音通话" | "视频通话" => Call,
+        "名片" | "合并转发" | "合并转发的聊天记录" | "笔记" | "群公告" | "红包封面" => Other,
+        _ => return None,
+    })
+}
+
 /// Kind for the Chinese type names of 留痕 v2 and PyWxDump.
-fn by_name(name: &str) -> What {
+pub(super) fn by_name(name: &str) -> What {
     use MessageKind::*;
     let n = name.trim();
     What::Message(match n {
@@ -109,7 +194,7 @@ fn by_name(name: &str) -> What {
     })
 }
 
-fn local_time(s: &str) -> Option<NaiveDateTime> {
+pub(super) fn local_time(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
     ["%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M"]
         .iter()
@@ -117,7 +202,7 @@ fn local_time(s: &str) -> Option<NaiveDateTime> {
 }
 
 /// Splits the `wxid_xxx:\n` sender prefix off group content (§2.1).
-fn sender_prefix(text: &str) -> Option<(&str, &str)> {
+pub(super) fn sender_prefix(text: &str) -> Option<(&str, &str)> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"^([A-Za-z][A-Za-z0-9_\-]{2,}(?:@chatroom)?):\r?\n").expect("valid"));
     let c = re.captures(text)?;
@@ -126,7 +211,7 @@ fn sender_prefix(text: &str) -> Option<(&str, &str)> {
 }
 
 /// `<tag>value</tag>` out of WeChat XML, CDATA removed.
-fn xml_tag(xml: &str, tag: &str) -> Option<String> {
+pub(super) fn xml_tag(xml: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
     let start = xml.find(&open)? + open.len();
     let end = xml[start..].find(&format!("</{tag}>"))? + start;
@@ -137,6 +222,8 @@ struct Ctx<'a> {
     input: &'a Input,
     zone: chrono::FixedOffset,
     cols: HashMap<String, usize>,
+    /// wxid → name, from PyWxDump's `users.json` beside the export.
+    names: &'a HashMap<String, String>,
 }
 
 impl Ctx<'_> {
@@ -146,7 +233,7 @@ impl Ctx<'_> {
     fn err(&self, line: usize, msg: String) -> ParseError {
         ParseError::new(&self.input.path, msg)
             .at(format!("line {line}"))
-            .hint("check that the CSV is an unmodified WeChat export (留痕/MemoTrace or PyWxDump)")
+            .hint("check that the file is an unmodified WeChat export (留痕/MemoTrace, PyWxDump or chatlog)")
     }
     fn local(&self, row: &CsvRow, col: &str) -> Result<Stamp, ParseError> {
         let v = self.get(row, col);
@@ -198,7 +285,7 @@ fn read_row(ctx: &Ctx, layout: Layout, row: &CsvRow, stem: &str) -> Result<Row, 
             Row {
                 conv: g("TalkerId").trim().to_string(),
                 id: None,
-                time: Stamp::from_unix_ms(secs * 1000),
+                time: epoch_stamp(secs * 1000, ctx.zone),
                 is_self: g("IsSender").trim() == "1",
                 sender,
                 what,
@@ -245,7 +332,7 @@ fn read_row(ctx: &Ctx, layout: Layout, row: &CsvRow, stem: &str) -> Result<Row, 
                 (_, "" | "未知") => {
                     Some(prefix_id.map(|id| Person::with_id(id.clone(), id)).unwrap_or_else(|| Person::named("未知")))
                 }
-                (_, id) => Some(Person::with_id(id, id)),
+                (_, id) => Some(Person::with_id(id, ctx.names.get(id).map(String::as_str).unwrap_or(id))),
             };
             let what = if sender.is_none() && matches!(what, What::Message(_)) { What::System(None) } else { what };
             let text = if matches!(what, What::System(_)) { strip_markup(&content) } else { content };
@@ -260,6 +347,45 @@ fn read_row(ctx: &Ctx, layout: Layout, row: &CsvRow, stem: &str) -> Result<Row, 
                 reply_to: None,
             }
         }
+        Layout::Chatlog => {
+            let sender_id = g("Sender").trim();
+            let content = g("Content");
+            let type_desc = g("TypeDesc").trim();
+            let what = if sender_id == "系统消息" || g("Type").trim() == "10000" {
+                What::System(None)
+            } else if type_desc == "拍一拍" {
+                What::System(Some(EventKind::Pat))
+            } else {
+                let by_type = g("Type").trim().parse::<i64>().ok().map(|t| by_code(t, 0));
+                match (by_placeholder(content), by_type) {
+                    (Some(kind), _) => What::Message(kind),
+                    (None, Some(What::Message(kind))) if kind != MessageKind::Link => What::Message(kind),
+                    _ => What::Message(MessageKind::Text),
+                }
+            };
+            let is_self = g("IsSelf").trim().eq_ignore_ascii_case("true") || sender_id == "我";
+            let sender = match what {
+                What::System(_) => None,
+                What::Message(_) => {
+                    let name = opt(g("SenderName")).unwrap_or_else(|| sender_id.to_string());
+                    Some(if sender_id.is_empty() || sender_id == "我" {
+                        Person::named(name)
+                    } else {
+                        Person::with_id(sender_id, name)
+                    })
+                }
+            };
+            Row {
+                conv: g("Talker").trim().to_string(),
+                id: opt(g("MessageID")),
+                time: ctx.local(row, "Time")?,
+                is_self,
+                sender,
+                what,
+                text: content.to_string(),
+                reply_to: None,
+            }
+        }
     })
 }
 
@@ -268,7 +394,7 @@ impl Format for WechatCsv {
         "wechat-csv"
     }
     fn description(&self) -> &'static str {
-        "WeChat CSV from 留痕/MemoTrace (v1, v2) or PyWxDump (v2, v3)"
+        "WeChat CSV from 留痕/MemoTrace (v1, v2), PyWxDump (v2, v3) or sjzar/chatlog"
     }
     fn sniff(&self, probe: &Probe) -> Score {
         let head = head_decoded(probe);
@@ -290,102 +416,180 @@ impl Format for WechatCsv {
         };
         let layout = layout(&header.fields).ok_or_else(|| {
             ParseError::new(path, "CSV header is not a known WeChat export header").at("line 1").hint(
-                "expected 留痕 `localId,TalkerId,Type,…` / `消息ID,类型,发送人,…` or PyWxDump `id,MsgSvrID,type_name,…`",
+                "expected 留痕 `localId,TalkerId,Type,…` / `消息ID,类型,发送人,…`, PyWxDump `id,MsgSvrID,type_name,…` or chatlog `Time,SenderName,Sender,…`",
             )
         })?;
-        let cols = header.fields.iter().enumerate().map(|(i, h)| (h.trim().to_string(), i)).collect();
-        let ctx = Ctx { input, zone: opts.zone_or(china_zone()), cols };
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "WeChat".into());
-        let stem = stem.strip_suffix("_utf8").unwrap_or(&stem).to_string();
-        let mut parsed = Vec::with_capacity(data.len());
-        for row in data {
-            if row.fields.iter().all(|f| f.trim().is_empty()) {
-                continue;
-            }
-            parsed.push(read_row(&ctx, layout, row, &stem)?);
-        }
-        // Conversations in order of first appearance, with what decides group vs direct.
-        let mut order: Vec<String> = Vec::new();
-        let mut senders: HashMap<&str, HashSet<String>> = HashMap::new();
-        for r in &parsed {
-            if !senders.contains_key(r.conv.as_str()) {
-                order.push(r.conv.clone());
-            }
-            let set = senders.entry(r.conv.as_str()).or_default();
-            if let Some(p) = &r.sender {
-                set.insert(p.key());
-            }
-        }
-        let multi = order.len() > 1;
-        let mut slots: HashMap<String, GroupSlot> = HashMap::new();
-        for (i, conv) in order.iter().enumerate() {
-            let (platform_id, name) = match layout {
-                Layout::MemoV1 if multi => (format!("{stem}#{conv}"), format!("{stem}#{conv}")),
-                Layout::MemoV1 | Layout::MemoV2 => (stem.clone(), stem.clone()),
-                _ => (conv.clone(), conv.clone()),
-            };
-            let kind = match layout {
-                Layout::PyWxDumpV2 | Layout::PyWxDumpV3 if conv.ends_with("@chatroom") => GroupKind::Group,
-                Layout::PyWxDumpV2 | Layout::PyWxDumpV3 => GroupKind::Direct,
-                // 留痕 names no room: more than two distinct senders make it a group.
-                _ if senders[conv.as_str()].len() > 2 => GroupKind::Group,
-                _ => GroupKind::Direct,
-            };
-            let slot = i as GroupSlot;
-            sink.push(Record::Group(GroupInfo {
-                platform: Platform::Wechat,
-                platform_id,
-                name,
-                kind,
-                member_count: None,
-            }))
-            .or_closed(path)?;
-            sink.push(Record::Note { group: slot, text: WECHAT_LEAVE_NOTE.to_string() }).or_closed(path)?;
-            if layout != Layout::MemoV1 {
-                sink.push(Record::Note { group: slot, text: cn_system::zone_note(ctx.zone) }).or_closed(path)?;
-            }
-            slots.insert(conv.clone(), slot);
-        }
-        // Names first, so a system text naming someone who speaks later still links to their wxid.
-        let mut books: HashMap<GroupSlot, NameBook> = HashMap::new();
-        for r in &parsed {
-            if let (What::Message(_), Some(sender)) = (&r.what, &r.sender) {
-                let book = books.entry(slots[&r.conv]).or_default();
-                book.learn(sender);
-                if r.is_self {
-                    book.learn_me(sender);
-                }
-            }
-        }
-        for r in parsed {
-            let group = slots[&r.conv];
-            let book = books.entry(group).or_default();
-            let record = match (r.what, r.sender) {
-                (What::Message(kind), Some(sender)) => Record::Message {
-                    group,
-                    message: Message {
-                        id: r.id,
-                        time: r.time,
-                        sender,
-                        text: r.text,
-                        kind,
-                        reply_to: r.reply_to,
-                        ..Message::default()
-                    },
-                },
-                (what, _) => {
-                    let mut event = cn_system::event(r.time, &r.text, book);
-                    if let (EventKind::Other, What::System(Some(hint))) = (event.kind, what) {
-                        event.kind = hint;
-                    }
-                    event.id = r.id;
-                    Record::Event { group, event }
-                }
-            };
-            sink.push(record).or_closed(path)?;
-        }
-        Ok(())
+        let names = match layout {
+            Layout::PyWxDumpV2 | Layout::PyWxDumpV3 => users_json(path),
+            _ => HashMap::new(),
+        };
+        parse_table(input, opts, layout, &header.fields, data, &names, sink)
     }
+}
+
+/// Names PyWxDump wrote beside its export (`users.json`: wxid → {remark, nickname, …}).
+pub(super) fn users_json(path: &Path) -> HashMap<String, String> {
+    let Some(file) = path.parent().map(|d| d.join("users.json")) else { return HashMap::new() };
+    let Ok(text) = std::fs::read_to_string(file) else { return HashMap::new() };
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return HashMap::new();
+    };
+    user_names(&map)
+}
+
+/// wxid → display name out of a PyWxDump user map (remark first, then nickname).
+pub(super) fn user_names(map: &serde_json::Map<String, serde_json::Value>) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for (id, v) in map {
+        let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::trim).filter(|x| !x.is_empty());
+        if let Some(name) = field("remark").or_else(|| field("nickname")) {
+            out.insert(id.clone(), name.to_string());
+        }
+    }
+    out
+}
+
+/// Reads table rows (CSV rows, or JSON objects laid out as rows) of a known layout and emits them.
+pub(super) fn parse_table(
+    input: &Input,
+    opts: &ParseOptions,
+    layout: Layout,
+    header: &[String],
+    data: &[CsvRow],
+    names: &HashMap<String, String>,
+    sink: &mut dyn Sink,
+) -> Result<(), ParseError> {
+    let path = &input.path;
+    let cols = header.iter().enumerate().map(|(i, h)| (h.trim().to_string(), i)).collect();
+    let ctx = Ctx { input, zone: opts.zone_or(china_zone()), cols, names };
+    let file_chat = chat_of_file(path, &["_utf8.csv", ".csv", ".json"]);
+    let stem = file_chat.key.clone();
+    let mut parsed = Vec::with_capacity(data.len());
+    for row in data {
+        if row.fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        parsed.push(read_row(&ctx, layout, row, &stem)?);
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for r in &parsed {
+        if !keys.contains(&r.conv.as_str()) {
+            keys.push(&r.conv);
+        }
+    }
+    let talker_names: HashMap<&str, &str> = match layout {
+        Layout::Chatlog => data
+            .iter()
+            .map(|row| (ctx.get(row, "Talker").trim(), ctx.get(row, "TalkerName").trim()))
+            .filter(|(_, n)| !n.is_empty())
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let convs: Vec<Conv> = keys
+        .iter()
+        .map(|&key| match layout {
+            // TalkerId is a row number in the exporter's own table: the file names the chat.
+            Layout::MemoV1 if keys.len() > 1 => Conv {
+                key: key.into(),
+                platform_id: format!("{stem}#{key}"),
+                name: format!("{stem}#{key}"),
+                kind: None,
+            },
+            Layout::MemoV1 | Layout::MemoV2 => Conv { key: key.into(), ..chat_of_file(path, &["_utf8.csv", ".csv"]) },
+            Layout::Chatlog => Conv::by_id(key, key, talker_names.get(key).copied().unwrap_or(key)),
+            _ => Conv::by_id(key, key, names.get(key).map(String::as_str).unwrap_or(key)),
+        })
+        .collect();
+    let note = (layout != Layout::MemoV1).then_some(ctx.zone);
+    emit(path, convs, parsed, note, sink)
+}
+
+/// Pushes the groups, then their messages and events in time order. System texts
+/// are read by [`cn_system`] against the names every group's senders go by.
+/// `zone_note`: the zone zone-less times were read in (None when all times are epochs).
+pub(super) fn emit(
+    path: &Path,
+    mut convs: Vec<Conv>,
+    mut rows: Vec<Row>,
+    zone_note: Option<FixedOffset>,
+    sink: &mut dyn Sink,
+) -> Result<(), ParseError> {
+    for r in &rows {
+        if !convs.iter().any(|c| c.key == r.conv) {
+            convs.push(Conv { key: r.conv.clone(), platform_id: r.conv.clone(), name: r.conv.clone(), kind: None });
+        }
+    }
+    // Exporters write newest-first as often as oldest-first (留痕 9d59919): time order is ours to make.
+    rows.sort_by_key(|r| r.time.unix_ms);
+    let mut senders: HashMap<&str, HashSet<String>> = HashMap::new();
+    for r in &rows {
+        if let Some(p) = &r.sender {
+            senders.entry(r.conv.as_str()).or_default().insert(p.key());
+        }
+    }
+    let mut slots: HashMap<String, GroupSlot> = HashMap::new();
+    for (i, conv) in convs.iter().enumerate() {
+        let kind = conv.kind.unwrap_or_else(|| {
+            if senders.get(conv.key.as_str()).map_or(0, |s| s.len()) > 2 {
+                GroupKind::Group
+            } else {
+                GroupKind::Direct
+            }
+        });
+        let slot = i as GroupSlot;
+        sink.push(Record::Group(GroupInfo {
+            platform: Platform::Wechat,
+            platform_id: conv.platform_id.clone(),
+            name: conv.name.clone(),
+            kind,
+            member_count: None,
+        }))
+        .or_closed(path)?;
+        sink.push(Record::Note { group: slot, text: WECHAT_LEAVE_NOTE.to_string() }).or_closed(path)?;
+        if let Some(zone) = zone_note {
+            sink.push(Record::Note { group: slot, text: cn_system::zone_note(zone) }).or_closed(path)?;
+        }
+        slots.insert(conv.key.clone(), slot);
+    }
+    // Names first, so a system text naming someone who speaks later still links to their wxid.
+    let mut books: HashMap<GroupSlot, NameBook> = HashMap::new();
+    for r in &rows {
+        if let (What::Message(_), Some(sender)) = (&r.what, &r.sender) {
+            let book = books.entry(slots[&r.conv]).or_default();
+            book.learn(sender);
+            if r.is_self {
+                book.learn_me(sender);
+            }
+        }
+    }
+    for r in rows {
+        let group = slots[&r.conv];
+        let book = books.entry(group).or_default();
+        let record = match (r.what, r.sender) {
+            (What::Message(kind), Some(sender)) => Record::Message {
+                group,
+                message: Message {
+                    id: r.id,
+                    time: r.time,
+                    sender,
+                    text: r.text,
+                    kind,
+                    reply_to: r.reply_to,
+                    ..Message::default()
+                },
+            },
+            (what, _) => {
+                let mut event = cn_system::event(r.time, &r.text, book);
+                if let (EventKind::Other, What::System(Some(hint))) = (event.kind, what) {
+                    event.kind = hint;
+                }
+                event.id = r.id;
+                Record::Event { group, event }
+            }
+        };
+        sink.push(record).or_closed(path)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
