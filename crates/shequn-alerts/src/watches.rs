@@ -60,6 +60,11 @@ impl Watches {
         self.groups.get(&(platform, platform_id.to_string()))
     }
 
+    /// The groups watched now.
+    pub fn groups(&self) -> Vec<GroupRef> {
+        self.groups.values().map(|w| w.group().clone()).collect()
+    }
+
     pub fn len(&self) -> usize {
         self.groups.len()
     }
