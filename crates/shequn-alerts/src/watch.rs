@@ -586,6 +586,8 @@ impl GroupWatch {
                 (AlertKind::Newcomer, !e.newcomer_done, waits.newcomer_ms),
                 (AlertKind::Question, !e.question_done, waits.question_ms),
             ];
+            // History delivered late (a backfill, a replay through the live path) is not news.
+            let stale = time_ms < now_ms - 2 * self.cfg.longest_wait() - self.cfg.eval_every_ms;
             for (kind, pending, wait) in checks {
                 if !pending || time_ms + wait >= now_ms {
                     continue;
@@ -593,6 +595,9 @@ impl GroupWatch {
                 match kind {
                     AlertKind::Newcomer => self.tail[i].newcomer_done = true,
                     AlertKind::Question => self.tail[i].question_done = true,
+                }
+                if stale {
+                    continue;
                 }
                 let applies = bid.as_ref().is_some_and(|b| match kind {
                     AlertKind::Newcomer => b.newcomer,
@@ -982,6 +987,15 @@ mod tests {
         let seed = Seed { timeline: &t, now_ms: T0 + 300 * MIN, raised: Vec::new() };
         let mut w = GroupWatch::resume(group(), cfg(), seed, &mut ids);
         assert!(run(&mut w, T0 + 300 * MIN, T0 + 400 * MIN).is_empty());
+    }
+
+    #[test]
+    fn history_delivered_late_raises_nothing() {
+        let mut w = with_regulars();
+        w.push_message(&msg("3", T0 + MIN, "Ann", "hi everyone, I just joined, glad to be here"));
+        // First looked at a day later (a backfill through the live path).
+        assert!(w.tick(T0 + 24 * 60 * MIN).is_empty());
+        assert!(w.next_due().is_none());
     }
 
     #[test]
