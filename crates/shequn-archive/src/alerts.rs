@@ -121,7 +121,9 @@ impl Archive {
             .conn
             .prepare_cached("SELECT id, platform, platform_id, name FROM groups WHERE last_ms >= ?1 ORDER BY id")
             .map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.err(e))?;
         rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
