@@ -8,10 +8,12 @@
 //!   re-importing an export (or an overlapping newer one) adds nothing twice.
 //! - Readers get plain [`Timeline`]s; nothing outside this crate sees SQL.
 
+mod alerts;
 mod import;
 mod read;
 mod schema;
 
+pub use alerts::AlertRow;
 pub use import::{FileImport, ImportStats, SourceRecord};
 pub use read::{GroupSpan, GroupSummary};
 

@@ -155,4 +155,20 @@ CREATE TABLE live_cursors (
     updated_ms  INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // 6: live alerts (`shequn live`'s `[alerts]`): one row per alert, keyed by its dedupe key
+    // (`<platform>:<group id>:<kind>:<message key>`), so an alert already raised is never
+    // raised again after a restart. `evidence` is the alert as JSON at its last change.
+    r#"
+CREATE TABLE alerts (
+    key          TEXT PRIMARY KEY,
+    group_id     INTEGER,
+    kind         TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    opened_ms    INTEGER NOT NULL,
+    resolved_ms  INTEGER,
+    acked_ms     INTEGER,
+    evidence     TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX alerts_by_state ON alerts (state, opened_ms);
+"#,
 ];

@@ -47,7 +47,9 @@ pub struct LiveConfig {
     pub limits: Limits,
     /// `[telegram]`, `[onebot]`, `[wecom]`, `[slack]`, `[matrix]`, `[webhook]`, ... by name.
     pub sources: Vec<(String, toml::Value)>,
-    /// Every other table, left for later stages (`[alerts]`, `[enforce]`): kept, not an error.
+    /// `[alerts]`: waits, per-group overrides, the outgoing webhook (defaults when absent).
+    pub alerts: shequn_alerts::AlertSettings,
+    /// Every other table, left for later stages (`[enforce]`): kept, not an error.
     pub other: toml::Table,
 }
 
@@ -68,13 +70,17 @@ impl LiveConfig {
             None => Limits::default(),
             Some(v) => v.try_into().map_err(|e: toml::de::Error| anyhow::anyhow!("[limits]: {e}"))?,
         };
+        let alerts = match table.remove("alerts") {
+            None => shequn_alerts::AlertSettings::default(),
+            Some(v) => shequn_alerts::AlertSettings::from_toml(&v).map_err(|e| anyhow::anyhow!(e))?,
+        };
         let mut sources = Vec::new();
         for name in crate::sources::NAMES {
             if let Some(v) = table.remove(*name) {
                 sources.push((name.to_string(), v));
             }
         }
-        Ok(LiveConfig { server, limits, sources, other: table })
+        Ok(LiveConfig { server, limits, sources, alerts, other: table })
     }
 }
 
@@ -99,11 +105,14 @@ mod tests {
 
     #[test]
     fn tables_are_split_and_typos_named() {
-        let c = LiveConfig::from_toml("[server]\naddr = \"127.0.0.1:9000\"\n[limits]\nqueue = 7\n[webhook]\nsecret_env = \"X\"\n[alerts]\nnewcomer_wait = \"10m\"\n").unwrap();
+        let c = LiveConfig::from_toml("[server]\naddr = \"127.0.0.1:9000\"\n[limits]\nqueue = 7\n[webhook]\nsecret_env = \"X\"\n[alerts]\nnewcomer_wait_min = 5\n[enforce]\nx = 1\n").unwrap();
         assert_eq!(c.server.addr.port(), 9000);
         assert_eq!(c.limits.queue, 7);
         assert_eq!(c.sources.len(), 1);
-        assert!(c.other.contains_key("alerts"));
+        assert_eq!(c.alerts.newcomer_wait_min, 5);
+        assert!(c.other.contains_key("enforce"));
+        let err = LiveConfig::from_toml("[alerts]\nnewcomer_wait = \"10m\"\n").unwrap_err().to_string();
+        assert!(err.contains("[alerts]") && err.contains("newcomer_wait"), "{err}");
         let err = LiveConfig::from_toml("[limits]\nqueu = 7\n").unwrap_err().to_string();
         assert!(err.contains("[limits]") && err.contains("queu"), "{err}");
     }

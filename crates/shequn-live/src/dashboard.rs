@@ -107,7 +107,14 @@ impl Dashboard {
             .with_state(state)
     }
 
-    fn authorised(&self, headers: &HeaderMap) -> bool {
+    /// The analysis settings the dashboard runs with (alerts link and judge replies the same way).
+    pub fn analysis(&self) -> &AnalysisConfig {
+        &self.inner.config
+    }
+
+    /// Whether a request carries the dashboard's token (or none is required): the alert
+    /// routes are behind the same door.
+    pub(crate) fn authorised(&self, headers: &HeaderMap) -> bool {
         let Some(t) = self.inner.token.as_deref() else { return true };
         headers
             .get(header::AUTHORIZATION)

@@ -67,6 +67,27 @@ pub struct Committed {
 enum Job {
     Store { source: String, delivery: Delivery, done: oneshot::Sender<Result<Vec<i64>, IngestError>> },
     Heartbeat,
+    Alert { op: AlertOp, done: oneshot::Sender<Result<AlertDone, IngestError>> },
+}
+
+/// A change to the stored alerts, written by the one writer like everything else.
+#[derive(Debug, Clone)]
+pub enum AlertOp {
+    /// A new alert; not stored (and `AlertDone::Changed(false)`) when its key already is.
+    Insert(shequn_archive::AlertRow),
+    /// Its bid was answered at `at_ms`.
+    Resolve { key: String, at_ms: i64, evidence: String },
+    /// An operator acknowledged it.
+    Ack { key: String, at_ms: i64 },
+}
+
+/// What an [`AlertOp`] did.
+#[derive(Debug, Clone)]
+pub enum AlertDone {
+    /// Whether the row changed (inserted, resolved).
+    Changed(bool),
+    /// The alert after acknowledgement (None: no such key).
+    Row(Option<shequn_archive::AlertRow>),
 }
 
 /// Per-group change counters: a cached result is good while its group's counter is unchanged.
@@ -169,6 +190,17 @@ impl Ingest {
         Ok(archive.cursor(source)?)
     }
 
+    /// Writes an alert change through the writer (alerts live in the archive too).
+    pub async fn alert(&self, op: AlertOp) -> Result<AlertDone, IngestError> {
+        let (done, wait) = oneshot::channel();
+        match self.tx.send_timeout(Job::Alert { op, done }, self.wait).await {
+            Ok(()) => {}
+            Err(mpsc::error::SendTimeoutError::Timeout(_)) => return Err(IngestError::Busy),
+            Err(mpsc::error::SendTimeoutError::Closed(_)) => return Err(IngestError::Stopped),
+        }
+        wait.await.map_err(|_| IngestError::Stopped)?
+    }
+
     /// Asks the writer to extend the live sources' coverage to now.
     pub fn heartbeat(&self) {
         let _ = self.tx.try_send(Job::Heartbeat);
@@ -196,8 +228,10 @@ impl Writer {
             // deliveries when traffic is heavy, one per delivery when it is light.
             let mut by_source: Vec<(String, Vec<Pending>)> = Vec::new();
             let mut heartbeat = false;
+            let mut alerts: Vec<(AlertOp, oneshot::Sender<Result<AlertDone, IngestError>>)> = Vec::new();
             let mut take = |job: Job, heartbeat: &mut bool| match job {
                 Job::Heartbeat => *heartbeat = true,
+                Job::Alert { op, done } => alerts.push((op, done)),
                 Job::Store { source, delivery, done } => match by_source.iter_mut().find(|(s, _)| *s == source) {
                     Some((_, v)) => v.push((delivery, done)),
                     None => by_source.push((source, vec![(delivery, done)])),
@@ -214,6 +248,9 @@ impl Writer {
             }
             for (source, jobs) in by_source {
                 self.commit_source(&source, jobs);
+            }
+            for (op, done) in alerts {
+                let _ = done.send(self.alert(op));
             }
             // Passive checkpoints never catch a writer that never pauses: rewind the log here,
             // between transactions, once it passes LOG_REWIND_FRAMES (most of it is copied
@@ -308,6 +345,17 @@ impl Writer {
         }
         let stats = tx.commit().map_err(|e| IngestError::Failed(e.to_string()))?;
         Ok(stats.group_ids)
+    }
+
+    fn alert(&mut self, op: AlertOp) -> Result<AlertDone, IngestError> {
+        let failed = |e: shequn_archive::ArchiveError| IngestError::Failed(e.to_string());
+        match op {
+            AlertOp::Insert(row) => self.archive.insert_alert(&row).map(AlertDone::Changed).map_err(failed),
+            AlertOp::Resolve { key, at_ms, evidence } => {
+                self.archive.resolve_alert(&key, at_ms, &evidence).map(AlertDone::Changed).map_err(failed)
+            }
+            AlertOp::Ack { key, at_ms } => self.archive.ack_alert(&key, at_ms).map(AlertDone::Row).map_err(failed),
+        }
     }
 
     /// Extends every running live source's coverage to now: silence while the service

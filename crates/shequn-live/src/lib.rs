@@ -17,6 +17,7 @@
 //!   check stores nothing.
 //! - Sources never touch the archive or run analyses: they verify and convert.
 
+pub mod alerting;
 pub mod config;
 pub mod dashboard;
 pub mod ingest;

@@ -76,6 +76,12 @@ impl Service {
         app.layer(DefaultBodyLimit::max(self.limits.body_bytes))
     }
 
+    /// Starts the alerting task (see [`crate::alerting`]) on the current runtime; it stops
+    /// with the service.
+    pub fn spawn_alerting(&self, alerting: &crate::alerting::Alerting) -> tokio::task::JoinHandle<()> {
+        alerting.spawn(self.ingest.clone(), self.shutdown.subscribe())
+    }
+
     /// Starts every pull source's loop and the heartbeat on the current runtime.
     pub fn spawn_pulls(&self) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tasks = Vec::new();
@@ -119,7 +125,15 @@ pub fn run(config: LiveConfig, db: &Path, dashboard: Dashboard) -> anyhow::Resul
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let service = Service::start(&config, db)?;
-        let app = service.router().merge(dashboard.router(service.ingest.clone()));
+        let analysis = dashboard.analysis();
+        let alerting =
+            crate::alerting::Alerting::new(&config.alerts, analysis.replies.clone(), analysis.responsiveness.clone())?;
+        // Before any source runs: the task must be listening when the first commit lands.
+        let alerts = service.spawn_alerting(&alerting);
+        let app = service
+            .router()
+            .merge(dashboard.router(service.ingest.clone()))
+            .merge(crate::alerting::router(&service.ingest, dashboard.clone()));
         let listener = tokio::net::TcpListener::bind(config.server.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.addr))?;
@@ -130,7 +144,8 @@ pub fn run(config: LiveConfig, db: &Path, dashboard: Dashboard) -> anyhow::Resul
             if names.is_empty() { "none".to_string() } else { names.join(", ") },
             listener.local_addr()?
         );
-        let tasks = service.spawn_pulls();
+        let mut tasks = service.spawn_pulls();
+        tasks.push(alerts);
         let stop = service.shutdown.clone();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {

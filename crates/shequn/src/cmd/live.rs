@@ -35,8 +35,24 @@ environment variable, never written in the file:
 
 README.md (\"Live: connect your platforms\") says what to set on each platform's side.
 
+Alerts ([alerts], docs/alerts.md): a newcomer's first message unanswered for 10 min and a
+question unanswered for 30 min are listed at /api/alerts and posted to webhook_url:
+
+  [alerts]
+  newcomer_wait_min = 10
+  question_wait_min = 30
+  webhook_url = \"https://ops.example.org/shequn\"
+  webhook_secret_env = \"SHEQUN_ALERT_SECRET\"
+  [alerts.groups.\"读书会\"]                  # a group's name or platform id
+  question_wait_min = 60
+
+--replay runs an export through the same alert rules on a simulated clock and prints the
+alerts it would have raised; it reads no archive and writes none.
+
 Examples:
   shequn live --config live.toml
+  shequn live --replay room.txt --zone +00:00           # as fast as possible
+  shequn live --replay export.json --speed 600 --json   # 10 minutes a second, JSON Lines
   shequn --db team.db live --config live.toml --settings thresholds.toml
   shequn live --config live.toml --check        # read the config and the secrets, then stop";
 
@@ -44,9 +60,9 @@ Examples:
 #[derive(clap::Args)]
 #[command(after_help = AFTER)]
 pub struct Args {
-    /// The live config (TOML): [server], [limits] and one table per platform.
-    #[arg(long, value_name = "FILE")]
-    pub config: PathBuf,
+    /// The live config (TOML): [server], [limits], [alerts] and one table per platform.
+    #[arg(long, value_name = "FILE", required_unless_present = "replay")]
+    pub config: Option<PathBuf>,
     /// Analysis thresholds for the dashboard (the same file `shequn group --config` reads).
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
@@ -56,11 +72,30 @@ pub struct Args {
     /// Read the config and every secret it names, print what would run, and stop.
     #[arg(long)]
     pub check: bool,
+    /// Replay an export through the alert rules instead of serving (回放告警): print the
+    /// alerts it would have raised. Reads no archive, writes none.
+    #[arg(long, value_name = "EXPORT")]
+    pub replay: Option<PathBuf>,
+    /// With --replay: N times faster than the export's own clock; 0 = as fast as possible.
+    #[arg(long, value_name = "N", default_value_t = 0.0, requires = "replay")]
+    pub speed: f64,
+    /// With --replay: one JSON object per alert change (JSON Lines), as the webhook posts them.
+    #[arg(long, requires = "replay")]
+    pub json: bool,
+    /// With --replay: the zone for times written without one, like +08:00 (as `import --zone`).
+    #[arg(long, value_name = "OFFSET", value_parser = super::import::parse_zone, allow_hyphen_values = true, requires = "replay")]
+    pub zone: Option<chrono::FixedOffset>,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
-    let config = shequn_live::LiveConfig::load(&args.config)?;
+    let config = match &args.config {
+        Some(path) => shequn_live::LiveConfig::load(path)?,
+        None => shequn_live::LiveConfig::default(),
+    };
     let analysis = super::group::load_config(args.settings.as_deref(), args.ad_policy.as_deref())?;
+    if let Some(export) = &args.replay {
+        return replay(export, args, &config.alerts, &analysis);
+    }
     let token = match &config.server.token_env {
         Some(var) => Some(shequn_live::config::secret(var, "[server] token_env")?),
         None => None,
@@ -73,14 +108,123 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     if args.check {
         let names: Vec<&str> = config.sources.iter().map(|(n, _)| n.as_str()).collect();
         println!(
-            "config ok / 配置无误: {} — sources: {} — archive: {}",
+            "config ok / 配置无误: {} — sources: {} — alerts: {} — archive: {}",
             config.server.addr,
             if names.is_empty() { "none".to_string() } else { names.join(", ") },
+            alerts_line(&config.alerts),
             cli.db_path().display()
         );
         return Ok(ExitCode::SUCCESS);
     }
+    // The webhook's secret, checked now like the sources' (the service reads it again).
+    if let (Some(_), Some(var)) = (&config.alerts.webhook_url, &config.alerts.webhook_secret_env) {
+        shequn_live::config::secret(var, "[alerts] webhook_secret_env")?;
+    }
     let dashboard = shequn_live::dashboard::Dashboard::new(analysis, token, 3_600_000);
     shequn_live::server::run(config, &cli.db_path(), dashboard)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn alerts_line(a: &shequn_alerts::AlertSettings) -> String {
+    if !a.enabled {
+        return "off".into();
+    }
+    format!(
+        "newcomers {} min, questions {} min{}",
+        a.newcomer_wait_min,
+        a.question_wait_min,
+        a.webhook_url.as_deref().map(|u| format!(", webhook {u}")).unwrap_or_default()
+    )
+}
+
+/// `--replay`: the export's records in time order through the alert watches on a simulated
+/// clock (slept through at `--speed`), each change printed as it happens.
+fn replay(
+    export: &std::path::Path,
+    args: &Args,
+    alerts: &shequn_alerts::AlertSettings,
+    analysis: &shequn_engine::AnalysisConfig,
+) -> anyhow::Result<ExitCode> {
+    use shequn_alerts::{AlertChange, AlertKind};
+    use std::io::Write;
+
+    if export.is_dir() {
+        anyhow::bail!("--replay reads one export file, not a folder: {}", export.display());
+    }
+    let head = std::fs::read(export).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", export.display()))?;
+    let probe = shequn_ingest::Probe { path: export, dir_entries: &[], head: &head[..head.len().min(65536)] };
+    let Some(format) = shequn_ingest::detect(&probe) else {
+        anyhow::bail!("{}: not a chat export shequn recognises (see `shequn formats`)", export.display());
+    };
+    let mut records = Vec::new();
+    let opts = shequn_ingest::ParseOptions { zone: args.zone };
+    format.parse(&shequn_ingest::Input::new(export), &opts, &mut records).map_err(|e| anyhow::anyhow!("{e}"))?;
+    drop(head);
+
+    let mut watches =
+        shequn_alerts::Watches::new(alerts.clone(), analysis.replies.clone(), analysis.responsiveness.clone())
+            // A simulated clock can look once a minute: what is decided does not change.
+            .with_eval_every(if args.speed > 0.0 { 1_000 } else { 60_000 });
+    let speed = args.speed;
+    let started = std::time::Instant::now();
+    let mut first: Option<i64> = None;
+    let mut wait_until = |t: i64| {
+        if speed <= 0.0 {
+            return;
+        }
+        let from = *first.get_or_insert(t);
+        let due = std::time::Duration::from_secs_f64(((t - from).max(0) as f64 / 1000.0) / speed);
+        if let Some(left) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(left);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let (mut newcomers, mut questions, mut resolved) = (0usize, 0usize, 0usize);
+    let mut failed: Option<std::io::Error> = None;
+    let mut emit = |c: AlertChange| {
+        match &c {
+            AlertChange::Opened(a) if a.kind == AlertKind::Newcomer => newcomers += 1,
+            AlertChange::Opened(_) => questions += 1,
+            AlertChange::Resolved(_) => resolved += 1,
+        }
+        let line = if args.json { serde_json::to_string(&c).unwrap_or_default() } else { change_line(&c) };
+        if failed.is_none() {
+            if let Err(e) = writeln!(out, "{line}") {
+                failed = Some(e);
+            }
+        }
+    };
+    watches.replay(&records, &mut wait_until, &mut emit);
+    if let Some(e) = failed {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    eprintln!(
+        "回放完毕：新人首条无人回应 {newcomers} 条，提问无人回应 {questions} 条，其中 {resolved} 条后来有人回应 · replayed: {newcomers} newcomer alerts, {questions} question alerts, {resolved} answered later"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One alert change as a line for a terminal, in both languages.
+fn change_line(c: &shequn_alerts::AlertChange) -> String {
+    use shequn_alerts::AlertChange;
+    match c {
+        AlertChange::Opened(a) => {
+            let at = shequn_alerts::Quote::new("", a.opened_ms, 0, "").time;
+            format!(
+                "[{at}] 告警 ALERT {} · {}\n    {} {}: {}",
+                a.text_zh, a.text_en, a.message.time, a.message.sender, a.message.text
+            )
+        }
+        AlertChange::Resolved(a) => {
+            let (zh, en, at) = match &a.resolution {
+                Some(r) => (r.text_zh.as_str(), r.text_en.as_str(), r.at_ms),
+                None => (a.text_zh.as_str(), a.text_en.as_str(), a.opened_ms),
+            };
+            let at = shequn_alerts::Quote::new("", at, 0, "").time;
+            format!("[{at}] 解除 RESOLVED {zh} · {en}")
+        }
+    }
 }
