@@ -204,6 +204,13 @@ impl Archive {
     }
 
     /// Ids of all groups, ordered.
+    /// Each group's platform by archive id (cheap: no counting).
+    pub fn group_platforms(&self) -> Result<HashMap<i64, String>> {
+        let mut stmt = self.conn.prepare("SELECT id, platform FROM groups").map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(|e| self.err(e))
+    }
+
     pub fn group_ids(&self) -> Result<Vec<i64>> {
         let mut stmt = self.conn.prepare("SELECT id FROM groups ORDER BY id").map_err(|e| self.err(e))?;
         let ids = stmt.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;

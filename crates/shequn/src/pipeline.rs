@@ -236,6 +236,8 @@ pub struct UnitReport {
     pub error: Option<String>,
     /// True when the same bytes were imported before and were not read again.
     pub unchanged: bool,
+    /// The platforms of the groups the unit held (filled in once the import is done).
+    pub platforms: Vec<String>,
 }
 
 /// Parses units on worker threads and writes each in its own transaction.
@@ -333,6 +335,7 @@ fn unchanged_report(unit: &Unit, seen: &SourceRecord) -> UnitReport {
         stats: Some(stats),
         error: None,
         unchanged: true,
+        platforms: Vec::new(),
     }
 }
 
@@ -360,6 +363,7 @@ fn write_unit(
         stats: None,
         error: None,
         unchanged: false,
+        platforms: Vec::new(),
     };
     loop {
         match rx.recv() {

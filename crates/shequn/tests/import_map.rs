@@ -43,6 +43,10 @@ fn the_documented_examples_import() {
         let lines = data.lines().filter(|l| !l.trim().is_empty()).count() - usize::from(file.ends_with(".csv"));
         assert_eq!(first["messages_new"].as_u64(), Some(lines as u64), "{file}: {first}");
         assert_eq!(first["failed"].as_u64(), Some(0));
+        // `--json` names each file's format and the platform its groups live on.
+        assert_eq!(first["per_file"][0]["format"], "map");
+        let platform = if file.ends_with(".csv") { "wechat" } else { "generic" };
+        assert_eq!(first["per_file"][0]["platforms"], serde_json::json!([platform]), "{file}");
         let again = import_json(&db, &map, &path);
         assert_eq!(again["messages_new"].as_u64(), Some(0), "{file}: a second import adds nothing");
     }

@@ -153,7 +153,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     };
     let mut total = ImportStats::default();
     let mut stored = 0u64;
-    let reports = pipeline::run(&mut archive, &units, &opts, threads, args.force, |p| match p {
+    let mut reports = pipeline::run(&mut archive, &units, &opts, threads, args.force, |p| match p {
         pipeline::Progress::Stored { records } => {
             stored += records as u64;
             if let Some(bar) = &bar {
@@ -174,6 +174,15 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+    // Which platforms each file's groups live on (the --json contract: format and platform).
+    let platforms = archive.group_platforms()?;
+    for r in &mut reports {
+        let mut p: Vec<String> =
+            r.stats.iter().flat_map(|s| s.group_ids.iter().filter_map(|id| platforms.get(id).cloned())).collect();
+        p.sort();
+        p.dedup();
+        r.platforms = p;
     }
     for r in &reports {
         if let Some(e) = &r.error {
