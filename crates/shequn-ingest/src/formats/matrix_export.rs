@@ -335,7 +335,8 @@ impl ArrayHandler<Value> for Writer<'_> {
     }
 }
 
-fn kind_of(msgtype: Option<&str>) -> MessageKind {
+/// `msgtype` → what the message carries (shared with the live Matrix source).
+pub fn kind_of(msgtype: Option<&str>) -> MessageKind {
     match msgtype {
         Some("m.text" | "m.notice" | "m.emote") | None => MessageKind::Text,
         Some("m.image") => MessageKind::Image,
@@ -348,7 +349,8 @@ fn kind_of(msgtype: Option<&str>) -> MessageKind {
 }
 
 /// A reply's body starts with the quoted original (`> <@ann:x> …`): not the sender's words.
-fn strip_reply_fallback(body: &str) -> String {
+/// Shared with the live Matrix source.
+pub fn strip_reply_fallback(body: &str) -> String {
     if !body.starts_with("> ") {
         return body.to_string();
     }

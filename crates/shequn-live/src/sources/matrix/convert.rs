@@ -426,30 +426,8 @@ impl Rooms {
     }
 }
 
-/// `msgtype` → what the message carries.
-pub fn kind_of(msgtype: Option<&str>) -> MessageKind {
-    match msgtype {
-        Some("m.text" | "m.notice" | "m.emote") | None => MessageKind::Text,
-        Some("m.image") => MessageKind::Image,
-        Some("m.file") => MessageKind::File,
-        Some("m.audio") => MessageKind::Voice,
-        Some("m.video") => MessageKind::Video,
-        Some("m.location") => MessageKind::Location,
-        Some(_) => MessageKind::Other,
-    }
-}
-
-/// Drops the `> <@alice:example.org> quoted` lines older clients put before a reply.
-fn strip_reply_fallback(body: &str) -> String {
-    if !body.starts_with("> ") {
-        return body.to_string();
-    }
-    let mut rest = body;
-    while let Some(line) = rest.lines().next().filter(|l| l.starts_with('>')) {
-        rest = rest[line.len()..].strip_prefix('\n').unwrap_or("");
-    }
-    rest.trim_start_matches('\n').to_string()
-}
+/// The same reading of `msgtype` and reply quotes as an Element export's (one place for both).
+pub use shequn_ingest::formats::matrix_export::{kind_of, strip_reply_fallback};
 
 #[cfg(test)]
 mod tests {
