@@ -106,6 +106,8 @@ pub fn plan(paths: &[PathBuf], forced: Option<&'static dyn Format>) -> (Vec<Unit
     let mut units = Vec::new();
     let mut failures = Vec::new();
     let mut passed = Vec::new();
+    // Folders already read, by their real path: a link back up (`loop -> .`) is read once.
+    let mut seen = std::collections::HashSet::new();
     for path in paths {
         let before = units.len();
         if !path.exists() {
@@ -115,7 +117,7 @@ pub fn plan(paths: &[PathBuf], forced: Option<&'static dyn Format>) -> (Vec<Unit
         match classify(path, forced) {
             Ok(Some(format)) => units.push(Unit { path: path.clone(), format }),
             Ok(None) if path.is_dir() => {
-                walk(path, forced, &mut units, &mut passed);
+                walk(path, forced, &mut units, &mut passed, &mut seen);
                 if units.len() == before {
                     failures.push(Failure {
                         path: path.display().to_string(),
@@ -146,7 +148,12 @@ fn unknown_format_error(path: &Path) -> String {
 
 /// The format for one path: forced, or sniffed from content.
 fn classify(path: &Path, forced: Option<&'static dyn Format>) -> Result<Option<&'static dyn Format>, String> {
-    let is_dir = path.is_dir();
+    // Opening a FIFO waits for a writer and a device never ends: only files and folders are read.
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() && !meta.is_dir() {
+        return Err("not a regular file or folder (a pipe, device or socket): not read".into());
+    }
+    let is_dir = meta.is_dir();
     if let Some(f) = forced {
         return Ok((f.reads_directories() == is_dir).then_some(f));
     }
@@ -160,7 +167,22 @@ fn classify(path: &Path, forced: Option<&'static dyn Format>) -> Result<Option<&
     Ok(shequn_ingest::detect(&Probe { path, dir_entries: &entries, head: &head }))
 }
 
-fn walk(dir: &Path, forced: Option<&'static dyn Format>, units: &mut Vec<Unit>, passed: &mut Vec<Passed>) {
+fn walk(
+    dir: &Path,
+    forced: Option<&'static dyn Format>,
+    units: &mut Vec<Unit>,
+    passed: &mut Vec<Passed>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) {
+    if let Ok(real) = std::fs::canonicalize(dir) {
+        if !seen.insert(real) {
+            passed.push(Passed {
+                path: dir.display().to_string(),
+                reason: "a link to a folder already read (read once)".into(),
+            });
+            return;
+        }
+    }
     let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
         Err(e) => {
@@ -176,7 +198,7 @@ fn walk(dir: &Path, forced: Option<&'static dyn Format>, units: &mut Vec<Unit>, 
         }
         match classify(&path, forced) {
             Ok(Some(format)) => units.push(Unit { path, format }),
-            Ok(None) if path.is_dir() => walk(&path, forced, units, passed),
+            Ok(None) if path.is_dir() => walk(&path, forced, units, passed, seen),
             Ok(None) => {
                 passed.push(Passed { path: path.display().to_string(), reason: "not a recognised chat export".into() })
             }

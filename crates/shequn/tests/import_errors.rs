@@ -179,3 +179,57 @@ fn clojurians_style_folder_with_a_bad_line_names_file_and_line() {
     .unwrap();
     check_bad(&s, &bad, &[], &["2018-02-01.txt", "line 2"]);
 }
+
+/// Runs `shequn import --json` with a deadline: a walk that never ends fails the test instead
+/// of hanging it.
+#[cfg(unix)]
+fn import_within(db: &Path, paths: &[&Path], seconds: u64) -> Value {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shequn"))
+        .arg("--db")
+        .arg(db)
+        .args(["import", "--json"])
+        .args(paths)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("shequn import did not finish within {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut out = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut out).unwrap();
+    serde_json::from_str(&out).unwrap()
+}
+
+/// A folder holding links back to itself (`loop -> .`, `again -> ..`) and a FIFO: the walk
+/// reads each folder once, passes the FIFO over instead of waiting on it, and imports the one
+/// export once. A FIFO named on the command line is an error, not a hang.
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_fifos_neither_hang_nor_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("exports");
+    std::fs::create_dir_all(data.join("sub")).unwrap();
+    std::fs::write(data.join("sub/chat.jsonl"), good_lines("g", 5)).unwrap();
+    std::os::unix::fs::symlink(".", data.join("loop")).unwrap();
+    std::os::unix::fs::symlink("..", data.join("sub/again")).unwrap();
+    let fifo = data.join("pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let db = dir.path().join("a.db");
+    let s = import_within(&db, &[&data], 20);
+    assert_eq!(s["messages_new"], 5, "the one export, once: {s}");
+    assert_eq!(s["files"], 1, "{s}");
+    let passed = s["passed_over"].to_string();
+    assert!(passed.contains("pipe") && passed.contains("not a regular file"), "{passed}");
+    assert!(passed.contains("already read"), "{passed}");
+    let s = import_within(&dir.path().join("b.db"), &[&fifo], 20);
+    assert_eq!(s["failed"], 1, "{s}");
+    assert!(s["failures"].to_string().contains("not a regular file"), "{s}");
+}
