@@ -2,8 +2,29 @@
 
 use unicode_width::UnicodeWidthStr;
 
+/// Text from an export made safe for a terminal: a member named `ESC]0;…BEL` or a message
+/// with `ESC[2J` must not retitle or clear the operator's terminal, and a bidi override must
+/// not reverse what follows it. Control characters become their visible Unicode pictures
+/// (␛ for ESC), bidi embedding/override/isolate marks are dropped; line breaks and tabs
+/// stay when `keep_lines`.
+pub fn terminal_safe(s: &str, keep_lines: bool) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\n' | '\t' if keep_lines => Some(c),
+            '\n' | '\t' | '\r' => Some(' '),
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => None,
+            '\u{7f}' => Some('\u{2421}'),
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32),
+            c if c.is_control() => Some('\u{fffd}'),
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// Renders rows under a header, each column padded to its widest cell.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| terminal_safe(c, false)).collect()).collect();
+    let rows = &rows;
     let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {

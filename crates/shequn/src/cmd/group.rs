@@ -137,7 +137,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&crate::group_view::json_view(&a))?);
     } else {
-        print!("{}", crate::group_view::text_view(&a));
+        print!("{}", crate::table::terminal_safe(&crate::group_view::text_view(&a), true));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -73,7 +73,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", render_table(&rows));
-    print!("{}", render_summary(&diagnoses, &config.settings));
+    print!("{}", crate::table::terminal_safe(&render_summary(&diagnoses, &config.settings), true));
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let unknown = as_of.fallbacks(&ids);
     if unknown > 0 {
