@@ -250,15 +250,15 @@ fn row_record(time: Stamp, author: Person, content: String, attachments: &str) -
 
 /// The channel as DCE's default file name gives it: `%G - %T - %C [%c]` (guild, category,
 /// channel, channel id), with ` [part N]` when split.
-struct Channel {
-    id: String,
-    name: String,
-    kind: GroupKind,
-    id_from_name: bool,
+pub(crate) struct Channel {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) kind: GroupKind,
+    pub(crate) id_from_name: bool,
 }
 
 impl Channel {
-    fn from_file(path: &Path) -> Channel {
+    pub(crate) fn from_file(path: &Path) -> Channel {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("discord");
         let mut rest = stem.trim();
         if let Some(at) = rest.rfind(" [part ") {

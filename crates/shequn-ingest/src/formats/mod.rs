@@ -6,7 +6,9 @@ pub mod cn_system;
 pub(crate) mod csv_rows;
 pub mod discord;
 pub mod discord_csv;
+pub mod discord_html;
 pub mod generic_jsonl;
+mod html_text;
 pub mod irc;
 pub mod irc_loggers;
 mod json_stream;
@@ -37,6 +39,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &chatlab::ChatLab,
         &discord::Discord,
         &discord_csv::DiscordCsv,
+        &discord_html::DiscordHtml,
         &generic_jsonl::GenericJsonl,
         &irc::IrcLog,
         &line::Line,

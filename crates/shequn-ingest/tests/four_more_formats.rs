@@ -1,0 +1,150 @@
+//! DiscordChatExporter HTML, Google Chat Takeout, WechatExporter (iOS) and Quassel: counts
+//! read off the files (grep/python, written beside each assertion), sniffing over every
+//! sample, errors that name the file and line.
+//!
+//! Fixtures in `data/exporters/` were written from the exporters' own source, there being no
+//! real sample in the corpus:
+//! - `Hiking Guild - Text Channels - trips [400000000000000001].html`: DiscordChatExporter's
+//!   `Exporting/PreambleTemplate.cshtml` and `MessageGroupTemplate.cshtml` (Tyrrrz/
+//!   DiscordChatExporter at 03c5c1b), dates as `ExportContext.FormatDate` writes them in
+//!   de-DE at UTC+1; message ids are snowflakes made for the times in the comments below.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use shequn_ingest::{by_name, detect, Input, ParseOptions, Probe};
+use shequn_model::{EventKind, GroupKind, Mention, MessageKind, Platform, Record};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/exporters").join(rel)
+}
+
+fn sniffed(path: &Path) -> Option<&'static str> {
+    let (entries, head) = Input::probe_data(path).unwrap();
+    detect(&Probe { path, dir_entries: &entries, head: &head }).map(|f| f.name())
+}
+
+fn parse_as(format: &str, path: &Path) -> Vec<Record> {
+    let mut out = Vec::new();
+    by_name(format).unwrap().parse(&Input::new(path), &ParseOptions::default(), &mut out).unwrap();
+    out
+}
+
+/// Parses with the sniffed format, twice: both runs must give the same records.
+fn parse(path: &Path, want: &str) -> Vec<Record> {
+    assert_eq!(sniffed(path), Some(want), "{}", path.display());
+    let a = parse_as(want, path);
+    assert_eq!(a, parse_as(want, path), "parsing twice differs: {}", path.display());
+    a
+}
+
+fn messages(records: &[Record]) -> Vec<&shequn_model::Message> {
+    records.iter().filter_map(|r| if let Record::Message { message, .. } = r { Some(message) } else { None }).collect()
+}
+
+fn events(records: &[Record]) -> Vec<&shequn_model::SystemEvent> {
+    records.iter().filter_map(|r| if let Record::Event { event, .. } = r { Some(event) } else { None }).collect()
+}
+
+fn groups(records: &[Record]) -> Vec<&shequn_model::GroupInfo> {
+    records.iter().filter_map(|r| if let Record::Group(g) = r { Some(g) } else { None }).collect()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn error(format: &str, path: &Path) -> shequn_ingest::ParseError {
+    by_name(format).unwrap().parse(&Input::new(path), &ParseOptions::default(), &mut Vec::new()).unwrap_err()
+}
+
+const DCE: &str = "Hiking Guild - Text Channels - trips [400000000000000001].html";
+
+#[test]
+fn discord_html_channel_page() {
+    let records = parse(&data(DCE), "discord-html");
+    let g = groups(&records);
+    assert_eq!(g.len(), 1);
+    assert_eq!(
+        (g[0].platform, g[0].platform_id.as_str(), g[0].name.as_str(), g[0].kind),
+        (Platform::Discord, "400000000000000001", "Hiking Guild / trips", GroupKind::Channel)
+    );
+    // grep -c 'data-message-id=' → 10 blocks; grep -c chatlog__system-notification-author → 3.
+    let msgs = messages(&records);
+    let evs = events(&records);
+    assert_eq!((msgs.len(), evs.len()), (7, 3));
+    // grep -o 'data-user-id="[0-9]*"' | sort -u → 4 people; every message has an author id.
+    let senders: BTreeSet<_> = msgs.iter().map(|m| m.sender.platform_id.clone().unwrap()).collect();
+    assert_eq!(senders.len(), 4);
+    // The first message: 2023-01-06T15:04:05Z from its snowflake (the page shows 16:04 at UTC+1).
+    let first = msgs[0];
+    assert_eq!(first.id.as_deref(), Some("1060936802631684096"));
+    assert_eq!(first.time.to_datetime().to_rfc3339(), "2023-01-06T15:04:05+00:00");
+    assert!(!first.time.zone_inferred);
+    assert_eq!(first.text, "Who is in for Saturday? Bring <boots> & water");
+    assert_eq!(
+        (first.sender.name.as_str(), first.sender.platform_id.as_deref()),
+        ("Alice", Some("200000000000000001"))
+    );
+    // The follow-up keeps Alice and carries the image as a note.
+    assert_eq!(msgs[1].sender.name, "Alice");
+    assert_eq!((msgs[1].text.as_str(), msgs[1].kind), ("The map:\n[attachment: route.png]", MessageKind::Image));
+    // Bob's reply: grep -c scrollToMessage → 1, to the first message; his legacy tag is kept.
+    let reply = msgs[2];
+    assert_eq!(reply.reply_to.as_deref(), Some("1060936802631684096"));
+    assert_eq!(reply.sender.name, "Bob#1234");
+    assert_eq!(reply.text, "@Alice me! 👍");
+    assert_eq!(reply.mentions, vec![Mention::Member(shequn_model::Person::named("Alice"))]);
+    assert_eq!(msgs.iter().filter(|m| m.reply_to.is_some()).count(), 1);
+    // The bot's embed-only message.
+    assert!(msgs[3].sender.is_bot && msgs[3].text == "[embed: Saturday forecast]", "{:?}", msgs[3]);
+    assert_eq!(msgs.iter().filter(|m| m.sender.is_bot).count(), 1);
+    // Carol's file (kind from its name), the edited mark not in the text.
+    assert_eq!(
+        (msgs[4].text.as_str(), msgs[4].kind),
+        ("Packing list attached\n[attachment: packing.pdf]", MessageKind::File)
+    );
+    assert_eq!(msgs[5].text, "Line one\nline two");
+    assert_eq!(
+        (msgs[6].text.as_str(), msgs[6].kind, msgs[6].sender.name.as_str()),
+        ("[sticker: Happy Hiker]", MessageKind::Sticker, "Bob#1234")
+    );
+    // Events: Bob joins, Alice pins Carol's message, Carol starts a thread.
+    assert_eq!(evs[0].kind, EventKind::Join);
+    assert_eq!(evs[0].subjects[0].platform_id.as_deref(), Some("200000000000000002"));
+    assert_eq!((evs[1].kind, evs[1].target.as_deref()), (EventKind::Pin, Some("1060953391104004096")));
+    assert_eq!((evs[2].kind, evs[2].detail.as_deref()), (EventKind::Other, Some("started a thread.")));
+}
+
+#[test]
+fn discord_html_errors_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "<!DOCTYPE html>\n<html>\n<div class=\"preamble__entry\">G</div>\n<div class=\"chatlog\">\n";
+    let p = write(
+        dir.path(),
+        "a.html",
+        &format!("{head}<div id=\"chatlog__message-container-x\" class=\"chatlog__message-container\" data-message-id=\"x1\">\n</div>\n"),
+    );
+    assert_eq!(sniffed(&p), Some("discord-html"));
+    let e = error("discord-html", &p);
+    assert_eq!((e.path.as_path(), e.location.as_deref()), (p.as_path(), Some("line 5")));
+    assert!(e.message.contains("x1") && e.message.contains("消息"), "{e}");
+    // A follow-up message with no author before it.
+    let p = write(
+        dir.path(),
+        "b.html",
+        &format!("{head}\n<div id=\"chatlog__message-container-1\" class=\"chatlog__message-container\" data-message-id=\"1060936802631684096\">\n<div class=\"chatlog__content\">hi</div>\n"),
+    );
+    let e = error("discord-html", &p);
+    assert!(e.location.as_deref() == Some("line 6") && e.message.contains("author"), "{e}");
+    // The layout before chatlog__message-container.
+    let p = write(
+        dir.path(),
+        "c.html",
+        &format!("{head}<div class=\"chatlog__message\" data-message-id=\"1060936802631684096\" id=\"message-1\">\n"),
+    );
+    let e = error("discord-html", &p);
+    assert!(e.message.contains("older") && e.hint.as_deref().unwrap_or("").contains("JSON"), "{e}");
+}
