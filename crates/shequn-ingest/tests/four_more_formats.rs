@@ -8,6 +8,10 @@
 //!   `Exporting/PreambleTemplate.cshtml` and `MessageGroupTemplate.cshtml` (Tyrrrz/
 //!   DiscordChatExporter at 03c5c1b), dates as `ExportContext.FormatDate` writes them in
 //!   de-DE at UTC+1; message ids are snowflakes made for the times in the comments below.
+//! - `google-chat/Groups/*/`: Google Takeout's Google Chat layout (`messages.json`,
+//!   `group_info.json`) as public descriptions of the export give it (fields, the
+//!   `Thursday, November 3, 2016 at 11:59:50 AM UTC` date and its newer narrow no-break
+//!   space before `PM`, the `<group>/<topic>/<id>` message ids); no Takeout of ours to copy.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -147,4 +151,68 @@ fn discord_html_errors_name_the_line() {
     );
     let e = error("discord-html", &p);
     assert!(e.message.contains("older") && e.hint.as_deref().unwrap_or("").contains("JSON"), "{e}");
+}
+
+fn gchat(folder: &str) -> PathBuf {
+    data(&format!("google-chat/Groups/{folder}/messages.json"))
+}
+
+#[test]
+fn google_chat_space_and_dm() {
+    let records = parse(&gchat("Space AAAAxYz0Trail"), "google-chat");
+    let g = groups(&records);
+    assert_eq!(g.len(), 1);
+    assert_eq!(
+        (g[0].platform, g[0].platform_id.as_str(), g[0].name.as_str(), g[0].kind, g[0].member_count),
+        (Platform::GoogleChat, "Space AAAAxYz0Trail", "Trail Crew", GroupKind::Group, Some(4))
+    );
+    // group_info.json: 4 members (python: len(json.load(f)["members"])), one a bot without e-mail.
+    let roster: Vec<_> =
+        records.iter().filter_map(|r| if let Record::Roster { entry, .. } = r { Some(entry) } else { None }).collect();
+    assert_eq!(roster.len(), 4);
+    assert_eq!(roster.iter().filter(|e| e.person.is_bot).count(), 1);
+    // messages.json: 5 messages (python: len(json.load(f)["messages"])), 4 distinct creators.
+    let msgs = messages(&records);
+    assert_eq!(msgs.len(), 5);
+    let senders: BTreeSet<_> = msgs.iter().map(|m| m.sender.key()).collect();
+    assert_eq!(senders.len(), 4);
+    assert_eq!(msgs[0].sender.platform_id.as_deref(), Some("ann.lee@example.com"));
+    assert_eq!(msgs[0].time.to_datetime().to_rfc3339(), "2022-11-03T11:59:50+00:00");
+    assert!(!msgs[0].time.zone_inferred);
+    // Bo's message shares Ann's topic LqFDi4ScZAQ: it replies to the topic's first message.
+    assert_eq!(msgs[1].reply_to.as_deref(), Some("AAAAxYz0Trail/LqFDi4ScZAQ/LqFDi4ScZAQ"));
+    assert_eq!(msgs.iter().filter(|m| m.reply_to.is_some()).count(), 1);
+    assert_eq!(msgs[1].time.to_datetime().to_rfc3339(), "2022-11-03T12:05:02+00:00");
+    assert_eq!((msgs[2].text.as_str(), msgs[2].kind), ("[attachment: map.png]", MessageKind::Image));
+    assert_eq!(msgs[3].kind, MessageKind::Link);
+    assert!(msgs[4].sender.is_bot && msgs[4].sender.platform_id.is_none());
+
+    let records = parse(&gchat("DM k6oxHQAAAAE"), "google-chat");
+    let g = groups(&records);
+    assert_eq!((g[0].name.as_str(), g[0].kind), ("Ann Lee, Bo Chen", GroupKind::Direct));
+    let msgs = messages(&records);
+    assert_eq!(msgs.len(), 2);
+    // The narrow no-break space before PM (U+202F) reads as a space.
+    assert_eq!(msgs[0].time.to_datetime().to_rfc3339(), "2023-01-09T15:04:05+00:00");
+    // group_info.json is not a chat of its own.
+    assert_eq!(sniffed(&data("google-chat/Groups/DM k6oxHQAAAAE/group_info.json")), None);
+}
+
+#[test]
+fn google_chat_errors_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "messages.json",
+        "{\n  \"messages\": [\n    {\n      \"creator\": {\"name\": \"A\"},\n      \"created_date\": \"2023-01-09 15:04\",\n      \"topic_id\": \"t\"\n    }\n  ]\n}\n",
+    );
+    assert_eq!(sniffed(&p), Some("google-chat"));
+    let e = error("google-chat", &p);
+    assert_eq!(e.path, p);
+    // The stream's position just after the message (its `}` is line 7, the reader looks one token on).
+    assert!(e.location.as_deref().is_some_and(|l| l.starts_with("line 8")), "{e}");
+    assert!(e.message.contains("2023-01-09 15:04") && e.message.contains("expected created_date"), "{e}");
+    let p = write(dir.path(), "messages.json", "{\n  \"messages\": [\n    {\"created_date\": 5}\n");
+    let e = error("google-chat", &p);
+    assert!(e.location.as_deref().is_some_and(|l| l.starts_with("line 3")), "{e}");
 }

@@ -22,11 +22,13 @@ pub enum Platform {
     Zulip,
     Signal,
     Line,
+    /// Google Chat (Takeout's `Google Chat/Groups/*/messages.json`).
+    GoogleChat,
     Generic,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 17] = [
+    pub const ALL: [Platform; 18] = [
         Platform::Telegram,
         Platform::Discord,
         Platform::Slack,
@@ -43,6 +45,7 @@ impl Platform {
         Platform::Zulip,
         Platform::Signal,
         Platform::Line,
+        Platform::GoogleChat,
         Platform::Generic,
     ];
 
@@ -64,6 +67,7 @@ impl Platform {
             Platform::Zulip => "zulip",
             Platform::Signal => "signal",
             Platform::Line => "line",
+            Platform::GoogleChat => "googlechat",
             Platform::Generic => "generic",
         }
     }

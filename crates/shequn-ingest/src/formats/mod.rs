@@ -8,6 +8,7 @@ pub mod discord;
 pub mod discord_csv;
 pub mod discord_html;
 pub mod generic_jsonl;
+pub mod google_chat;
 mod html_text;
 pub mod irc;
 pub mod irc_loggers;
@@ -41,6 +42,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &discord_csv::DiscordCsv,
         &discord_html::DiscordHtml,
         &generic_jsonl::GenericJsonl,
+        &google_chat::GoogleChat,
         &irc::IrcLog,
         &line::Line,
         &matrix_export::MatrixExport,
