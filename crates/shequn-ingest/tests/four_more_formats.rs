@@ -12,6 +12,10 @@
 //!   `group_info.json`) as public descriptions of the export give it (fields, the
 //!   `Thursday, November 3, 2016 at 11:59:50 AM UTC` date and its newer narrow no-break
 //!   space before `PM`, the `<group>/<topic>/<id>` message ids); no Takeout of ours to copy.
+//! - `wechatexporter/12345678901@chatroom.txt`: BlueMatthew/WechatExporter's
+//!   `res/templates_txt/*.html` (frame, msg, image, emoji, refer, system, transfer) and
+//!   `core/Utils.cpp` `fromUnixTime` (`%Y-%m-%d %H:%M:%S`); the file named `<chat id>.txt` as
+//!   `Exporter.cpp` names its outputs.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -215,4 +219,130 @@ fn google_chat_errors_name_the_line() {
     let p = write(dir.path(), "messages.json", "{\n  \"messages\": [\n    {\"created_date\": 5}\n");
     let e = error("google-chat", &p);
     assert!(e.location.as_deref().is_some_and(|l| l.starts_with("line 3")), "{e}");
+}
+
+const WEX: &str = "wechatexporter/12345678901@chatroom.txt";
+
+#[test]
+fn wechatexporter_txt_group() {
+    let records = parse(&data(WEX), "wechatexporter-txt");
+    let g = groups(&records);
+    assert_eq!(
+        (g[0].platform, g[0].platform_id.as_str(), g[0].name.as_str(), g[0].kind),
+        (Platform::Wechat, "12345678901@chatroom", "周末徒步群", GroupKind::Group)
+    );
+    // grep -cP '^.+ \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\):' → 6 messages; grep -c '^系统消息：' → 2.
+    let msgs = messages(&records);
+    let evs = events(&records);
+    assert_eq!((msgs.len(), evs.len()), (6, 2));
+    let senders: BTreeSet<_> = msgs.iter().map(|m| m.sender.name.clone()).collect();
+    assert_eq!(senders.len(), 4);
+    // Times as written, read in UTC+8 and flagged.
+    assert_eq!(msgs[0].time.to_datetime().to_rfc3339(), "2023-05-06T09:00:00+08:00");
+    assert!(msgs[0].time.zone_inferred);
+    // A message's further lines belong to it.
+    assert_eq!(msgs[1].text, "我来\n带两瓶水\n够吗");
+    assert_eq!(msgs[2].kind, MessageKind::Image);
+    assert!(msgs[3].text.ends_with("算我一个") && msgs[3].text.starts_with("「小红："));
+    assert_eq!(msgs[4].kind, MessageKind::Sticker);
+    assert_eq!(msgs[5].kind, MessageKind::Transfer);
+    // The invitation names the inviter and both invitees; it takes the time before it.
+    assert_eq!((evs[0].kind, evs[0].subjects.len()), (EventKind::Join, 2));
+    assert_eq!(evs[0].actor.as_ref().map(|p| p.name.as_str()), Some("小红"));
+    assert_eq!(evs[0].time, msgs[1].time);
+    assert_eq!(evs[1].kind, EventKind::Recall);
+}
+
+#[test]
+fn wechatexporter_errors_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "x.txt",
+        "群 - 微信聊天记录\n\n系统消息：\"a\"撤回了一条消息\n小明 (2023-05-06 09:00:00):hi\n",
+    );
+    assert_eq!(sniffed(&p), Some("wechatexporter-txt"));
+    let e = error("wechatexporter-txt", &p);
+    assert!(e.location.as_deref() == Some("line 3") && e.message.contains("系统消息"), "{e}");
+    let p = write(dir.path(), "y.txt", "群 - 微信聊天记录\n\nstray line\n小明 (2023-05-06 09:00:00):hi\n");
+    let e = error("wechatexporter-txt", &p);
+    assert!(e.location.as_deref() == Some("line 3") && e.message.contains("stray line"), "{e}");
+    let p = write(dir.path(), "z.txt", "小明 (2023-05-06 09:00:00):hi\n");
+    let e = error("wechatexporter-txt", &p);
+    assert!(e.location.as_deref() == Some("line 1") && e.hint.is_some(), "{e}");
+}
+
+const MINE: &[&str] = &["discord-html", "google-chat", "wechatexporter-txt"];
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<PathBuf> = rd.map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for e in entries {
+        if e.is_dir() {
+            files_under(&e, out);
+        } else {
+            out.push(e);
+        }
+    }
+}
+
+/// Every format that gives the file a score above 0.
+fn claimants(path: &Path) -> Vec<&'static str> {
+    let (entries, head) = Input::probe_data(path).unwrap();
+    let probe = Probe { path, dir_entries: &entries, head: &head };
+    shequn_ingest::formats::all()
+        .iter()
+        .filter(|f| f.reads_directories() == probe.is_dir() && f.sniff(&probe) > 0)
+        .map(|f| f.name())
+        .collect()
+}
+
+#[test]
+fn each_sample_is_claimed_by_its_own_format_only() {
+    let mut fixtures = Vec::new();
+    files_under(&data(""), &mut fixtures);
+    let mut seen = 0;
+    for p in &fixtures {
+        let name = p.file_name().unwrap().to_string_lossy();
+        let want: &[&str] = match () {
+            _ if name.ends_with(".html") => &["discord-html"],
+            _ if name == "messages.json" => &["google-chat"],
+            _ if name == "group_info.json" => &[],
+            _ => &["wechatexporter-txt"],
+        };
+        assert_eq!(claimants(p), want, "{}", p.display());
+        seen += 1;
+    }
+    assert_eq!(seen, 6);
+    // The samples of every other format in the corpus stay theirs.
+    let Some(corpus) = shequn_corpus::dir() else {
+        eprintln!("skipped: the corpus is absent");
+        return;
+    };
+    let mut others = Vec::new();
+    for dir in [
+        "export-fixtures",
+        "whatstk-fixtures/chats",
+        "whatsapp-locales",
+        "chat-analytics-fixtures/tests/samples",
+        "irc-loggers",
+        "cn-formats",
+        "chatistics-fixtures",
+        "slackdump-fixtures",
+    ] {
+        files_under(&corpus.join(dir), &mut others);
+    }
+    let mut checked = 0;
+    for p in &others {
+        if p.extension().is_some_and(|e| e == "md" || e == "ts" || e == "py") {
+            continue;
+        }
+        if let Some(name) = sniffed(p) {
+            assert!(!MINE.contains(&name), "{} claimed by {name}", p.display());
+        }
+        checked += 1;
+    }
+    eprintln!("{checked} samples of other formats checked");
+    assert!(checked > 50 || !corpus.join("export-fixtures").is_dir(), "{checked}");
 }

@@ -26,6 +26,7 @@ pub mod slack;
 pub mod telegram;
 pub mod telegram_html;
 pub mod wechat;
+pub mod wechat_exporter;
 pub mod wechat_json;
 pub mod wechat_text;
 pub mod wecom;
@@ -69,6 +70,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &telegram::Telegram,
         &telegram_html::TelegramHtml,
         &wechat::WechatCsv,
+        &wechat_exporter::WechatExporterTxt,
         &wechat_json::PyWxDumpJson,
         &wechat_json::ChatlogJson,
         &wechat_json::MemoTraceJson,
