@@ -16,6 +16,9 @@
 //!   `res/templates_txt/*.html` (frame, msg, image, emoji, refer, system, transfer) and
 //!   `core/Utils.cpp` `fromUnixTime` (`%Y-%m-%d %H:%M:%S`); the file named `<chat id>.txt` as
 //!   `Exporter.cpp` names its outputs.
+//! - Quassel: no file is committed; the test builds a core database with the tables of
+//!   quassel/quassel's `src/core/SQL/SQLite/setup_*.sql` (current and pre-0.13 backlog) and
+//!   the `Message::Type` values of `src/common/message.h`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -272,7 +275,7 @@ fn wechatexporter_errors_name_the_line() {
     assert!(e.location.as_deref() == Some("line 1") && e.hint.is_some(), "{e}");
 }
 
-const MINE: &[&str] = &["discord-html", "google-chat", "wechatexporter-txt"];
+const MINE: &[&str] = &["discord-html", "google-chat", "wechatexporter-txt", "quassel"];
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
@@ -345,4 +348,112 @@ fn each_sample_is_claimed_by_its_own_format_only() {
     }
     eprintln!("{checked} samples of other formats checked");
     assert!(checked > 50 || !corpus.join("export-fixtures").is_dir(), "{checked}");
+}
+
+/// A Quassel core database with the current schema (or the pre-0.13 one: seconds, no
+/// `senderprefixes`/`realname`/`avatarurl`), filled with the rows given.
+fn quassel_db(dir: &Path, modern: bool) -> PathBuf {
+    let p = dir.join("quassel-storage.sqlite");
+    let db = rusqlite::Connection::open(&p).unwrap();
+    let (sender, backlog) = if modern {
+        (
+            "CREATE TABLE sender (senderid INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, sender TEXT NOT NULL, realname TEXT, avatarurl TEXT)",
+            "CREATE TABLE backlog (messageid INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, bufferid INTEGER NOT NULL, type INTEGER NOT NULL, flags INTEGER NOT NULL, senderid INTEGER NOT NULL, senderprefixes TEXT, message TEXT)",
+        )
+    } else {
+        (
+            "CREATE TABLE sender (senderid INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, sender TEXT UNIQUE NOT NULL)",
+            "CREATE TABLE backlog (messageid INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, bufferid INTEGER NOT NULL, type INTEGER NOT NULL, flags INTEGER NOT NULL, senderid INTEGER NOT NULL, message TEXT)",
+        )
+    };
+    db.execute_batch(&format!(
+        "CREATE TABLE quasseluser (userid INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, username TEXT UNIQUE NOT NULL, password TEXT NOT NULL);
+         {sender};
+         CREATE TABLE network (networkid INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, userid INTEGER NOT NULL, networkname TEXT NOT NULL);
+         CREATE TABLE buffer (bufferid INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, userid INTEGER NOT NULL, groupid INTEGER, networkid INTEGER NOT NULL, buffername TEXT NOT NULL, buffercname TEXT NOT NULL, buffertype INTEGER NOT NULL DEFAULT 0, lastseenmsgid INTEGER NOT NULL DEFAULT 0, markerlinemsgid INTEGER NOT NULL DEFAULT 0, key TEXT, joined INTEGER NOT NULL DEFAULT 0);
+         {backlog};
+         INSERT INTO quasseluser VALUES (1, 'me', 'x');
+         INSERT INTO network VALUES (1, 1, 'Libera');
+         INSERT INTO buffer (bufferid, userid, networkid, buffername, buffercname, buffertype) VALUES
+           (1, 1, 1, 'Libera', 'libera', 1), (2, 1, 1, '#Hikers', '#hikers', 2), (3, 1, 1, 'bo', 'bo', 4);
+         INSERT INTO sender (senderid, sender) VALUES (1, 'ann!~ann@a.example'), (2, 'bo!~bo@b.example'), (3, 'irc.libera.chat'), (4, 'op!~op@c.example');"
+    ))
+    .unwrap();
+    let t = |s: i64| if modern { s * 1000 + 250 } else { s };
+    // (time, buffer, type, sender, message): Quassel's Message::Type values.
+    let rows: &[(i64, i64, i64, i64, &str)] = &[
+        (1_600_000_000, 1, 0x00400, 3, "Welcome to Libera"),
+        (1_600_000_010, 2, 0x00020, 1, "#Hikers"),
+        (1_600_000_020, 2, 0x00001, 1, "morning all"),
+        (1_600_000_030, 2, 0x00020, 2, "#Hikers"),
+        (1_600_000_040, 2, 0x00004, 2, "waves"),
+        (1_600_000_050, 2, 0x00002, 4, "notice to channel"),
+        (1_600_000_060, 2, 0x00008, 2, "bo_"),
+        (1_600_000_070, 2, 0x04000, 0, "op has changed topic for #Hikers to: \"Sat: Teufelsberg\""),
+        (1_600_000_080, 2, 0x00100, 4, "bo_ flooding"),
+        (1_600_000_090, 2, 0x00040, 1, "bye"),
+        (1_600_000_095, 2, 0x00010, 4, "+o ann"),
+        (1_600_000_100, 3, 0x00001, 2, "private hello"),
+    ];
+    for (time, buffer, kind, sender, text) in rows {
+        db.execute(
+            "INSERT INTO backlog (time, bufferid, type, flags, senderid, message) VALUES (?1, ?2, ?3, 0, ?4, ?5)",
+            rusqlite::params![t(*time), buffer, kind, sender, text],
+        )
+        .unwrap();
+    }
+    p
+}
+
+#[test]
+fn quassel_core_database() {
+    for modern in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = quassel_db(dir.path(), modern);
+        assert_eq!(claimants(&p), vec!["quassel"]);
+        let records = parse(&p, "quassel");
+        // The status buffer is passed over: the channel and the query are groups.
+        let g = groups(&records);
+        assert_eq!(g.len(), 2);
+        assert_eq!((g[0].platform, g[0].platform_id.as_str(), g[0].kind), (Platform::Irc, "#hikers", GroupKind::Group));
+        assert_eq!((g[1].platform_id.as_str(), g[1].kind), ("bo", GroupKind::Direct));
+        // Rows inserted above: #Hikers has 3 messages (plain, action, notice), 6 events
+        // (2 joins, nick, topic, kick, part) and a mode line that is passed over; the query 1 message.
+        let msgs = messages(&records);
+        let evs = events(&records);
+        let in_channel = |r: &&Record| matches!(r, Record::Message { group: 0, .. } | Record::Event { group: 0, .. });
+        assert_eq!(records.iter().filter(in_channel).count(), 9);
+        assert_eq!((msgs.len(), evs.len()), (4, 6));
+        assert_eq!((msgs[0].sender.name.as_str(), msgs[0].text.as_str()), ("ann", "morning all"));
+        let want = if modern { 1_600_000_020_250 } else { 1_600_000_020_000 };
+        assert_eq!(msgs[0].time.to_datetime().timestamp_millis(), want);
+        assert!(!msgs[0].time.zone_inferred);
+        let kinds: Vec<EventKind> = evs.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                EventKind::Join,
+                EventKind::Join,
+                EventKind::NickChange,
+                EventKind::Topic,
+                EventKind::Kick,
+                EventKind::Leave
+            ]
+        );
+        assert_eq!(evs[3].detail.as_deref(), Some("Sat: Teufelsberg"));
+        assert_eq!(evs[3].actor.as_ref().map(|p| p.name.as_str()), Some("op"));
+        assert_eq!((evs[4].subjects[0].name.as_str(), evs[4].detail.as_deref()), ("bo_", Some("flooding")));
+    }
+}
+
+#[test]
+fn quassel_errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("quassel-storage.sqlite");
+    let db = rusqlite::Connection::open(&p).unwrap();
+    db.execute_batch("CREATE TABLE quasseluser (userid INTEGER); CREATE TABLE buffer (buffercname TEXT); CREATE TABLE backlog (x INTEGER);").unwrap();
+    drop(db);
+    let e = error("quassel", &p);
+    assert_eq!(e.path, p);
+    assert!(e.message.contains("Quassel") && e.hint.is_some(), "{e}");
 }

@@ -20,6 +20,7 @@ pub mod messenger;
 pub mod qq;
 pub mod qq_qce;
 mod qq_sender;
+pub mod quassel;
 mod relay;
 pub mod signal;
 pub mod slack;
@@ -63,6 +64,7 @@ pub fn all() -> &'static [&'static dyn Format] {
         &qq::QqTxt,
         &qq::QqMht,
         &qq_qce::QqChatExporter,
+        &quassel::QuasselDb,
         &signal::Signal,
         &slack::SlackExport,
         &slack::SlackZip,
