@@ -27,6 +27,16 @@ pub use stage::{Stage, StageSignals, StageVerdict};
 pub use status::{Lifespan, Status, StatusEvidence, Temporary};
 pub use status_history::WeekStatus;
 pub use triage::{Action, Content, Migrant, Responsiveness, Triage};
+/// How each member counts (operator, bot or member), as every part of the diagnosis reads it.
+pub use facts::Class as MemberClass;
+
+/// Each member's class by the diagnosis's rules (platform flags, the `operators` and `bots`
+/// settings, senders of mostly mechanical pushes): what others that count "member messages"
+/// (the early warning) must agree with.
+pub fn member_classes(t: &Timeline, labels: &[ContentLabel], settings: &Settings) -> Vec<MemberClass> {
+    let labels: Vec<ContentLabel> = (0..t.messages.len()).map(|i| labels.get(i).copied().unwrap_or_default()).collect();
+    facts::classify(t, &labels, settings)
+}
 
 use serde::{Deserialize, Serialize};
 use shequn_model::{rfc3339_utc, ContentLabel, Link, Timeline};

@@ -13,6 +13,8 @@ pub mod report;
 pub mod serve;
 pub mod train;
 pub mod train_ads;
+pub mod train_survival;
+pub mod eval_survival;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
