@@ -243,7 +243,7 @@ fn portfolio_page(input: &ReportInput) -> String {
         let stage = d.stage.map(|s| s.as_str()).unwrap_or("");
         let _ = write!(
             o,
-            "<tr data-status=\"{}\" data-action=\"{action}\"><td><a href=\"#g-{}\">{}</a> <span class=\"muted small\">{}</span></td>{}<td data-v=\"{}\">{}{}</td><td>{}</td><td data-v=\"{}\">{}</td><td class=\"num\" data-v=\"{}\">{}</td><td class=\"num hide-narrow\" data-v=\"{}\">{}</td><td class=\"small hide-narrow\">{}</td></tr>",
+            "<tr data-status=\"{}\" data-action=\"{action}\"><td><a href=\"#g-{}\">{}</a> <span class=\"muted small\">{}</span></td>{}<td data-v=\"{}\">{}{}{}</td><td>{}</td><td data-v=\"{}\">{}</td><td class=\"num\" data-v=\"{}\">{}</td><td class=\"num hide-narrow\" data-v=\"{}\">{}</td><td class=\"small hide-narrow\">{}</td></tr>",
             d.status.as_str(),
             d.group_id,
             esc(&d.group),
@@ -255,7 +255,8 @@ fn portfolio_page(input: &ReportInput) -> String {
             },
             d.status.as_str(),
             badge(d.status),
-            format!("{}{}", insufficient_note(d), early_warning_note(r)),
+            insufficient_note(d),
+            early_warning_note(r),
             if stage.is_empty() { "–".into() } else { bi(stage_zh(stage), stage) },
             urgency(action),
             bi(action_zh(action), action),
@@ -301,7 +302,10 @@ fn early_warning_note(r: &GroupResult) -> String {
     match &r.early_warning {
         Some(w) => format!(
             " <span class=\"small\" title=\"{}\">{}</span>",
-            esc(&format!("early warning / 早期预警: {}", w.reasons.iter().map(|x| x.en.as_str()).collect::<Vec<_>>().join("; "))),
+            esc(&format!(
+                "early warning / 早期预警: {}",
+                w.reasons.iter().map(|x| x.en.as_str()).collect::<Vec<_>>().join("; ")
+            )),
             bi(&format!("预警 {:.0}%", w.risk * 100.0), &format!("risk {:.0}%", w.risk * 100.0))
         ),
         None => String::new(),

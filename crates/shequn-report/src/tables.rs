@@ -129,8 +129,14 @@ pub fn triage_csv(input: &ReportInput) -> String {
             let d = &r.diagnosis;
             let w = r.early_warning.as_ref();
             let reasons = |zh: bool| {
-                w.map(|w| w.reasons.iter().map(|x| if zh { x.zh.as_str() } else { x.en.as_str() }).collect::<Vec<_>>().join("; "))
-                    .unwrap_or_default()
+                w.map(|w| {
+                    w.reasons
+                        .iter()
+                        .map(|x| if zh { x.zh.as_str() } else { x.en.as_str() })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default()
             };
             vec![
                 d.group_id.to_string(),

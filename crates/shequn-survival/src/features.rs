@@ -160,7 +160,8 @@ impl Features {
         let is_human = |i: usize| msgs[i].who != Who::Bot && !msgs[i].push;
         let is_member = |i: usize| is_human(i) && msgs[i].who == Who::Member;
 
-        let mut ob = Observed { days, messages: msgs.len() as u32, joins: o.joins, leaves: o.leaves, ..Default::default() };
+        let mut ob =
+            Observed { days, messages: msgs.len() as u32, joins: o.joins, leaves: o.leaves, ..Default::default() };
         let mut member_days = Vec::new();
         let mut value_days = Vec::new();
         let mut first_half = std::collections::HashSet::new();
@@ -256,7 +257,9 @@ impl Features {
                 FeatureId::Speakers => ln1(f64::from(ob.speakers)),
                 FeatureId::SpeakerGrowth => ratio(ob.new_speakers_second_half, ob.speakers_first_half),
                 FeatureId::MemberToMember => share(ob.member_interactions, ob.interactions),
-                FeatureId::NewcomersAnswered => (f64::from(ob.newcomers_answered) + 1.0) / (f64::from(ob.newcomers) + 2.0),
+                FeatureId::NewcomersAnswered => {
+                    (f64::from(ob.newcomers_answered) + 1.0) / (f64::from(ob.newcomers) + 2.0)
+                }
                 FeatureId::ResponseHours => {
                     ln1(ob.median_response_hours.unwrap_or(answer_within_ms as f64 / 3_600_000.0))
                 }

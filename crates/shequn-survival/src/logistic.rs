@@ -43,16 +43,12 @@ pub fn fit_logistic(x: &[Vec<f64>], y: &[bool], l2: f64) -> Fitted {
             let r = p - if t { 1.0 } else { 0.0 };
             let w = (p * (1.0 - p)).max(1e-9);
             let xi = |j: usize| if j == 0 { 1.0 } else { row[j - 1] };
-            for a in 0..k {
-                grad[a] += r * xi(a);
-                for b in 0..=a {
-                    hess[a][b] += w * xi(a) * xi(b);
+            for (a, (g, h)) in grad.iter_mut().zip(hess.iter_mut()).enumerate() {
+                let xa = xi(a);
+                *g += r * xa;
+                for (b, cell) in h.iter_mut().enumerate() {
+                    *cell += w * xa * xi(b);
                 }
-            }
-        }
-        for a in 0..k {
-            for b in 0..a {
-                hess[b][a] = hess[a][b];
             }
         }
         for j in 1..k {
@@ -86,8 +82,9 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
         for r in col + 1..n {
             let f = a[r][col] / a[col][col];
             if f != 0.0 {
-                for c in col..n {
-                    a[r][c] -= f * a[col][c];
+                let (top, below) = a.split_at_mut(r);
+                for (x, p) in below[0][col..].iter_mut().zip(&top[col][col..]) {
+                    *x -= f * p;
                 }
                 b[r] -= f * b[col];
             }
@@ -108,8 +105,10 @@ mod tests {
     #[test]
     fn recovers_the_direction_of_a_signal() {
         // y is true when x0 is large; x1 is noise.
-        let x: Vec<Vec<f64>> = (0..200).map(|i| vec![(i % 20) as f64 / 10.0 - 1.0, ((i * 7) % 13) as f64 / 6.0 - 1.0]).collect();
-        let y: Vec<bool> = x.iter().enumerate().map(|(i, r)| r[0] + if i % 9 == 0 { -0.8 } else { 0.0 } > 0.1).collect();
+        let x: Vec<Vec<f64>> =
+            (0..200).map(|i| vec![(i % 20) as f64 / 10.0 - 1.0, ((i * 7) % 13) as f64 / 6.0 - 1.0]).collect();
+        let y: Vec<bool> =
+            x.iter().enumerate().map(|(i, r)| r[0] + if i % 9 == 0 { -0.8 } else { 0.0 } > 0.1).collect();
         let f = fit_logistic(&x, &y, 0.1);
         assert!(f.weights[0] > 2.0, "{f:?}");
         assert!(f.weights[0].abs() > 4.0 * f.weights[1].abs(), "{f:?}");

@@ -218,7 +218,12 @@ pub fn train(examples: &[TrainingExample], observe_days: u32, s: &SurvivalSettin
         features: FEATURES
             .iter()
             .enumerate()
-            .map(|(j, f)| FeatureWeight { name: f.name().into(), mean: m.mean[j], std: m.std[j], weight: m.fitted.weights[j] })
+            .map(|(j, f)| FeatureWeight {
+                name: f.name().into(),
+                mean: m.mean[j],
+                std: m.std[j],
+                weight: m.fitted.weights[j],
+            })
             .collect(),
         platt_a,
         platt_b,

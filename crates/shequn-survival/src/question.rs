@@ -61,7 +61,10 @@ impl Exclusion {
     pub fn words(&self) -> (String, String) {
         match self {
             Exclusion::DataTooShort { data_end_ms, needed_ms } => (
-                format!("the data ends {:.0} days before the answer is known", (needed_ms - data_end_ms) as f64 / DAY_MS as f64),
+                format!(
+                    "the data ends {:.0} days before the answer is known",
+                    (needed_ms - data_end_ms) as f64 / DAY_MS as f64
+                ),
                 format!("数据在结果可知之前{:.0}天结束", (needed_ms - data_end_ms) as f64 / DAY_MS as f64),
             ),
             Exclusion::MayPredateData { .. } => (

@@ -45,7 +45,10 @@ fn words(f: FeatureId, o: &Observed) -> (String, String) {
         ),
         FeatureId::Speakers => (format!("{} members spoke", o.speakers), format!("{}位成员发过言", o.speakers)),
         FeatureId::SpeakerGrowth => (
-            format!("{} new speakers in the second half, after {} in the first", o.new_speakers_second_half, o.speakers_first_half),
+            format!(
+                "{} new speakers in the second half, after {} in the first",
+                o.new_speakers_second_half, o.speakers_first_half
+            ),
             format!("后半段新增{}位发言者（前半段{}位）", o.new_speakers_second_half, o.speakers_first_half),
         ),
         FeatureId::MemberToMember if o.interactions == 0 => {
@@ -91,7 +94,10 @@ fn words(f: FeatureId, o: &Observed) -> (String, String) {
             format!("回复链平均深度{:.1}", o.mean_reply_depth),
         ),
         FeatureId::Trend => (
-            format!("member messages went from {} (first half) to {} (second half)", o.member_first_half, o.member_second_half),
+            format!(
+                "member messages went from {} (first half) to {} (second half)",
+                o.member_first_half, o.member_second_half
+            ),
             format!("成员消息从前半段{}条变为后半段{}条", o.member_first_half, o.member_second_half),
         ),
         FeatureId::Silence => (

@@ -26,7 +26,12 @@ pub fn parse_instant(flag: &str, s: &str) -> anyhow::Result<i64> {
 }
 
 /// Every group of the archive at `path` as a case, in the archive's group order.
-pub fn cases(path: &Path, config: &AnalysisConfig, observe_days: &[u32], bounds: DataBounds) -> anyhow::Result<Vec<Case>> {
+pub fn cases(
+    path: &Path,
+    config: &AnalysisConfig,
+    observe_days: &[u32],
+    bounds: DataBounds,
+) -> anyhow::Result<Vec<Case>> {
     let archive =
         Archive::open_readonly(path).map_err(|e| anyhow::anyhow!("cannot open the archive {}: {e}", path.display()))?;
     let spans = archive.spans()?;
@@ -40,14 +45,10 @@ pub fn cases(path: &Path, config: &AnalysisConfig, observe_days: &[u32], bounds:
             |archive, span| {
                 let archive = archive.as_ref().map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
                 let t = archive.timeline(span.id)?;
-                let end = bounds
-                    .end_ms
-                    .or(span.coverage.map(|c| c.last_ms))
-                    .or(span.last_ms)
-                    .unwrap_or(i64::MIN);
+                let end = bounds.end_ms.or(span.coverage.map(|c| c.last_ms)).or(span.last_ms).unwrap_or(i64::MIN);
                 let c = case(&t, config, observe_days, bounds.start_ms, end);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if n % 10 == 0 || n == total {
+                if n.is_multiple_of(10) || n == total {
                     eprint!("\r{}: {n}/{total} groups", path.display());
                     if n == total {
                         eprintln!();

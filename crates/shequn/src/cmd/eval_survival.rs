@@ -88,7 +88,10 @@ pub fn run(cli: &Cli, a: &SurvivalArgs) -> anyhow::Result<ExitCode> {
     let (weights, weights_name) = match &a.weights {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
-            (SurvivalWeights::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?, p.display().to_string())
+            (
+                SurvivalWeights::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                p.display().to_string(),
+            )
         }
         None => (SurvivalWeights::builtin(), "built-in".to_string()),
     };
