@@ -277,3 +277,64 @@ impl Features {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{SeenBid, SeenMessage};
+
+    fn msg(day: i64, sender: u32, who: Who) -> SeenMessage {
+        SeenMessage {
+            time_ms: day * DAY_MS + 3_600_000,
+            sender,
+            who,
+            push: false,
+            ad: false,
+            value: false,
+            emotional: false,
+            parent: None,
+        }
+    }
+
+    #[test]
+    fn counts_a_small_window_by_hand() {
+        let (a, b, op, bot) = (0, 1, 2, 3);
+        let mut m = vec![msg(0, a, Who::Member), msg(0, op, Who::Operator), msg(1, b, Who::Member)];
+        m[2].parent = Some(0); // b answers a: one member↔member reply, depth 1
+        let mut push = msg(2, bot, Who::Bot);
+        push.push = true;
+        m.push(push);
+        let mut useful = msg(8, a, Who::Member);
+        useful.value = true;
+        useful.emotional = true;
+        m.push(useful);
+        let o = Observation {
+            start_ms: 0,
+            days: 14,
+            messages: m,
+            bids: vec![
+                SeenBid { time_ms: 3_600_000, newcomer: true, first_response_ms: Some(3_600_000) },
+                SeenBid { time_ms: DAY_MS, newcomer: true, first_response_ms: None },
+            ],
+            joins: 2,
+            leaves: 1,
+            answer_within_ms: 24 * 3_600_000,
+        };
+        let f = Features::of(&o);
+        let ob = &f.observed;
+        assert_eq!((ob.member_days, ob.speakers, ob.speakers_first_half, ob.new_speakers_second_half), (3, 2, 2, 0));
+        assert_eq!((ob.interactions, ob.member_interactions), (1, 1));
+        assert_eq!((ob.newcomers, ob.newcomers_answered, ob.median_response_hours), (2, 1, Some(1.0)));
+        // Human messages leave out the bot's push: a, op, b, a.
+        assert_eq!((ob.messages, ob.human_messages, ob.operator_messages, ob.push_messages), (5, 4, 1, 1));
+        assert_eq!((ob.value_days, ob.emotional_messages, ob.joins, ob.leaves), (1, 1, 2, 1));
+        assert_eq!((ob.member_first_half, ob.member_second_half), (2, 1));
+        assert!((ob.silent_days - (14.0 - 8.0 - 1.0 / 24.0)).abs() < 1e-9, "{}", ob.silent_days);
+        let at = |id: FeatureId| f.values[FEATURES.iter().position(|&g| g == id).unwrap()];
+        assert_eq!(at(FeatureId::ActiveDays), 3.0 / 14.0);
+        assert_eq!(at(FeatureId::NewcomersAnswered), 2.0 / 4.0);
+        assert_eq!(at(FeatureId::OperatorShare), 0.25);
+        assert_eq!(at(FeatureId::PushShare), 0.2);
+        assert_eq!(at(FeatureId::Trend), (2.0f64 / 3.0).ln());
+    }
+}

@@ -19,6 +19,9 @@ pub struct SurvivalSettings {
     pub start_margin_days: u32,
     /// At or above this risk, the playbook adds seed 002's advice (rescue or let it go).
     pub high_risk: f64,
+    /// A signal is named as a reason only when it moves the score by at least this much
+    /// (log-odds): a pull of 0.001 is no reason.
+    pub reason_min_weight: f64,
     /// Ridge penalty on the standardized weights when training (larger: flatter, safer weights).
     pub l2: f64,
     /// Folds of the cross-validation whose held-out scores calibrate the probabilities (Platt).
@@ -35,6 +38,7 @@ impl Default for SurvivalSettings {
             young_margin_days: 14,
             start_margin_days: 7,
             high_risk: 0.5,
+            reason_min_weight: 0.05,
             l2: 1.0,
             folds: 5,
             calibration_bins: 5,
@@ -56,6 +60,9 @@ impl SurvivalSettings {
         }
         if !(0.0..=1.0).contains(&self.high_risk) {
             return Err(format!("[survival] high_risk ({}) must be a probability between 0 and 1", self.high_risk));
+        }
+        if !(self.reason_min_weight >= 0.0 && self.reason_min_weight.is_finite()) {
+            return Err(format!("[survival] reason_min_weight ({}) must be 0 or more", self.reason_min_weight));
         }
         if !(self.l2 >= 0.0 && self.l2.is_finite()) {
             return Err(format!("[survival] l2 ({}) must be 0 or more", self.l2));

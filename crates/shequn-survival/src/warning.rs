@@ -117,7 +117,9 @@ pub fn warn(
     s: &SurvivalSettings,
 ) -> EarlyWarning {
     let risk = model.risk(&features.values);
-    let mut pulls = model.contributions(&features.values);
+    // A signal that barely moves the score (or that never varied in training) explains nothing.
+    let mut pulls: Vec<(FeatureId, f64)> =
+        model.contributions(&features.values).into_iter().filter(|p| p.1.abs() >= s.reason_min_weight).collect();
     // The signals that push toward death first; when fewer than three do, the strongest others.
     pulls.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut chosen: Vec<(FeatureId, f64)> = pulls.iter().copied().filter(|p| p.1 > 0.0).take(3).collect();
@@ -148,5 +150,68 @@ pub fn warn(
         playbook_en: en,
         playbook_zh: zh,
         high,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FeatureWeight;
+    use crate::{ModelReport, FEATURES};
+
+    /// A model where only newcomers answered (−2), value days (−1) and silence (+1.5) weigh.
+    fn model() -> SurvivalModel {
+        let weight = |f: FeatureId| match f {
+            FeatureId::NewcomersAnswered => -2.0,
+            FeatureId::ValueDays => -1.0,
+            FeatureId::Silence => 1.5,
+            _ => 0.0,
+        };
+        SurvivalModel {
+            observe_days: 14,
+            horizon_days: 90,
+            intercept: 0.0,
+            features: FEATURES
+                .iter()
+                .map(|&f| FeatureWeight { name: f.name().into(), mean: 0.5, std: 0.25, weight: weight(f) })
+                .collect(),
+            platt_a: 1.0,
+            platt_b: 0.0,
+            l2: 1.0,
+            training: ModelReport::default(),
+        }
+    }
+
+    #[test]
+    fn reasons_are_the_heaviest_pulls_in_words() {
+        let observed = Observed {
+            days: 14,
+            newcomers: 9,
+            newcomers_answered: 2,
+            value_days: 1,
+            silent_days: 3.0,
+            ..Default::default()
+        };
+        let mut values = vec![0.5; FEATURES.len()];
+        let at = |f: FeatureId| FEATURES.iter().position(|&g| g == f).unwrap();
+        values[at(FeatureId::NewcomersAnswered)] = 3.0 / 11.0; // (2 + 1) / (9 + 2)
+        values[at(FeatureId::ValueDays)] = 1.0 / 14.0;
+        values[at(FeatureId::Silence)] = 3.0 / 14.0; // below the mean: pulls risk down
+        let w = warn(
+            &model(),
+            &Features { observed, values },
+            "2020-01-01T00:00:00Z".into(),
+            ("形成期", "Formation"),
+            &SurvivalSettings::default(),
+        );
+        let names: Vec<&str> = w.reasons.iter().map(|r| r.feature.as_str()).collect();
+        // Two signals push toward death (newcomers 2×0.91, value 1×1.71); silence pulls away
+        // and fills the third place; the 13 zero-weight features are never named.
+        assert_eq!(names, ["newcomers_answered", "value_days", "silence"]);
+        assert_eq!(w.reasons[0].en, "2 of 9 newcomers were answered");
+        assert_eq!(w.reasons[1].en, "value on 1 of 14 days");
+        assert_eq!(w.reasons[1].zh, "14天中1天有价值内容");
+        assert!(w.reasons[2].weight < 0.0);
+        assert!(w.risk > 0.5 && w.high && w.playbook_en.contains("swim to a new group"));
     }
 }
