@@ -92,6 +92,14 @@ pub fn observe(t: &Timeline, config: &AnalysisConfig, start_ms: i64, days: u32) 
 pub fn early_warning(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Option<EarlyWarning> {
     let s = &config.survival;
     let c = created_ms(t)?;
+    // Without a creation event, a group whose first message opens its sources' coverage may be
+    // older than the data (a two-year-old group exported for its last month): its "first weeks"
+    // are not its first, so it gets no warning. Coverage unrecorded: taken as its start.
+    let created_event = t.events.iter().any(|e| e.kind == EventKind::Create);
+    let margin = i64::from(s.start_margin_days) * DAY_MS;
+    if !created_event && t.group.coverage.is_some_and(|cov| c < cov.first_ms + margin) {
+        return None;
+    }
     let age_days = (as_of - c) as f64 / DAY_MS as f64;
     if age_days >= f64::from(s.observe_days + s.young_margin_days) {
         return None;

@@ -3,7 +3,7 @@
 
 use shequn_engine::survival::{case, early_warning};
 use shequn_engine::AnalysisConfig;
-use shequn_model::{EventKind, MemberRole, Timeline, TimelineBuilder};
+use shequn_model::{Coverage, EventKind, MemberRole, Timeline, TimelineBuilder};
 use shequn_survival::Exclusion;
 
 const DAY: i64 = 86_400_000;
@@ -90,6 +90,26 @@ fn only_young_groups_get_a_warning() {
     assert!(early_warning(&t, &config, C + 10 * DAY).is_none(), "too young: no trained window fits 10 days");
     assert!(early_warning(&t, &config, C + 41 * DAY).is_some());
     assert!(early_warning(&t, &config, C + 42 * DAY).is_none(), "past observe_days + young_margin_days");
+}
+
+#[test]
+fn a_group_that_begins_with_its_data_needs_a_creation_event() {
+    let config = AnalysisConfig::default();
+    let as_of = C + 30 * DAY;
+    // No creation event, and the export starts with its first message: it may be an old group
+    // exported for its last month, so no warning.
+    let mut t = dying("old?", 10);
+    t.events.retain(|e| e.kind != EventKind::Create);
+    let first = t.messages[0].time_ms;
+    t.group.coverage = Some(Coverage { first_ms: first, last_ms: as_of });
+    assert!(early_warning(&t, &config, as_of).is_none());
+    // The same group in an export that was watching for weeks before it began is new.
+    t.group.coverage = Some(Coverage { first_ms: first - 30 * DAY, last_ms: as_of });
+    assert!(early_warning(&t, &config, as_of).is_some());
+    // A creation event says when it began, whatever the export covers.
+    let mut t = dying("created", 10);
+    t.group.coverage = Some(Coverage { first_ms: C, last_ms: as_of });
+    assert!(early_warning(&t, &config, as_of).is_some());
 }
 
 #[test]
