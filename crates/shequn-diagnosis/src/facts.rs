@@ -133,7 +133,7 @@ impl<'a> Facts<'a> {
 }
 
 /// Operators by role or configuration; bots by flag, configuration, or mostly-push sending.
-fn classify(t: &Timeline, labels: &[ContentLabel], s: &Settings) -> Vec<Class> {
+pub(crate) fn classify(t: &Timeline, labels: &[ContentLabel], s: &Settings) -> Vec<Class> {
     let named = |list: &[String], m: &shequn_model::MemberMeta| {
         list.iter().any(|x| *x == m.name || m.platform_id.as_deref() == Some(x.as_str()))
     };

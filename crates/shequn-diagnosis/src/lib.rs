@@ -18,6 +18,8 @@ mod status_history;
 mod triage;
 
 pub use churn::{Churn, Cohort, Emotion, LeaveSpike, WeekCount, COHORT_WEEKS};
+/// How each member counts (operator, bot or member), as every part of the diagnosis reads it.
+pub use facts::Class as MemberClass;
 pub use key_people::{KeyBasis, KeyLoss, KeyPeople, KeyPerson};
 pub use network::{freeman, Network, Structure};
 pub use portfolio::{diagnose_portfolio, diagnose_timelines, summarize, GroupInput, Portfolio, PortfolioSummary};
@@ -27,6 +29,14 @@ pub use stage::{Stage, StageSignals, StageVerdict};
 pub use status::{Lifespan, Status, StatusEvidence, Temporary};
 pub use status_history::WeekStatus;
 pub use triage::{Action, Content, Migrant, Responsiveness, Triage};
+
+/// Each member's class by the diagnosis's rules (platform flags, the `operators` and `bots`
+/// settings, senders of mostly mechanical pushes): what others that count "member messages"
+/// (the early warning) must agree with.
+pub fn member_classes(t: &Timeline, labels: &[ContentLabel], settings: &Settings) -> Vec<MemberClass> {
+    let labels: Vec<ContentLabel> = (0..t.messages.len()).map(|i| labels.get(i).copied().unwrap_or_default()).collect();
+    facts::classify(t, &labels, settings)
+}
 
 use serde::{Deserialize, Serialize};
 use shequn_model::{rfc3339_utc, ContentLabel, Link, Timeline};

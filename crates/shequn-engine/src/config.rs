@@ -4,10 +4,11 @@
 use shequn_content::{ContentSettings, PolicyBook};
 use shequn_diagnosis::Settings;
 use shequn_replies::{ReplySettings, ResponsivenessSettings};
+use shequn_survival::SurvivalSettings;
 
 /// Everything a run of the analyses reads besides the timeline. The `--config` file holds
 /// the diagnosis thresholds at the top level and the other analyses' in `[content]`,
-/// `[replies]` and `[responsiveness]` tables; every key is optional.
+/// `[replies]`, `[responsiveness]` and `[survival]` tables; every key is optional.
 #[derive(Clone, Default)]
 pub struct AnalysisConfig {
     pub settings: Settings,
@@ -15,6 +16,10 @@ pub struct AnalysisConfig {
     pub replies: ReplySettings,
     pub responsiveness: ResponsivenessSettings,
     pub ad_policies: PolicyBook,
+    /// The early warning's settings (`[survival]`).
+    pub survival: SurvivalSettings,
+    /// Weights for the early warning other than the compiled-in ones (`eval survival --weights`).
+    pub survival_weights: Option<std::sync::Arc<shequn_survival::SurvivalWeights>>,
 }
 
 impl AnalysisConfig {
@@ -30,9 +35,19 @@ impl AnalysisConfig {
         let content = section(&mut table, "content")?;
         let replies = section(&mut table, "replies")?;
         let responsiveness = section(&mut table, "responsiveness")?;
+        let survival: SurvivalSettings = section(&mut table, "survival")?;
+        survival.validate()?;
         let rest = toml::to_string(&table).map_err(|e| e.to_string())?;
         let settings = Settings::from_toml(&rest).map_err(|e| e.to_string())?;
-        Ok(AnalysisConfig { settings, content, replies, responsiveness, ad_policies: PolicyBook::default() })
+        Ok(AnalysisConfig {
+            settings,
+            content,
+            replies,
+            responsiveness,
+            ad_policies: PolicyBook::default(),
+            survival,
+            survival_weights: None,
+        })
     }
 }
 
@@ -62,5 +77,11 @@ mod tests {
         };
         assert!(err.contains("chat_prior") && err.contains("chat_prior_log_odds"), "{err}");
         assert!(AnalysisConfig::from_toml("alive_dayz = 3\n").is_err());
+        let c = AnalysisConfig::from_toml("[survival]\nobserve_days = 14\nhorizon_days = 60\n").unwrap();
+        assert_eq!((c.survival.observe_days, c.survival.horizon_days), (14, 60));
+        let err = AnalysisConfig::from_toml("[survival]\nhorizon_days = 10\n").err().unwrap();
+        assert!(err.contains("horizon_days"), "{err}");
+        let err = AnalysisConfig::from_toml("[survival]\nhorizon = 10\n").err().unwrap();
+        assert!(err.contains("[survival]") && err.contains("horizon"), "{err}");
     }
 }

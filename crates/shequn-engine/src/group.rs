@@ -15,13 +15,24 @@ pub struct Analysed {
     pub content: shequn_content::ContentReport,
     pub responsiveness: Responsiveness,
     pub diagnosis: Diagnosis,
+    /// A young group's chance of being dead by the horizon (METHOD §12); None for older groups
+    /// or when no model fits its age.
+    pub early_warning: Option<shequn_survival::EarlyWarning>,
 }
 
 /// Runs every analysis on one timeline: inferred reply links (explicit ones win),
 /// content labels (ads, pushes, value, emotion; the group's ad policy if one is set), the
 /// diagnosis, then responsiveness, which can turn the action into "respond".
 /// Cross-group repetition is not looked at here.
+/// A young group also gets its early warning (see [`crate::survival::early_warning`]).
 pub fn analyse(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Analysed {
+    let mut a = analyse_core(t, config, as_of);
+    a.early_warning = crate::survival::early_warning(t, config, as_of);
+    a
+}
+
+/// Every analysis but the early warning (which itself runs this on the group's first weeks).
+pub(crate) fn analyse_core(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Analysed {
     // Every analysis sees the group as it was at as-of (content and links would otherwise
     // quote messages from after it).
     let clipped;
@@ -68,7 +79,7 @@ pub fn analyse(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Analysed {
         window_days,
     };
     let diagnosis = d.with_responsiveness(t, &links, &content.labels, as_of, summary);
-    Analysed { links, content, responsiveness: r, diagnosis }
+    Analysed { links, content, responsiveness: r, diagnosis, early_warning: None }
 }
 
 /// The diagnosis of one timeline with every analysis run (see [`analyse`]).

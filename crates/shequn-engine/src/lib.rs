@@ -9,6 +9,7 @@ mod as_of;
 mod config;
 mod group;
 mod portfolio;
+pub mod survival;
 
 pub use as_of::AsOf;
 pub use config::AnalysisConfig;

@@ -93,7 +93,15 @@ pub fn analyse_timeline(t: &Timeline, config: &AnalysisConfig, as_of: i64) -> Gr
         .map(|v| ViolationRow { message: v.example.clone(), rules_broken: v.rules_broken.clone() })
         .collect();
     let unanswered = unanswered(t, &a.responsiveness, as_of);
-    GroupResult { diagnosis: a.diagnosis, series, unanswered, ads, ad_posters, violations }
+    GroupResult {
+        diagnosis: a.diagnosis,
+        series,
+        unanswered,
+        ads,
+        ad_posters,
+        violations,
+        early_warning: a.early_warning,
+    }
 }
 
 /// Unanswered bids, newest first, at most [`UNANSWERED_KEPT`] per group; the wait is to

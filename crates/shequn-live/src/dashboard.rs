@@ -164,7 +164,8 @@ async fn groups(State(s): State<Served>, h: HeaderMap) -> Response {
             let v = serde_json::to_value(d).unwrap_or_default();
             json!({"id": v["group_id"], "group": v["group"], "platform": v["platform"], "status": v["status"],
                    "stage": v["stage"], "action": v["triage"]["action"], "as_of": v["as_of"],
-                   "last_member_day": v["lifespan"]["last_member_day"]})
+                   "last_member_day": v["lifespan"]["last_member_day"],
+                   "early_warning_risk": g.early_warning.as_ref().map(|w| w.risk)})
         })
         .collect();
     Json(rows).into_response()

@@ -243,7 +243,7 @@ fn portfolio_page(input: &ReportInput) -> String {
         let stage = d.stage.map(|s| s.as_str()).unwrap_or("");
         let _ = write!(
             o,
-            "<tr data-status=\"{}\" data-action=\"{action}\"><td><a href=\"#g-{}\">{}</a> <span class=\"muted small\">{}</span></td>{}<td data-v=\"{}\">{}{}</td><td>{}</td><td data-v=\"{}\">{}</td><td class=\"num\" data-v=\"{}\">{}</td><td class=\"num hide-narrow\" data-v=\"{}\">{}</td><td class=\"small hide-narrow\">{}</td></tr>",
+            "<tr data-status=\"{}\" data-action=\"{action}\"><td><a href=\"#g-{}\">{}</a> <span class=\"muted small\">{}</span></td>{}<td data-v=\"{}\">{}{}{}</td><td>{}</td><td data-v=\"{}\">{}</td><td class=\"num\" data-v=\"{}\">{}</td><td class=\"num hide-narrow\" data-v=\"{}\">{}</td><td class=\"small hide-narrow\">{}</td></tr>",
             d.status.as_str(),
             d.group_id,
             esc(&d.group),
@@ -256,6 +256,7 @@ fn portfolio_page(input: &ReportInput) -> String {
             d.status.as_str(),
             badge(d.status),
             insufficient_note(d),
+            early_warning_note(r),
             if stage.is_empty() { "–".into() } else { bi(stage_zh(stage), stage) },
             urgency(action),
             bi(action_zh(action), action),
@@ -283,6 +284,7 @@ fn group_page(r: &GroupResult) -> String {
     );
     as_of_line(&mut o, d);
     action_section(&mut o, d);
+    early_warning_section(&mut o, r);
     activity_section(&mut o, r);
     roles_section(&mut o, d);
     key_people_section(&mut o, d);
@@ -293,6 +295,44 @@ fn group_page(r: &GroupResult) -> String {
     churn_section(&mut o, d);
     settings_section(&mut o, d);
     o
+}
+
+/// A young group's risk beside its status in the portfolio table.
+fn early_warning_note(r: &GroupResult) -> String {
+    match &r.early_warning {
+        Some(w) => format!(
+            " <span class=\"small\" title=\"{}\">{}</span>",
+            esc(&format!(
+                "early warning / 早期预警: {}",
+                w.reasons.iter().map(|x| x.en.as_str()).collect::<Vec<_>>().join("; ")
+            )),
+            bi(&format!("预警 {:.0}%", w.risk * 100.0), &format!("risk {:.0}%", w.risk * 100.0))
+        ),
+        None => String::new(),
+    }
+}
+
+/// A young group's early warning (METHOD §12): its risk, the three signals that weigh most for
+/// it, and the seed's playbook line.
+fn early_warning_section(o: &mut String, r: &GroupResult) {
+    let Some(w) = &r.early_warning else { return };
+    let _ = write!(
+        o,
+        "<div class=\"card\"><h3>{}: {:.0}%</h3><p class=\"small\">{}</p><ul>",
+        bi("早期预警", "Early warning"),
+        w.risk * 100.0,
+        bi(
+            &format!("根据建群后前{}天，{}天时成为死群的概率（校准后）", w.observe_days, w.horizon_days),
+            &format!(
+                "the calibrated chance that it is dead {} days after creation, from its first {} days",
+                w.horizon_days, w.observe_days
+            )
+        ),
+    );
+    for x in &w.reasons {
+        let _ = write!(o, "<li>{}</li>", bi(&x.zh, &x.en));
+    }
+    let _ = write!(o, "</ul><p class=\"small\">{}</p></div>", bi(&w.playbook_zh, &w.playbook_en));
 }
 
 /// " (insufficient data)" beside a status the data is too short to decide.

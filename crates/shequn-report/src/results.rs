@@ -24,6 +24,10 @@ pub struct GroupResult {
     /// Ads that broke the group's ad policy; empty when no policy was set.
     #[serde(default)]
     pub violations: Vec<ViolationRow>,
+    /// A young group's chance of being dead by the horizon, with its reasons (METHOD §12);
+    /// absent for groups past their first weeks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_warning: Option<shequn_survival::EarlyWarning>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -110,9 +110,34 @@ pub fn groups_csv(input: &ReportInput) -> String {
 /// `triage.csv`: the action per group and why, in both languages.
 pub fn triage_csv(input: &ReportInput) -> String {
     csv(
-        &["group_id", "group", "status", "action", "reason_zh", "reason_en", "migration_members"],
+        &[
+            "group_id",
+            "group",
+            "status",
+            "action",
+            "reason_zh",
+            "reason_en",
+            "migration_members",
+            "early_warning_risk",
+            "early_warning_observe_days",
+            "early_warning_reasons_zh",
+            "early_warning_reasons_en",
+            "early_warning_playbook_zh",
+            "early_warning_playbook_en",
+        ],
         input.results.iter().map(|r| {
             let d = &r.diagnosis;
+            let w = r.early_warning.as_ref();
+            let reasons = |zh: bool| {
+                w.map(|w| {
+                    w.reasons
+                        .iter()
+                        .map(|x| if zh { x.zh.as_str() } else { x.en.as_str() })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default()
+            };
             vec![
                 d.group_id.to_string(),
                 d.group.clone(),
@@ -121,6 +146,12 @@ pub fn triage_csv(input: &ReportInput) -> String {
                 d.triage.reason_zh.clone(),
                 d.triage.reason_en.clone(),
                 d.triage.migration.len().to_string(),
+                w.map(|w| format!("{:.3}", w.risk)).unwrap_or_default(),
+                w.map(|w| w.observe_days.to_string()).unwrap_or_default(),
+                reasons(true),
+                reasons(false),
+                w.map(|w| w.playbook_zh.clone()).unwrap_or_default(),
+                w.map(|w| w.playbook_en.clone()).unwrap_or_default(),
             ]
         }),
     )

@@ -42,6 +42,7 @@ pub fn json_view(a: &Analysed) -> serde_json::Value {
         "migration": d.triage.migration,
         "labels_present": d.labels_present,
         "settings": d.settings,
+        "early_warning": a.early_warning,
     })
 }
 
@@ -90,6 +91,11 @@ pub fn text_view(a: &Analysed) -> String {
             d.lifespan.last_member_day.as_deref().unwrap_or("-"),
             if d.lifespan.died_early { "; died within 90 days of creation 创建后90天内死亡" } else { "" }
         ));
+    }
+    if let Some(w) = &a.early_warning {
+        for l in early_warning_lines(w) {
+            line(l);
+        }
     }
     if d.temporary.temporary {
         line(format!(
@@ -360,4 +366,24 @@ pub fn bids_csv(t: &Timeline, r: &Responsiveness) -> String {
             ]
         }),
     )
+}
+
+/// The early warning of a young group (METHOD §12) as text lines: risk, reasons, playbook.
+pub fn early_warning_lines(w: &shequn_survival::EarlyWarning) -> Vec<String> {
+    let mut out = vec![format!(
+        "early warning 早期预警: {:.0}% risk of being dead {} days after creation, from its first {} days 根据前{}天，创建{}天后成为死群的概率 {:.0}%{}",
+        w.risk * 100.0,
+        w.horizon_days,
+        w.observe_days,
+        w.observe_days,
+        w.horizon_days,
+        w.risk * 100.0,
+        if w.high { " — high 高" } else { "" }
+    )];
+    for r in &w.reasons {
+        out.push(format!("  • {} / {}", r.en, r.zh));
+    }
+    out.push(format!("  playbook 建议: {}", w.playbook_en));
+    out.push(format!("             {}", w.playbook_zh));
+    out
 }

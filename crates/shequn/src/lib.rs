@@ -8,4 +8,5 @@ pub mod bench;
 pub mod cmd;
 pub mod group_view;
 pub mod pipeline;
+pub mod survival_cases;
 pub mod table;

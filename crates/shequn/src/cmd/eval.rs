@@ -27,6 +27,9 @@ pub enum Target {
     ExplicitReplies(ExplicitArgs),
     /// The ad/spam classifier on a labelled set: precision, recall, F1, confusion matrix.
     Ads(super::eval_ads::AdsArgs),
+    /// The early warning (METHOD §12) on an archive's groups whose fate is known: AUC, Brier
+    /// score, calibration, one prediction per group.
+    Survival(super::eval_survival::SurvivalArgs),
 }
 
 #[derive(clap::Args)]
@@ -78,6 +81,7 @@ pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         Target::Replies(a) => replies(a),
         Target::ExplicitReplies(a) => explicit_replies(_cli, a),
         Target::Ads(a) => super::eval_ads::run(a),
+        Target::Survival(a) => super::eval_survival::run(_cli, a),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod demo;
 pub mod eval;
 pub mod eval_ads;
+pub mod eval_survival;
 pub mod group;
 pub mod groups;
 pub mod import;
@@ -13,6 +14,7 @@ pub mod report;
 pub mod serve;
 pub mod train;
 pub mod train_ads;
+pub mod train_survival;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

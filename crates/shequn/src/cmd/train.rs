@@ -23,6 +23,9 @@ pub enum Target {
     Replies(RepliesArgs),
     /// The ad/spam model (writes crates/shequn-content/weights/ads.bin).
     Ads(super::train_ads::AdsArgs),
+    /// The early-warning model (METHOD §12) from archives whose groups' fates are known
+    /// (`--db A.db B.db …`); writes crates/shequn-survival/weights/survival.json with `--out`.
+    Survival(super::train_survival::SurvivalArgs),
 }
 
 #[derive(clap::Args)]
@@ -40,10 +43,11 @@ pub struct RepliesArgs {
     pub window: usize,
 }
 
-pub fn run(_cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     match &args.target {
         Target::Replies(a) => replies(a),
         Target::Ads(a) => super::train_ads::run(a),
+        Target::Survival(a) => super::train_survival::run(cli, a),
     }
 }
 
