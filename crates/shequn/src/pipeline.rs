@@ -269,6 +269,7 @@ pub fn run(
     archive: &mut Archive,
     units: &[Unit],
     opts: &ParseOptions,
+    limits: &shequn_ingest::Limits,
     threads: usize,
     force: bool,
     mut on_progress: impl FnMut(Progress<'_>),
@@ -306,7 +307,7 @@ pub fn run(
                     continue;
                 }
                 let mut sink = ChunkSink { buf: Vec::with_capacity(CHUNK), tx: tx.clone(), spent };
-                let input = Input::new(&unit.path);
+                let input = Input::with_limits(&unit.path, *limits);
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     unit.format.parse(&input, opts, &mut sink)
                 }))

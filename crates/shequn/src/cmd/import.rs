@@ -59,6 +59,11 @@ pub struct Args {
     /// (normally an unchanged export is recognised by its fingerprint and skipped).
     #[arg(long)]
     pub force: bool,
+    /// A settings file whose `[limits]` table bounds what an input may make shequn unpack or
+    /// hold (zip_entry_mib, zip_export_mib, zip_ratio, line_mib, whole_file_mib, json_depth,
+    /// json_record_mib; docs/reliability.md). The same file `group --config` reads.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Parser threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -129,6 +134,16 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
             )
         })?),
     };
+    let limits = match &args.config {
+        None => shequn_ingest::Limits::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read the settings file {}: {e}", path.display()))?;
+            shequn_ingest::Limits::from_toml(&text).map_err(|e| {
+                anyhow::anyhow!("{}: {e}\nhint: docs/reliability.md lists every limit and its default", path.display())
+            })?
+        }
+    };
     let started = Instant::now();
     let mut archive = cli.open_archive()?;
     let (units, mut failures, passed) = pipeline::plan(&args.paths, forced);
@@ -153,7 +168,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     };
     let mut total = ImportStats::default();
     let mut stored = 0u64;
-    let mut reports = pipeline::run(&mut archive, &units, &opts, threads, args.force, |p| match p {
+    let mut reports = pipeline::run(&mut archive, &units, &opts, &limits, threads, args.force, |p| match p {
         pipeline::Progress::Stored { records } => {
             stored += records as u64;
             if let Some(bar) = &bar {
