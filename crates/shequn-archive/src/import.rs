@@ -235,9 +235,6 @@ pub struct FileImport<'a> {
     // Declared before `tx` so the statements are finalized before a rollback.
     stmts: Statements<'a>,
     tx: Transaction<'a>,
-    conn: &'a Connection,
-    /// Journaled for appending to an empty archive: back to WAL after the commit.
-    appending: bool,
     path: String,
     groups: Vec<GroupState>,
     /// People ids by (platform, platform id), across the groups of this file.
@@ -250,18 +247,11 @@ pub struct FileImport<'a> {
 }
 
 impl<'a> FileImport<'a> {
-    pub(crate) fn new(
-        conn: &'a Connection,
-        tx: Transaction<'a>,
-        path: String,
-        appending: bool,
-    ) -> Result<FileImport<'a>> {
+    pub(crate) fn new(conn: &'a Connection, tx: Transaction<'a>, path: String) -> Result<FileImport<'a>> {
         let stmts = Statements::prepare(conn).map_err(|e| sql_err(&path, e))?;
         Ok(FileImport {
             stmts,
             tx,
-            conn,
-            appending,
             path,
             groups: Vec::new(),
             people: HashMap::new(),
@@ -402,7 +392,7 @@ impl<'a> FileImport<'a> {
 
     /// Commits the file and returns what it added.
     pub fn commit(self) -> Result<ImportStats> {
-        let FileImport { stmts, tx, conn, appending, path, mut stats, groups, .. } = self;
+        let FileImport { stmts, tx, path, mut stats, groups, .. } = self;
         drop(stmts);
         for g in &groups {
             stats.cut_off_replaced += replace_cut_off(&tx, g.id, &g.tails)
@@ -419,9 +409,6 @@ impl<'a> FileImport<'a> {
             .map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
         }
         tx.commit().map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
-        if appending {
-            crate::set_journal(conn, crate::Journal::Wal).map_err(|source| ArchiveError::Sqlite { path, source })?;
-        }
         Ok(stats)
     }
 

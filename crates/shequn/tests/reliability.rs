@@ -67,3 +67,102 @@ fn a_cut_off_copy_imported_first_leaves_no_phantom_message() {
     // Known limit: a cut-off copy imported after the whole export still adds its last line.
     assert_eq!(messages(&db2), expected + 1);
 }
+
+/// JSON Lines of `n` messages in `groups` groups named after `tag`.
+fn jsonl(tag: &str, groups: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "{{\"group\":\"{tag} {}\",\"time\":\"2024-03-{:02}T{:02}:{:02}:{:02}+08:00\",\"sender\":\"p{}\",\"text\":\"{tag} message {i}\"}}\n",
+                i % groups,
+                1 + i / 86_400 % 28,
+                i / 3600 % 24,
+                i / 60 % 60,
+                i % 60,
+                i % 37
+            )
+        })
+        .collect()
+}
+
+/// (groups, messages) from `groups --json`.
+fn counts(db: &Path) -> (usize, u64) {
+    let out = shequn(db, &["groups", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let groups: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    (groups.len(), groups.iter().map(|g| g["messages"].as_u64().unwrap()).sum())
+}
+
+#[test]
+fn two_imports_a_report_and_groups_at_once_give_the_serial_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    std::fs::write(&a, jsonl("alpha", 3, 150_000)).unwrap();
+    std::fs::write(&b, jsonl("beta", 2, 150_000)).unwrap();
+    // What the files hold, read from them: one message per line, groups by name.
+    let lines = |p: &Path| std::fs::read_to_string(p).unwrap().lines().count() as u64;
+    let expected = (5, lines(&a) + lines(&b));
+
+    let serial = dir.path().join("serial.db");
+    for p in [&a, &b] {
+        assert!(shequn(&serial, &["import", p.to_str().unwrap()]).status.success());
+    }
+    assert_eq!(counts(&serial), expected);
+
+    let db = dir.path().join("shared.db");
+    let spawn = |args: Vec<String>| {
+        Command::new(env!("CARGO_BIN_EXE_shequn"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let s = |x: &str| x.to_string();
+    let import_a = spawn(vec![s("import"), s("--json"), a.display().to_string()]);
+    let import_b = spawn(vec![s("import"), s("--json"), b.display().to_string()]);
+    // Readers start while the writers work.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let report_dir = dir.path().join("report");
+    let report = spawn(vec![s("report"), s("--out"), report_dir.display().to_string()]);
+    let groups = spawn(vec![s("groups"), s("--json")]);
+    let mut imported = 0;
+    for (name, child) in [("import a", import_a), ("import b", import_b), ("report", report), ("groups", groups)] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{name} failed: {}", String::from_utf8_lossy(&out.stderr));
+        if name.starts_with("import") {
+            let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+            imported += summary["messages_new"].as_u64().unwrap();
+        }
+        if name == "groups" {
+            let listed: Vec<Value> = serde_json::from_slice(&out.stdout).expect("groups printed JSON");
+            assert!(listed.len() <= 5);
+        }
+    }
+    assert_eq!(imported, expected.1);
+    assert_eq!(counts(&db), expected, "the same archive as a serial run");
+    assert!(report_dir.join("report.json").is_file());
+}
+
+#[test]
+fn a_locked_archive_with_json_still_prints_a_json_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("locked.db");
+    let file = dir.path().join("a.jsonl");
+    std::fs::write(&file, jsonl("alpha", 1, 10)).unwrap();
+    assert!(shequn(&db, &["import", file.to_str().unwrap()]).status.success());
+    // Hold the write lock from another connection for longer than --wait.
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let file2 = dir.path().join("b.jsonl");
+    std::fs::write(&file2, jsonl("beta", 1, 10)).unwrap();
+    let out = shequn(&db, &["import", "--json", "--wait", "1", file2.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("a JSON summary on stdout");
+    assert_eq!(summary["failed"], 1);
+    assert!(summary["failures"][0]["error"].as_str().unwrap().contains("locked"), "{summary}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("waiting for another shequn"));
+    holder.execute_batch("ROLLBACK").unwrap();
+}

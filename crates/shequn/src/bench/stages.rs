@@ -69,6 +69,7 @@ pub fn import(db: &Path, unit: &Unit, threads: usize) -> anyhow::Result<ImportSt
         &units,
         &ParseOptions::default(),
         &shequn_ingest::Limits::default(),
+        pipeline::WRITER_WAIT_SECS,
         threads,
         false,
         |_| (),

@@ -146,6 +146,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         &units,
         &ParseOptions::default(),
         &shequn_ingest::Limits::default(),
+        pipeline::WRITER_WAIT_SECS,
         threads,
         false,
         |_| (),
