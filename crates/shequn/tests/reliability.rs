@@ -166,3 +166,36 @@ fn a_locked_archive_with_json_still_prints_a_json_summary() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("waiting for another shequn"));
     holder.execute_batch("ROLLBACK").unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn report_files_replace_a_planted_link_instead_of_writing_through_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let file = dir.path().join("a.jsonl");
+    std::fs::write(&file, jsonl("alpha", 2, 50)).unwrap();
+    assert!(shequn(&db, &["import", file.to_str().unwrap()]).status.success());
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    std::os::unix::fs::symlink(&victim, out_dir.join("groups.csv")).unwrap();
+    std::os::unix::fs::symlink(&victim, out_dir.join("report.json")).unwrap();
+    let out = shequn(&db, &["report", "--out", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious", "the link's target is untouched");
+    for name in ["groups.csv", "report.json"] {
+        let meta = std::fs::symlink_metadata(out_dir.join(name)).unwrap();
+        assert!(meta.file_type().is_file(), "{name} is now a file of its own");
+    }
+    let groups_csv = std::fs::read_to_string(out_dir.join("groups.csv")).unwrap();
+    assert_eq!(groups_csv.lines().count(), 3, "a header and one row per group");
+    let doc: Value = serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).unwrap()).unwrap();
+    assert!(doc.is_object());
+    let leftovers: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files are left behind");
+}
