@@ -30,6 +30,14 @@ pub struct ImportStats {
     /// The first and last message time the file held (new or already present), in any group.
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
+    /// Messages an earlier, cut-off copy of an export had stored with their text cut short,
+    /// replaced by this file's whole message (see [`TailCheck`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cut_off_replaced: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl ImportStats {
@@ -54,7 +62,24 @@ impl ImportStats {
         }
         self.first_ms = min_some(self.first_ms, other.first_ms);
         self.last_ms = self.last_ms.max(other.last_ms);
+        self.cut_off_replaced += other.cut_off_replaced;
     }
+}
+
+/// A cut-off export's last line is a message with its text cut short and a content key of
+/// its own, so importing the whole export later would keep it beside the whole message (#19
+/// item 5). A file's last message sits at its source's end time; so when this file adds a
+/// message without a platform id at the end time of an earlier source of the group, a stored
+/// message there by the same sender whose text is a strict prefix of the new text, and which
+/// this file does not itself hold, is that cut-off copy and is replaced.
+#[derive(Default)]
+struct TailCheck {
+    /// End times of the group's earlier sources (loaded once, for groups that existed).
+    source_ends: Option<foldhash::HashSet<i64>>,
+    /// Keys this file holds at those times (new or present): never replaced.
+    held: foldhash::HashSet<String>,
+    /// Messages this file added at those times: (time, sender, text, key).
+    added: Vec<(i64, i64, String, String)>,
 }
 
 fn min_some(a: Option<i64>, b: Option<i64>) -> Option<i64> {
@@ -97,6 +122,7 @@ struct GroupState {
     occurrences: HashMap<u128, u32>,
     /// The first and last time of the messages this file added to the group.
     span: Option<(i64, i64)>,
+    tails: TailCheck,
 }
 
 /// A member this file has met: its id, and the name and flags last written for
@@ -209,9 +235,6 @@ pub struct FileImport<'a> {
     // Declared before `tx` so the statements are finalized before a rollback.
     stmts: Statements<'a>,
     tx: Transaction<'a>,
-    conn: &'a Connection,
-    /// Journaled for appending to an empty archive: back to WAL after the commit.
-    appending: bool,
     path: String,
     groups: Vec<GroupState>,
     /// People ids by (platform, platform id), across the groups of this file.
@@ -224,18 +247,11 @@ pub struct FileImport<'a> {
 }
 
 impl<'a> FileImport<'a> {
-    pub(crate) fn new(
-        conn: &'a Connection,
-        tx: Transaction<'a>,
-        path: String,
-        appending: bool,
-    ) -> Result<FileImport<'a>> {
+    pub(crate) fn new(conn: &'a Connection, tx: Transaction<'a>, path: String) -> Result<FileImport<'a>> {
         let stmts = Statements::prepare(conn).map_err(|e| sql_err(&path, e))?;
         Ok(FileImport {
             stmts,
             tx,
-            conn,
-            appending,
             path,
             groups: Vec::new(),
             people: HashMap::new(),
@@ -376,8 +392,12 @@ impl<'a> FileImport<'a> {
 
     /// Commits the file and returns what it added.
     pub fn commit(self) -> Result<ImportStats> {
-        let FileImport { stmts, tx, conn, appending, path, stats, groups, .. } = self;
+        let FileImport { stmts, tx, path, mut stats, groups, .. } = self;
         drop(stmts);
+        for g in &groups {
+            stats.cut_off_replaced += replace_cut_off(&tx, g.id, &g.tails)
+                .map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
+        }
         // Widen each group's span by the messages added; a file that added none writes nothing.
         for g in &groups {
             let Some((first, last)) = g.span else { continue };
@@ -389,10 +409,24 @@ impl<'a> FileImport<'a> {
             .map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
         }
         tx.commit().map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
-        if appending {
-            crate::set_journal(conn, crate::Journal::Wal).map_err(|source| ArchiveError::Sqlite { path, source })?;
-        }
         Ok(stats)
+    }
+
+    /// Whether `time_ms` is the end time of an earlier source of the group in `slot`.
+    fn at_source_end(&mut self, slot: u32, time_ms: i64) -> Result<bool> {
+        let gid = self.groups[slot as usize].id;
+        if self.groups[slot as usize].tails.source_ends.is_none() {
+            let ends = self
+                .tx
+                .prepare_cached(
+                    "SELECT s.last_ms FROM source_groups g JOIN sources s ON s.fingerprint = g.fingerprint
+                     WHERE g.group_id = ?1 AND s.last_ms IS NOT NULL",
+                )
+                .and_then(|mut st| st.query_map(params![gid], |r| r.get::<_, i64>(0))?.collect())
+                .map_err(|e| sql_err(&self.path, e))?;
+            self.groups[slot as usize].tails.source_ends = Some(ends);
+        }
+        Ok(self.groups[slot as usize].tails.source_ends.as_ref().is_some_and(|e| e.contains(&time_ms)))
     }
 
     fn slot(&self, slot: u32) -> Result<&GroupState> {
@@ -455,6 +489,7 @@ impl<'a> FileImport<'a> {
             members_by_name: HashMap::new(),
             occurrences: HashMap::new(),
             span: None,
+            tails: TailCheck::default(),
         });
         Ok(())
     }
@@ -636,6 +671,13 @@ impl<'a> FileImport<'a> {
                 m.edited.map(|e: Stamp| e.unix_ms)
             ])
             .map_err(|e| sql_err(&self.path, e))?;
+        if m.id.is_none() && !self.groups[slot as usize].fresh && self.at_source_end(slot, time.unix_ms)? {
+            let tails = &mut self.groups[slot as usize].tails;
+            tails.held.insert(self.key_buf.clone());
+            if inserted > 0 {
+                tails.added.push((time.unix_ms, sender, m.text.clone(), self.key_buf.clone()));
+            }
+        }
         if inserted == 0 {
             self.stats.messages_present += 1;
             // A live edit (Telegram edited_message, Slack message_changed) carries the new
@@ -743,4 +785,26 @@ impl<'a> FileImport<'a> {
         self.stats.roster_entries += n as u64;
         Ok(())
     }
+}
+
+/// Deletes the cut-off copies [`TailCheck`] describes; returns how many.
+fn replace_cut_off(tx: &Transaction, group_id: i64, tails: &TailCheck) -> rusqlite::Result<u64> {
+    let mut removed = 0;
+    for (time_ms, sender, text, key) in &tails.added {
+        let candidates: Vec<(i64, String, String)> = tx
+            .prepare_cached(
+                "SELECT id, key, text FROM messages
+                 WHERE group_id = ?1 AND time_ms = ?2 AND sender_id = ?3 AND key LIKE 'c:%' AND key <> ?4",
+            )?
+            .query_map(params![group_id, time_ms, sender, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (id, old_key, old_text) in candidates {
+            if tails.held.contains(&old_key) || old_text.len() >= text.len() || !text.starts_with(old_text.as_str()) {
+                continue;
+            }
+            tx.execute("DELETE FROM mentions WHERE message_id = ?1", params![id])?;
+            removed += tx.execute("DELETE FROM messages WHERE id = ?1", params![id])? as u64;
+        }
+    }
+    Ok(removed)
 }

@@ -63,6 +63,7 @@ impl Archive {
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                 .map_err(|source| ArchiveError::Sqlite { path: label.clone(), source })?;
         let archive = Archive { conn, path: label };
+        archive.conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS)).map_err(|e| archive.err(e))?;
         let version = archive.schema_version()?;
         let known = schema::MIGRATIONS.len() as i64;
         if version != known {
@@ -135,87 +136,64 @@ impl Archive {
     /// it read or inserted in the same transaction, and checking costs two
     /// B-tree seeks per row. (The pragma cannot change inside a transaction.)
     ///
-    /// A file imported into an empty archive only appends pages. With a rollback journal they
-    /// are written once, straight into the file; WAL writes each page twice (into the log,
-    /// then the checkpoint copies it back): 0.3 s of a 3.5 s import at 1M messages. The
-    /// journal still undoes a failed file (it records the file's original size). Every other
-    /// import, and every reader, uses WAL; the mode returns to WAL at commit. It can only
-    /// change when no other connection has the file open: then the import simply stays in WAL.
+    /// Always in WAL, from the first file into an empty archive on: readers (`groups`, a
+    /// report, the dashboard) read beside any writer and never fail. (A rollback journal for
+    /// the first file wrote each page once instead of twice, 0.3 s of a 3.5 s import at 1M
+    /// messages, but locked readers out for the whole file: #19 item 8.)
     pub fn begin_file(&mut self) -> Result<FileImport<'_>> {
-        self.begin(true)
+        self.begin(false)
     }
 
     /// Starts one short transaction of the live service: always in WAL, so dashboards and
     /// reports read beside it; fully synced at commit, because the platform is told the
     /// records are kept (and stops resending them) as soon as this returns.
     pub fn begin_live(&mut self) -> Result<FileImport<'_>> {
-        self.begin(false)
+        self.begin(true)
     }
 
-    fn begin(&mut self, may_append: bool) -> Result<FileImport<'_>> {
+    /// Waits up to `max_wait` for the write lock (another import or the live service holding
+    /// it for a file's transaction), calling `on_wait` once first if the lock is taken, so
+    /// writers queue behind each other instead of failing after the busy timeout. The next
+    /// [`Archive::begin_file`] waits the same time.
+    pub fn wait_for_writer(&mut self, max_wait: std::time::Duration, on_wait: impl FnOnce()) -> Result<()> {
+        self.conn.busy_timeout(std::time::Duration::from_millis(100)).map_err(|e| self.err(e))?;
+        let free = self.conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        if free {
+            self.conn.execute_batch("ROLLBACK").map_err(|e| self.err(e))?;
+        } else {
+            on_wait();
+        }
+        self.conn.busy_timeout(max_wait.max(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))).map_err(|e| self.err(e))
+    }
+
+    fn begin(&mut self, live: bool) -> Result<FileImport<'_>> {
         let path = self.path.clone();
         self.conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(|e| self.err(e))?;
-        let empty = may_append
-            && self.path != ":memory:"
-            && !self
-                .conn
-                .query_row("SELECT EXISTS (SELECT 1 FROM groups)", [], |r| r.get::<_, bool>(0))
-                .map_err(|e| self.err(e))?;
-        let appending = empty && set_journal(&self.conn, Journal::Rollback).map_err(|e| self.err(e))?;
-        if !appending {
-            set_journal(&self.conn, Journal::Wal).map_err(|e| self.err(e))?;
+        if self.path != ":memory:" {
+            let mode: String =
+                self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(ArchiveError::Invalid(format!(
+                    "archive {path}: cannot switch to WAL (journal mode {mode})"
+                )));
+            }
         }
-        if !may_append {
-            // Live: a kill or power cut after the acknowledgement must not lose the batch
-            // (imports keep NORMAL: a lost last file is simply read again).
-            self.conn.execute_batch("PRAGMA synchronous = FULL").map_err(|e| self.err(e))?;
-        }
+        // Live: a kill or power cut after the acknowledgement must not lose the batch
+        // (imports keep NORMAL: a lost last file is simply read again).
+        let sync = if live { "FULL" } else { "NORMAL" };
+        self.conn.execute_batch(&format!("PRAGMA synchronous = {sync}")).map_err(|e| self.err(e))?;
         // `&mut self` keeps transactions from nesting; the statements and the
         // transaction share the connection for the import's lifetime.
         let conn: &Connection = &self.conn;
         let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
             .map_err(|source| ArchiveError::Sqlite { path: path.clone(), source })?;
-        FileImport::new(conn, tx, path, appending)
+        FileImport::new(conn, tx, path)
     }
 }
 
-/// How long a writer waits for another connection's lock before giving up.
+/// How long a writer waits for another connection's lock before giving up (unless
+/// [`Archive::wait_for_writer`] set a longer wait), and how long a reader waits.
 const BUSY_TIMEOUT_MS: u64 = 5000;
-
-/// How a file's transaction is journaled (see [`Archive::begin_file`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Journal {
-    /// Readers alongside the writer; each page written twice.
-    Wal,
-    /// A rollback journal, synced fully: for appending to an empty archive.
-    Rollback,
-}
-
-/// Switches the journal mode; returns whether the connection is now in it.
-pub(crate) fn set_journal(conn: &Connection, journal: Journal) -> rusqlite::Result<bool> {
-    let (mode, sync) = match journal {
-        Journal::Wal => ("wal", "NORMAL"),
-        Journal::Rollback => ("delete", "FULL"),
-    };
-    // Leaving WAL needs the file to itself: another connection makes it fail at once
-    // (no waiting out the busy timeout), and the import goes on in WAL.
-    conn.busy_timeout(std::time::Duration::ZERO)?;
-    let now = conn.query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| r.get::<_, String>(0));
-    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
-    let now = match now {
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
-        {
-            return Ok(false)
-        }
-        other => other?,
-    };
-    let switched = now.eq_ignore_ascii_case(mode);
-    if switched {
-        conn.execute_batch(&format!("PRAGMA synchronous = {sync}"))?;
-    }
-    Ok(switched)
-}
 
 impl Archive {
     /// Leaves checkpoints (copying the WAL back into the file) to [`Archive::checkpoint`] on

@@ -254,16 +254,51 @@ fn journal_mode(path: &std::path::Path) -> String {
 }
 
 #[test]
-fn a_first_import_appends_without_the_log_and_hands_the_archive_back_in_wal() {
+fn a_first_import_is_in_wal_and_readers_read_beside_it_while_it_works() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fresh.db");
     let mut a = Archive::open(&path).unwrap();
-    let stats = import(&mut a, sample());
-    assert_eq!(stats.messages_new, 5);
-    // Readers and the next imports get WAL back; no journal file is left behind.
-    assert_eq!(journal_mode(&path), "wal");
+    {
+        let mut f = a.begin_file().unwrap();
+        for r in sample() {
+            f.apply(r).unwrap();
+        }
+        // The file's transaction is open: a reader opened now reads the empty archive.
+        let reader = Archive::open_readonly(&path).unwrap();
+        assert_eq!(reader.counts().unwrap(), (0, 0, 0));
+        assert_eq!(journal_mode(&path), "wal");
+        f.commit().unwrap();
+        assert_eq!(reader.counts().unwrap(), (1, 5, 1));
+    }
     assert!(!dir.path().join("fresh.db-journal").exists());
     assert_eq!(a.counts().unwrap(), (1, 5, 1));
+}
+
+#[test]
+fn a_second_writer_waits_for_the_first_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.db");
+    let mut a = Archive::open(&path).unwrap();
+    let mut b = Archive::open(&path).unwrap();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        let mut f = a.begin_file().unwrap();
+        for r in sample() {
+            f.apply(r).unwrap();
+        }
+        started_tx.send(()).unwrap();
+        // Longer than the plain busy timeout (5 s) would allow.
+        std::thread::sleep(std::time::Duration::from_millis(6000));
+        f.commit().unwrap();
+    });
+    started_rx.recv().unwrap();
+    let mut waited = false;
+    b.wait_for_writer(std::time::Duration::from_secs(60), || waited = true).unwrap();
+    assert!(waited, "the lock was taken, so the wait was announced");
+    let f = b.begin_file().expect("the second writer queues behind the first");
+    drop(f);
+    writer.join().unwrap();
+    assert_eq!(b.counts().unwrap(), (1, 5, 1));
 }
 
 #[test]

@@ -26,6 +26,8 @@ impl AnalysisConfig {
     /// Parses a settings file: diagnosis keys at the top, each other analysis in its table.
     pub fn from_toml(text: &str) -> Result<AnalysisConfig, String> {
         let mut table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        // `[limits]` bounds what `import` reads (shequn_ingest::Limits), not an analysis.
+        table.remove("limits");
         fn section<T: serde::de::DeserializeOwned + Default>(t: &mut toml::Table, name: &str) -> Result<T, String> {
             match t.remove(name) {
                 None => Ok(T::default()),

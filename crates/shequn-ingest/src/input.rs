@@ -5,17 +5,25 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use crate::limits::{exceeded, read_bounded, Limits};
 use crate::{ParseError, Probe, PROBE_BYTES};
 
-/// One input to parse: a file or an export folder.
+/// One input to parse: a file or an export folder, and how much of it may be read.
 #[derive(Debug, Clone)]
 pub struct Input {
     pub path: PathBuf,
+    pub limits: Limits,
 }
 
 impl Input {
+    /// An input read within the default limits.
     pub fn new(path: impl Into<PathBuf>) -> Input {
-        Input { path: path.into() }
+        Input { path: path.into(), limits: Limits::default() }
+    }
+
+    /// An input read within the given limits (the `[limits]` table of `--config`).
+    pub fn with_limits(path: impl Into<PathBuf>, limits: Limits) -> Input {
+        Input { path: path.into(), limits }
     }
 
     /// Opens the file for streaming reads.
@@ -35,9 +43,27 @@ impl Input {
         Ok(r)
     }
 
-    /// Reads the whole file as bytes.
+    /// Reads the whole file as bytes, up to the `whole_file_mib` limit.
     pub fn read_bytes(&self) -> Result<Vec<u8>, ParseError> {
-        std::fs::read(&self.path).map_err(|e| self.io_error(e))
+        let file = File::open(&self.path).map_err(|e| ParseError::new(&self.path, format!("cannot open: {e}")))?;
+        read_bounded(
+            file,
+            self.limits.whole_file_bytes(),
+            || {
+                exceeded(
+                    &self.path,
+                    "the file is larger than a format read whole may be",
+                    "whole_file_mib",
+                    self.limits.whole_file_mib,
+                )
+            },
+            |e| self.io_error(e),
+        )
+    }
+
+    /// A JSON reader (BOM skipped) that enforces `json_depth` and `json_record_mib`.
+    pub fn json_reader(&self) -> Result<crate::limits::JsonGuard<BufReader<File>>, ParseError> {
+        Ok(crate::limits::JsonGuard::new(self.open_skip_bom()?, &self.limits))
     }
 
     /// Reads the whole file as text: UTF-8 (BOM removed), UTF-16 by BOM, or
@@ -50,7 +76,7 @@ impl Input {
     /// Streams the file line by line (UTF-8 only; use [`Input::read_text`]
     /// for files that may be GBK).
     pub fn lines(&self) -> Result<TextLines<BufReader<File>>, ParseError> {
-        Ok(TextLines::new(self.path.clone(), self.open_skip_bom()?))
+        Ok(TextLines::new(self.path.clone(), self.open_skip_bom()?).max_line(self.limits.line_bytes()))
     }
 
     pub fn io_error(&self, e: io::Error) -> ParseError {
@@ -85,6 +111,12 @@ pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String, ParseError> {
     }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_string()),
+        Err(utf8_err) if utf8_err.error_len().is_none() && utf8_err.valid_up_to() > 0 => Err(ParseError::new(
+            path,
+            "the file ends in the middle of a UTF-8 character: it was cut off / 文件在一个字符中间结束：文件不完整",
+        )
+        .at(format!("byte {}", utf8_err.valid_up_to()))
+        .hint("copy or download the whole export again")),
         Err(utf8_err) => {
             let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
             if had_errors {
@@ -112,18 +144,25 @@ pub struct TextLines<R> {
     reader: R,
     line_no: u64,
     buf: Vec<u8>,
+    max_line: u64,
 }
 
 impl<R: BufRead> TextLines<R> {
     pub fn new(path: PathBuf, reader: R) -> TextLines<R> {
-        TextLines { path, reader, line_no: 0, buf: Vec::new() }
+        TextLines { path, reader, line_no: 0, buf: Vec::new(), max_line: Limits::default().line_bytes() }
+    }
+
+    /// Lines longer than `bytes` are an error (the `line_mib` limit), not read into memory.
+    pub fn max_line(mut self, bytes: u64) -> TextLines<R> {
+        self.max_line = bytes;
+        self
     }
 
     /// The next line and its number, or None at the end.
     pub fn next_line(&mut self) -> Result<Option<(u64, &str)>, ParseError> {
         self.buf.clear();
-        let n = self
-            .reader
+        let n = (&mut self.reader)
+            .take(self.max_line.saturating_add(2))
             .read_until(b'\n', &mut self.buf)
             .map_err(|e| ParseError::new(&self.path, format!("read failed: {e}")))?;
         if n == 0 {
@@ -133,8 +172,19 @@ impl<R: BufRead> TextLines<R> {
         while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
             self.buf.pop();
         }
+        if self.buf.len() as u64 > self.max_line {
+            let mib = self.max_line / (1024 * 1024);
+            return Err(exceeded(&self.path, "a line is longer than allowed", "line_mib", mib)
+                .at(format!("line {}", self.line_no)));
+        }
         match std::str::from_utf8(&self.buf) {
             Ok(s) => Ok(Some((self.line_no, s))),
+            Err(e) if e.error_len().is_none() => Err(ParseError::new(
+                &self.path,
+                "the file ends in the middle of a UTF-8 character: it was cut off / 文件在一个字符中间结束：文件不完整",
+            )
+            .at(format!("line {}, byte {} of the line", self.line_no, e.valid_up_to()))
+            .hint("copy or download the whole export again")),
             Err(e) => Err(ParseError::new(&self.path, "invalid UTF-8 text")
                 .at(format!("line {}, byte {} of the line", self.line_no, e.valid_up_to()))
                 .hint("the file may be damaged or in another encoding; re-export it as UTF-8")),
@@ -170,5 +220,29 @@ mod tests {
         assert_eq!(lines.next_line().unwrap().unwrap().1, "ok");
         let err = lines.next_line().unwrap_err();
         assert_eq!(err.location.as_deref(), Some("line 2, byte 4 of the line"));
+    }
+
+    #[test]
+    fn utf8_cut_mid_character_is_reported_as_cut() {
+        let mut bytes = "群聊记录：你好".as_bytes().to_vec();
+        bytes.pop();
+        let err = decode_text(Path::new("x.txt"), &bytes).unwrap_err();
+        assert!(err.message.contains("cut off"), "{err}");
+        let mut lines = TextLines::new(PathBuf::from("f.txt"), &bytes[..]);
+        let err = lines.next_line().unwrap_err();
+        assert!(err.message.contains("cut off"), "{err}");
+    }
+
+    #[test]
+    fn a_line_past_the_limit_fails_and_one_at_it_passes() {
+        let mut data = vec![b'a'; 100];
+        data.extend_from_slice(b"\r\n");
+        data.extend_from_slice(&[b'b'; 101]);
+        data.push(b'\n');
+        let mut lines = TextLines::new(PathBuf::from("f.txt"), &data[..]).max_line(100);
+        assert_eq!(lines.next_line().unwrap().unwrap().1.len(), 100);
+        let err = lines.next_line().unwrap_err();
+        assert!(err.message.contains("line_mib"), "{err}");
+        assert_eq!(err.location.as_deref(), Some("line 2"));
     }
 }

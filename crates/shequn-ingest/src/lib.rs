@@ -7,9 +7,12 @@
 
 pub mod formats;
 mod input;
+pub mod limits;
 pub mod mapping;
+pub mod zip_reader;
 
 pub use input::{decode_text, head_is_utf8, Input, TextLines};
+pub use limits::Limits;
 pub use shequn_model::{Record, Sink, SinkClosed};
 
 use std::fmt;

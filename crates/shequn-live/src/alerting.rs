@@ -356,10 +356,6 @@ struct Api {
     dashboard: Dashboard,
 }
 
-fn denied() -> Response {
-    (StatusCode::UNAUTHORIZED, "access token required: send `Authorization: Bearer T`\n").into_response()
-}
-
 /// A stored alert as the API shows it: its evidence, with the state and times the archive
 /// holds now (an acknowledgement does not rewrite the evidence).
 fn shown(r: &AlertRow) -> Value {
@@ -375,8 +371,8 @@ fn shown(r: &AlertRow) -> Value {
 }
 
 async fn list(State(s): State<Api>, Query(q): Query<HashMap<String, String>>, h: HeaderMap) -> Response {
-    if !s.dashboard.authorised(&h) {
-        return denied();
+    if let Some(refused) = s.dashboard.refuse(&h) {
+        return refused;
     }
     let state = match q.get("state").map(String::as_str).unwrap_or("open") {
         "all" => None,
@@ -400,8 +396,8 @@ async fn list(State(s): State<Api>, Query(q): Query<HashMap<String, String>>, h:
 }
 
 async fn ack(State(s): State<Api>, UrlPath(key): UrlPath<String>, h: HeaderMap) -> Response {
-    if !s.dashboard.authorised(&h) {
-        return denied();
+    if let Some(refused) = s.dashboard.refuse(&h) {
+        return refused;
     }
     match s.ingest.alert(AlertOp::Ack { key: key.clone(), at_ms: now_ms() }).await {
         Ok(AlertDone::Row(Some(r))) => Json(shown(&r)).into_response(),

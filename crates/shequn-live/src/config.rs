@@ -31,11 +31,19 @@ pub struct ServerConfig {
     pub token_env: Option<String>,
     /// Seconds between heartbeats that extend the live sources' coverage to now.
     pub heartbeat_s: u64,
+    /// Host names the dashboard answers to besides localhost and IP addresses (DNS
+    /// rebinding: a page on another name must not read the dashboard).
+    pub allow_hosts: Vec<String>,
 }
 
 impl Default for ServerConfig {
     fn default() -> ServerConfig {
-        ServerConfig { addr: SocketAddr::from(([127, 0, 0, 1], 8090)), token_env: None, heartbeat_s: 60 }
+        ServerConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8090)),
+            token_env: None,
+            heartbeat_s: 60,
+            allow_hosts: Vec::new(),
+        }
     }
 }
 

@@ -16,8 +16,8 @@ use shequn_archive::Archive;
 use shequn_engine::{AnalysisConfig, AsOf};
 use shequn_report::GroupResult;
 
+use crate::access::Access;
 use crate::ingest::{Changes, Ingest};
-use crate::source::same_secret;
 
 /// What the dashboard analyses with, and its cache.
 #[derive(Clone)]
@@ -30,8 +30,11 @@ struct Inner {
     /// thousands of groups never takes the cores the webhooks and the writer need.
     pool: rayon::ThreadPool,
     config: AnalysisConfig,
-    token: Option<String>,
+    access: Access,
     refresh_ms: i64,
+    /// Renders of the whole portfolio at once: more wait (then 503), so a burst of requests
+    /// cannot take the memory of many reports.
+    renders: Arc<tokio::sync::Semaphore>,
     cache: Mutex<HashMap<i64, Cached>>,
 }
 
@@ -42,16 +45,19 @@ struct Cached {
 }
 
 impl Dashboard {
-    /// `token`: required as `Authorization: Bearer` on every dashboard request when set.
+    /// `access`: the token (bearer header or the `/login` cookie) and the host names allowed.
     /// `refresh_ms`: how far a group's as-of may move before its cached results are redone.
-    pub fn new(config: AnalysisConfig, token: Option<String>, refresh_ms: i64) -> Dashboard {
+    pub fn new(config: AnalysisConfig, access: Access, refresh_ms: i64) -> Dashboard {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .thread_name(|_| "shequn-dashboard".into())
             .start_handler(|_| lower_priority())
             .build()
             .expect("one thread can always be started");
-        Dashboard { inner: Arc::new(Inner { pool, config, token, refresh_ms, cache: Mutex::new(HashMap::new()) }) }
+        let renders = Arc::new(tokio::sync::Semaphore::new(RENDERS_AT_ONCE));
+        Dashboard {
+            inner: Arc::new(Inner { pool, config, access, refresh_ms, renders, cache: Mutex::new(HashMap::new()) }),
+        }
     }
 
     /// Every group's results (or one group's), oldest id first: cached ones as they are,
@@ -104,6 +110,7 @@ impl Dashboard {
             .route("/", get(page))
             .route("/api/groups", get(groups))
             .route("/api/groups/{id}", get(group))
+            .route("/login", axum::routing::post(login))
             .with_state(state)
     }
 
@@ -112,15 +119,10 @@ impl Dashboard {
         &self.inner.config
     }
 
-    /// Whether a request carries the dashboard's token (or none is required): the alert
-    /// routes are behind the same door.
-    pub(crate) fn authorised(&self, headers: &HeaderMap) -> bool {
-        let Some(t) = self.inner.token.as_deref() else { return true };
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|v| same_secret(v.as_bytes(), t.as_bytes()))
+    /// The answer refusing a request (wrong host, cross-origin, no token), or None when it
+    /// may read: the alert routes are behind the same door.
+    pub(crate) fn refuse(&self, headers: &HeaderMap) -> Option<Response> {
+        self.inner.access.check(headers).err().map(|r| r.response())
     }
 }
 
@@ -133,6 +135,12 @@ struct Served {
 
 impl Served {
     async fn results(&self, only: Option<i64>) -> Result<Vec<Arc<GroupResult>>, Response> {
+        let renders = self.dashboard.inner.renders.clone();
+        let Ok(Ok(_permit)) = tokio::time::timeout(RENDER_WAIT, renders.acquire_owned()).await else {
+            return Err(
+                (StatusCode::SERVICE_UNAVAILABLE, "busy: too many reports being computed; try again\n").into_response()
+            );
+        };
         let me = self.clone();
         tokio::task::spawn_blocking(move || me.dashboard.results(&me.db, &me.changes, only))
             .await
@@ -145,13 +153,17 @@ fn internal(e: &str) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": e }))).into_response()
 }
 
-fn denied() -> Response {
-    (StatusCode::UNAUTHORIZED, "access token required: send `Authorization: Bearer T`\n").into_response()
+/// Portfolio computations at once, and how long a request waits for its turn.
+const RENDERS_AT_ONCE: usize = 2;
+const RENDER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn login(State(s): State<Served>, h: HeaderMap, body: axum::body::Bytes) -> Response {
+    s.dashboard.inner.access.login(&h, &body)
 }
 
 async fn groups(State(s): State<Served>, h: HeaderMap) -> Response {
-    if !s.dashboard.authorised(&h) {
-        return denied();
+    if let Some(refused) = s.dashboard.refuse(&h) {
+        return refused;
     }
     let results = match s.results(None).await {
         Ok(r) => r,
@@ -172,8 +184,8 @@ async fn groups(State(s): State<Served>, h: HeaderMap) -> Response {
 }
 
 async fn group(State(s): State<Served>, UrlPath(id): UrlPath<i64>, h: HeaderMap) -> Response {
-    if !s.dashboard.authorised(&h) {
-        return denied();
+    if let Some(refused) = s.dashboard.refuse(&h) {
+        return refused;
     }
     match s.results(Some(id)).await {
         Ok(r) => match r.first() {
@@ -187,8 +199,8 @@ async fn group(State(s): State<Served>, UrlPath(id): UrlPath<i64>, h: HeaderMap)
 }
 
 async fn page(State(s): State<Served>, h: HeaderMap) -> Response {
-    if !s.dashboard.authorised(&h) {
-        return denied();
+    if let Some(refused) = s.dashboard.refuse(&h) {
+        return refused;
     }
     let results = match s.results(None).await {
         Ok(r) => r,

@@ -17,8 +17,10 @@
 //!   check stores nothing.
 //! - Sources never touch the archive or run analyses: they verify and convert.
 
+pub mod access;
 pub mod alerting;
 pub mod config;
+pub mod connections;
 pub mod dashboard;
 pub mod ingest;
 pub mod limits;

@@ -96,7 +96,8 @@ fn start(db: &std::path::Path, url: &str, attempts: u32) -> Running {
     );
     a.first_retry = Duration::from_millis(50);
     let task = service.spawn_alerting(&a);
-    let dashboard = Dashboard::new(analysis, Some("tok".into()), 3_600_000);
+    let dashboard =
+        Dashboard::new(analysis, shequn_live::access::Access::new(Some("tok".into()), Vec::new()), 3_600_000);
     let app = alerting::router(&service.ingest, dashboard);
     Running { service, task, app }
 }

@@ -198,23 +198,40 @@ pub fn unanswered_csv(input: &ReportInput) -> String {
     )
 }
 
+/// Writes `name` in `dir` whole or not at all: into a new temporary file beside it (created
+/// exclusively, so a planted link is never followed), synced, then renamed over the name (a
+/// link already there is replaced, its target untouched). A killed run leaves the old file or
+/// the new one, never half of one.
+fn write_atomically(
+    dir: &std::path::Path,
+    name: &str,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<std::path::PathBuf> {
+    use std::io::Write;
+    let tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".part").tempfile_in(dir)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp);
+    fill(&mut w)?;
+    w.flush()?;
+    let tmp = w.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    let path = dir.join(name);
+    tmp.persist(&path).map_err(|e| e.error)?;
+    Ok(path)
+}
+
 /// Writes every report file into `dir` (created when missing); returns the paths written.
 /// The page, the JSON and the CSVs are rendered side by side, and each file is written as soon
-/// as it is ready; the JSON is serialised straight into its file.
+/// as it is ready; the JSON is serialised straight into its file. Each file is written
+/// atomically ([`write_atomically`]).
 pub fn write_all(dir: &std::path::Path, input: &ReportInput) -> std::io::Result<Vec<std::path::PathBuf>> {
-    use std::io::Write;
     std::fs::create_dir_all(dir)?;
     let text_file = |name: &str, text: String| -> std::io::Result<std::path::PathBuf> {
-        let p = dir.join(name);
-        std::fs::write(&p, text)?;
-        Ok(p)
+        write_atomically(dir, name, |w| w.write_all(text.as_bytes()))
     };
     let json_file = || -> std::io::Result<std::path::PathBuf> {
-        let p = dir.join("report.json");
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&p)?);
-        serde_json::to_writer_pretty(&mut w, &report_doc(input))?;
-        w.flush()?;
-        Ok(p)
+        write_atomically(dir, "report.json", |w| {
+            serde_json::to_writer_pretty(w, &report_doc(input)).map_err(std::io::Error::from)
+        })
     };
     let (html, (json, tables)) = rayon::join(
         || text_file("report.html", crate::render::render_html(input)),

@@ -247,7 +247,13 @@ pub enum Progress<'r> {
     Stored { records: usize },
     /// A unit is done: committed, failed, or unchanged.
     Done(&'r UnitReport),
+    /// Another process holds the archive's write lock: this unit waits for it.
+    Waiting,
 }
+
+/// How long a unit waits for another writer (another import, `shequn live`) to finish its
+/// transaction before the import gives up; `import --wait` overrides it.
+pub const WRITER_WAIT_SECS: u64 = 600;
 
 /// The outcome of one unit.
 #[derive(Debug, Clone, Serialize)]
@@ -269,6 +275,8 @@ pub fn run(
     archive: &mut Archive,
     units: &[Unit],
     opts: &ParseOptions,
+    limits: &shequn_ingest::Limits,
+    wait_secs: u64,
     threads: usize,
     force: bool,
     mut on_progress: impl FnMut(Progress<'_>),
@@ -306,7 +314,7 @@ pub fn run(
                     continue;
                 }
                 let mut sink = ChunkSink { buf: Vec::with_capacity(CHUNK), tx: tx.clone(), spent };
-                let input = Input::new(&unit.path);
+                let input = Input::with_limits(&unit.path, *limits);
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     unit.format.parse(&input, opts, &mut sink)
                 }))
@@ -335,7 +343,9 @@ pub fn run(
                         let _ = rx.recv();
                         unchanged_report(unit, seen)
                     }
-                    (None, print) => write_unit(archive, unit, rx, spent, print.as_ref().ok(), &mut on_progress)?,
+                    (None, print) => {
+                        write_unit(archive, unit, rx, spent, print.as_ref().ok(), wait_secs, &mut on_progress)?
+                    }
                 };
                 on_progress(Progress::Done(&report));
                 reports.push(report);
@@ -376,8 +386,14 @@ fn write_unit(
     rx: &Receiver<Chunk>,
     spent: &Sender<Vec<Record>>,
     print: Option<&Fingerprint>,
+    wait_secs: u64,
     on_progress: &mut dyn FnMut(Progress<'_>),
 ) -> anyhow::Result<UnitReport> {
+    let mut waiting = false;
+    archive.wait_for_writer(std::time::Duration::from_secs(wait_secs), || waiting = true)?;
+    if waiting {
+        on_progress(Progress::Waiting);
+    }
     let mut file = archive.begin_file()?;
     let mut report = UnitReport {
         path: unit.path.display().to_string(),

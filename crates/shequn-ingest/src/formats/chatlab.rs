@@ -222,7 +222,7 @@ impl Format for ChatLab {
         };
         if !is_jsonl {
             let mut doc = JsonDocument { path, fallback: file_stem(input), writer: &mut writer };
-            return json_stream::stream_array(path, input.open_skip_bom()?, "messages", "ChatLab JSON", &mut doc);
+            return json_stream::stream_array(path, input.json_reader()?, "messages", "ChatLab JSON", &mut doc);
         }
         let mut lines = input.lines()?;
         while let Some((no, raw)) = lines.next_line()? {

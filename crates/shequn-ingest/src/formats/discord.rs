@@ -151,7 +151,7 @@ impl Format for Discord {
     fn parse(&self, input: &Input, _opts: &ParseOptions, sink: &mut dyn Sink) -> Result<(), ParseError> {
         let path = &input.path;
         let mut writer = Writer { path, sink, thread: None };
-        json_stream::stream_array(path, input.open_skip_bom()?, "messages", "DiscordChatExporter JSON", &mut writer)
+        json_stream::stream_array(path, input.json_reader()?, "messages", "DiscordChatExporter JSON", &mut writer)
             .map_err(|e| match e.hint {
                 Some(_) => e,
                 None => e.hint("export the channel again with DiscordChatExporter's JSON format"),

@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::limits::{JsonGuard, RecordMark};
 use crate::ParseError;
 
 /// Callbacks for [`stream_array`]: `head` gets the fields read before the array
@@ -24,14 +25,15 @@ pub(crate) trait ArrayHandler<T> {
 /// Errors carry the line and column where reading stopped.
 pub(crate) fn stream_array<T: DeserializeOwned, H: ArrayHandler<T>, R: Read>(
     path: &Path,
-    reader: R,
+    reader: JsonGuard<R>,
     array_key: &str,
     expected: &str,
     handler: &mut H,
 ) -> Result<(), ParseError> {
     let mut failure = None;
+    let mark = reader.mark();
     let mut de = serde_json::Deserializer::from_reader(reader);
-    let seed = TopSeed { array_key, handler, failure: &mut failure, _t: PhantomData::<T> };
+    let seed = TopSeed { array_key, handler, failure: &mut failure, mark, _t: PhantomData::<T> };
     let result = seed.deserialize(&mut de).and_then(|()| de.end());
     match (result, failure) {
         (Err(e), Some(mut f)) => {
@@ -50,6 +52,7 @@ struct TopSeed<'a, T, H> {
     array_key: &'a str,
     handler: &'a mut H,
     failure: &'a mut Option<ParseError>,
+    mark: RecordMark,
     _t: PhantomData<T>,
 }
 
@@ -82,6 +85,7 @@ impl<'de, T: DeserializeOwned, H: ArrayHandler<T>> Visitor<'de> for TopSeed<'_, 
                 map.next_value_seed(Items {
                     handler: &mut *self.handler,
                     failure: &mut *self.failure,
+                    mark: self.mark.clone(),
                     _t: PhantomData::<T>,
                 })?;
             } else {
@@ -99,6 +103,8 @@ impl<'de, T: DeserializeOwned, H: ArrayHandler<T>> Visitor<'de> for TopSeed<'_, 
 struct Items<'a, T, H> {
     handler: &'a mut H,
     failure: &'a mut Option<ParseError>,
+    /// Each element is one record for the `json_record_mib` limit.
+    mark: RecordMark,
     _t: PhantomData<T>,
 }
 
@@ -115,7 +121,9 @@ impl<'de, T: DeserializeOwned, H: ArrayHandler<T>> Visitor<'de> for Items<'_, T,
         f.write_str("an array")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(item) = seq.next_element::<T>()? {
+        loop {
+            self.mark.start();
+            let Some(item) = seq.next_element::<T>()? else { break };
             self.handler.item(item).map_err(|e| keep(self.failure, e))?;
         }
         Ok(())
@@ -146,10 +154,40 @@ mod tests {
         }
     }
 
+    fn guard(bytes: &'static [u8]) -> JsonGuard<&'static [u8]> {
+        JsonGuard::new(bytes, &crate::Limits::default())
+    }
+
+    #[test]
+    fn an_element_past_the_record_limit_fails_naming_it_and_the_head_is_not_counted() {
+        let limits = crate::Limits { json_record_mib: 1, ..crate::Limits::default() };
+        let big = "x".repeat(3 << 20);
+        // A large field before the array is not a record.
+        let ok = format!(r#"{{"a":"{big}","xs":[1,2]}}"#).into_bytes();
+        let mut c = Collect::default();
+        stream_array(Path::new("f"), JsonGuard::new(&ok[..], &limits), "xs", "test JSON", &mut c).unwrap();
+        assert_eq!(c.items, vec![1, 2]);
+        #[derive(serde::Deserialize)]
+        struct S(#[allow(dead_code)] String);
+        struct Strings;
+        impl ArrayHandler<S> for Strings {
+            fn head(&mut self, _: &Map<String, Value>) -> Result<(), ParseError> {
+                Ok(())
+            }
+            fn item(&mut self, _: S) -> Result<(), ParseError> {
+                Ok(())
+            }
+        }
+        let bad = format!(r#"{{"xs":["a","{big}"]}}"#).into_bytes();
+        let err = stream_array(Path::new("f"), JsonGuard::new(&bad[..], &limits), "xs", "test JSON", &mut Strings)
+            .unwrap_err();
+        assert!(err.message.contains("json_record_mib = 1"), "{err}");
+    }
+
     #[test]
     fn head_fields_then_items_in_order() {
         let mut c = Collect::default();
-        stream_array(Path::new("f"), &br#"{"a":1,"xs":[1,2,3],"b":2}"#[..], "xs", "test JSON", &mut c).unwrap();
+        stream_array(Path::new("f"), guard(br#"{"a":1,"xs":[1,2,3],"b":2}"#), "xs", "test JSON", &mut c).unwrap();
         assert_eq!(c.heads.len(), 1);
         assert_eq!(c.heads[0].get("a"), Some(&Value::from(1)));
         assert!(c.heads[0].get("b").is_none());
@@ -159,7 +197,7 @@ mod tests {
     #[test]
     fn a_handler_failure_gets_the_line() {
         let mut c = Collect::default();
-        let err = stream_array(Path::new("f"), &b"{\"xs\":[1,\n99]}"[..], "xs", "test JSON", &mut c).unwrap_err();
+        let err = stream_array(Path::new("f"), guard(b"{\"xs\":[1,\n99]}"), "xs", "test JSON", &mut c).unwrap_err();
         assert_eq!(err.message, "no 99s");
         assert!(err.location.unwrap().starts_with("line 2"));
     }

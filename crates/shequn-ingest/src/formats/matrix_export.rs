@@ -50,7 +50,7 @@ impl Format for MatrixExport {
         let path = &input.path;
         let mut w =
             Writer { path, sink, room_name: None, declared: false, names: HashMap::new(), noted: HashSet::new() };
-        json_stream::stream_array(path, input.open_skip_bom()?, "messages", "Element export JSON", &mut w).map_err(
+        json_stream::stream_array(path, input.json_reader()?, "messages", "Element export JSON", &mut w).map_err(
             |e| match e.hint {
                 Some(_) => e,
                 None => e.hint("export the room again from Element: Room info → Export chat → JSON"),

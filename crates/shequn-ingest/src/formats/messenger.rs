@@ -178,7 +178,7 @@ fn parse_thread(
     sink: &mut dyn Sink,
 ) -> Result<(), ParseError> {
     let path = &input.path;
-    let mut de = serde_json::Deserializer::from_reader(input.open_skip_bom()?);
+    let mut de = serde_json::Deserializer::from_reader(input.json_reader()?);
     let head = ThreadHead::deserialize(&mut de).map_err(|e| ParseError::json(path, &e, EXPECTED))?;
     if head.messages.is_none() {
         return Err(ParseError::new(path, "no \"messages\" array in the thread object")
@@ -205,10 +205,14 @@ fn parse_thread(
         sink.push(Record::Roster { group: 0, entry }).or_closed(path)?;
     }
     let mut writer = Writer { path, sink, index: 0 };
-    stream_messages(path, input.open_skip_bom()?, &mut writer)
+    stream_messages(path, input.json_reader()?, &mut writer)
 }
 
-fn stream_messages<R: Read>(path: &Path, reader: R, writer: &mut Writer) -> Result<(), ParseError> {
+fn stream_messages<R: Read>(
+    path: &Path,
+    reader: crate::limits::JsonGuard<R>,
+    writer: &mut Writer,
+) -> Result<(), ParseError> {
     json_stream::stream_array(path, reader, "messages", EXPECTED, writer).map_err(|e| {
         if e.hint.is_some() {
             e

@@ -13,8 +13,6 @@
 //! a reply) and `tombstone` (a deleted thread root) carry no message and are skipped.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -46,6 +44,7 @@ trait Tree {
 
 struct DirTree {
     root: PathBuf,
+    limits: crate::Limits,
 }
 
 impl Tree for DirTree {
@@ -54,7 +53,7 @@ impl Tree for DirTree {
         if !p.is_file() {
             return Ok(None);
         }
-        std::fs::read(&p).map(Some).map_err(|e| ParseError::new(&p, format!("read failed: {e}")))
+        crate::Input::with_limits(&p, self.limits).read_bytes().map(Some)
     }
     fn day_files(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -78,44 +77,27 @@ impl Tree for DirTree {
 }
 
 struct ZipTree {
-    path: PathBuf,
-    zip: zip::ZipArchive<std::io::BufReader<File>>,
+    zip: crate::zip_reader::BoundedZip,
     /// Entry names with any single top folder the zip wraps everything in removed.
     prefix: String,
 }
 
 impl ZipTree {
-    fn open(path: &Path) -> Result<ZipTree, ParseError> {
-        let file = File::open(path).map_err(|e| ParseError::new(path, format!("cannot open: {e}")))?;
-        let zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
-            ParseError::new(path, format!("not a readable zip file: {e}")).hint("the download may be incomplete")
-        })?;
+    fn open(path: &Path, limits: &crate::Limits) -> Result<ZipTree, ParseError> {
+        let zip = crate::zip_reader::BoundedZip::open(path, limits)?;
         let prefix = zip
             .file_names()
             .find(|n| n.ends_with("channels.json") || n.ends_with("users.json"))
             .and_then(|n| n.rsplit_once('/').map(|(dir, _)| format!("{dir}/")))
             .unwrap_or_default();
-        Ok(ZipTree { path: path.to_path_buf(), zip, prefix })
+        Ok(ZipTree { zip, prefix })
     }
 }
 
 impl Tree for ZipTree {
     fn read(&mut self, rel: &str) -> Result<Option<Vec<u8>>, ParseError> {
         let name = format!("{}{rel}", self.prefix);
-        let mut entry = match self.zip.by_name(&name) {
-            Ok(e) => e,
-            Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-            Err(e) => {
-                return Err(
-                    ParseError::new(&self.path, format!("cannot read zip entry: {e}")).at(format!("entry {rel}"))
-                )
-            }
-        };
-        let mut buf = Vec::with_capacity(entry.size() as usize);
-        entry
-            .read_to_end(&mut buf)
-            .map_err(|e| ParseError::new(&self.path, format!("cannot unpack: {e}")).at(format!("entry {rel}")))?;
-        Ok(Some(buf))
+        self.zip.read(&name)
     }
     fn day_files(&self) -> Vec<String> {
         let mut out: Vec<String> = self
@@ -129,7 +111,7 @@ impl Tree for ZipTree {
         out
     }
     fn path(&self) -> &Path {
-        &self.path
+        self.zip.path()
     }
 }
 
@@ -159,7 +141,7 @@ impl Format for SlackExport {
         }
     }
     fn parse(&self, input: &Input, _opts: &ParseOptions, sink: &mut dyn Sink) -> Result<(), ParseError> {
-        parse_export(&mut DirTree { root: input.path.clone() }, sink)
+        parse_export(&mut DirTree { root: input.path.clone(), limits: input.limits }, sink)
     }
 }
 
@@ -174,13 +156,13 @@ impl Format for SlackZip {
         if !probe.head.starts_with(b"PK\x03\x04") {
             return 0;
         }
-        match ZipTree::open(probe.path) {
+        match ZipTree::open(probe.path, &crate::Limits::default()) {
             Ok(z) if z.zip.file_names().any(|n| n == format!("{}channels.json", z.prefix)) => 90,
             _ => 0,
         }
     }
     fn parse(&self, input: &Input, _opts: &ParseOptions, sink: &mut dyn Sink) -> Result<(), ParseError> {
-        parse_export(&mut ZipTree::open(&input.path)?, sink)
+        parse_export(&mut ZipTree::open(&input.path, &input.limits)?, sink)
     }
 }
 

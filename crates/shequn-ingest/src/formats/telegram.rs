@@ -61,8 +61,9 @@ impl Format for Telegram {
     }
 
     fn parse(&self, input: &Input, opts: &ParseOptions, sink: &mut dyn Sink) -> Result<(), ParseError> {
-        let reader = input.open_skip_bom()?;
-        let mut ctx = Ctx { input, opts, sink, next_slot: 0, failure: None, messages: 0 };
+        let reader = input.json_reader()?;
+        let mark = reader.mark();
+        let mut ctx = Ctx { input, opts, sink, next_slot: 0, failure: None, messages: 0, mark };
         let mut de = serde_json::Deserializer::from_reader(reader);
         let result = DocumentSeed { ctx: &mut ctx }.deserialize(&mut de).and_then(|()| de.end());
         match (result, ctx.failure.take()) {
@@ -93,6 +94,8 @@ struct Ctx<'a> {
     /// kept here because serde errors carry only text.
     failure: Option<ParseError>,
     messages: u64,
+    /// Each message is one record for the `json_record_mib` limit.
+    mark: crate::limits::RecordMark,
 }
 
 impl Ctx<'_> {
@@ -283,7 +286,9 @@ impl<'de> Visitor<'de> for MessagesSeed<'_, '_> {
         f.write_str("an array of Telegram messages")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(raw) = seq.next_element::<RawMessage>()? {
+        loop {
+            self.ctx.mark.start();
+            let Some(raw) = seq.next_element::<RawMessage>()? else { break };
             self.ctx.messages += 1;
             // Only a failing message needs its id again (for the error's location).
             let record = convert(raw, self.slot, self.ctx.opts)

@@ -549,12 +549,17 @@ fn is_deleted(text: &str) -> bool {
 fn read_export(input: &Input) -> Result<(String, Option<String>), ParseError> {
     let path = &input.path;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
-    let bytes = input.read_bytes()?;
-    if !bytes.starts_with(b"PK\x03\x04") {
+    let mut magic = [0u8; 4];
+    let is_zip = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .map(|()| &magic == b"PK\x03\x04")
+        .unwrap_or(false);
+    if !is_zip {
+        let bytes = input.read_bytes()?;
         return Ok((decode_text(path, &bytes)?, name_from_file(&stem)));
     }
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| ParseError::new(path, format!("not a readable zip: {e}")).hint("unzip it and import the .txt"))?;
+    let mut zip =
+        crate::zip_reader::BoundedZip::open(path, &input.limits).map_err(|e| e.hint("unzip it and import the .txt"))?;
     let names: Vec<String> = zip.file_names().map(str::to_string).collect();
     let pick = names
         .iter()
@@ -564,11 +569,7 @@ fn read_export(input: &Input) -> Result<(String, Option<String>), ParseError> {
         .ok_or_else(|| {
             ParseError::new(path, "the zip holds no .txt chat").hint("a WhatsApp export zip holds _chat.txt")
         })?;
-    let mut entry = zip.by_name(&pick).map_err(|e| ParseError::new(path, format!("cannot read {pick}: {e}")))?;
-    let mut data = Vec::new();
-    entry
-        .read_to_end(&mut data)
-        .map_err(|e| ParseError::new(path, format!("cannot unpack: {e}")).at(format!("entry {pick}")))?;
+    let data = zip.read(&pick)?.ok_or_else(|| ParseError::new(path, format!("cannot read {pick}")))?;
     let text = decode_text(path, &data).map_err(|e| e.at(format!("entry {pick}")))?;
     let inner = pick.rsplit('/').next().unwrap_or(&pick).trim_end_matches(".txt").to_string();
     Ok((text, name_from_file(&stem).or_else(|| name_from_file(&inner))))

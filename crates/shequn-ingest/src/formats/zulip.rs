@@ -422,15 +422,30 @@ impl Directory {
     }
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path, expected: &str) -> Result<T, ParseError> {
+/// One whole JSON file of the export, within the `whole_file_mib` and `json_depth` limits.
+fn read_json<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    expected: &str,
+    limits: &crate::Limits,
+) -> Result<T, ParseError> {
     let file = std::fs::File::open(path).map_err(|e| ParseError::new(path, format!("cannot open: {e}")))?;
-    serde_json::from_reader(std::io::BufReader::with_capacity(256 * 1024, file))
-        .map_err(|e| ParseError::json(path, &e, expected))
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > limits.whole_file_bytes() {
+        return Err(crate::limits::exceeded(
+            path,
+            "the file is larger than a format read whole may be",
+            "whole_file_mib",
+            limits.whole_file_mib,
+        ));
+    }
+    let reader = crate::limits::JsonGuard::new(std::io::BufReader::with_capacity(256 * 1024, file), limits);
+    serde_json::from_reader(reader).map_err(|e| ParseError::json(path, &e, expected))
 }
 
 fn parse_export(input: &Input, sink: &mut dyn Sink) -> Result<(), ParseError> {
     let root = &input.path;
-    let realm: Realm = read_json(&root.join("realm.json"), "Zulip's realm.json (an object of zerver_* tables)")?;
+    let realm: Realm =
+        read_json(&root.join("realm.json"), "Zulip's realm.json (an object of zerver_* tables)", &input.limits)?;
     let mut users: HashMap<i64, UserRow> = HashMap::new();
     for u in realm
         .zerver_userprofile
@@ -513,7 +528,8 @@ fn parse_export(input: &Input, sink: &mut dyn Sink) -> Result<(), ParseError> {
     // (recipient, topic in lower case) → the topic's first message: Zulip topics ignore case.
     let mut roots: HashMap<(i64, String), i64> = HashMap::new();
     for file in files {
-        let chunk: MessagesFile = read_json(&file, "a Zulip messages-*.json (an object with a zerver_message array)")?;
+        let chunk: MessagesFile =
+            read_json(&file, "a Zulip messages-*.json (an object with a zerver_message array)", &input.limits)?;
         for (i, m) in chunk.zerver_message.into_iter().enumerate() {
             let Some(conv) = dir.conversation(m.recipient, m.sender) else {
                 sink.push(Record::Skipped {

@@ -64,7 +64,16 @@ pub fn parse_only(unit: &Unit) -> anyhow::Result<u64> {
 pub fn import(db: &Path, unit: &Unit, threads: usize) -> anyhow::Result<ImportStats> {
     let mut archive = Archive::open(db)?;
     let units = [Unit { path: unit.path.clone(), format: unit.format }];
-    let reports = pipeline::run(&mut archive, &units, &ParseOptions::default(), threads, false, |_| ())?;
+    let reports = pipeline::run(
+        &mut archive,
+        &units,
+        &ParseOptions::default(),
+        &shequn_ingest::Limits::default(),
+        pipeline::WRITER_WAIT_SECS,
+        threads,
+        false,
+        |_| (),
+    )?;
     let mut total = ImportStats::default();
     for r in reports {
         if let Some(e) = r.error {

@@ -26,6 +26,9 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         zone: None,
         json: false,
         force: false,
+        // One settings file: its [limits] bound the import, the rest the analyses.
+        config: args.config.config.clone(),
+        wait: crate::pipeline::WRITER_WAIT_SECS,
         threads: None,
     };
     let code = super::import::run(cli, &import)?;

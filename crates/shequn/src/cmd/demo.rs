@@ -141,7 +141,16 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!("cannot import the demo export {}: {}", f.path, f.error);
     }
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let reports = pipeline::run(&mut archive, &units, &ParseOptions::default(), threads, false, |_| ())?;
+    let reports = pipeline::run(
+        &mut archive,
+        &units,
+        &ParseOptions::default(),
+        &shequn_ingest::Limits::default(),
+        pipeline::WRITER_WAIT_SECS,
+        threads,
+        false,
+        |_| (),
+    )?;
     let (mut messages_imported, mut events_imported) = (0, 0);
     for r in &reports {
         if let Some(e) = &r.error {

@@ -59,6 +59,15 @@ pub struct Args {
     /// (normally an unchanged export is recognised by its fingerprint and skipped).
     #[arg(long)]
     pub force: bool,
+    /// A settings file whose `[limits]` table bounds what an input may make shequn unpack or
+    /// hold (zip_entry_mib, zip_export_mib, zip_ratio, line_mib, whole_file_mib, json_depth,
+    /// json_record_mib; docs/reliability.md). The same file `group --config` reads.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Seconds to wait for another writer of the archive (another import, `shequn live`) to
+    /// finish its file before giving up; imports queue behind each other.
+    #[arg(long, value_name = "SECONDS", default_value_t = pipeline::WRITER_WAIT_SECS)]
+    pub wait: u64,
     /// Parser threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -111,6 +120,39 @@ pub struct Summary {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    match import(cli, args) {
+        // With --json a failure of the whole run (the archive locked past --wait, a bad
+        // settings file) is still one JSON summary on stdout, its error among the failures.
+        Err(e) if args.json => {
+            let summary = Summary {
+                files: args.paths.len(),
+                failed: args.paths.len(),
+                groups: 0,
+                groups_new: 0,
+                messages_new: 0,
+                messages_present: 0,
+                events_new: 0,
+                events_present: 0,
+                members_new: 0,
+                skipped_records: 0,
+                unchanged: 0,
+                seconds: started.elapsed().as_secs_f64(),
+                failures: vec![Failure { path: cli.db_path().display().to_string(), error: format!("{e:#}") }],
+                passed_over: Vec::new(),
+                notes: Vec::new(),
+                skipped: Vec::new(),
+                per_file: Vec::new(),
+            };
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            eprintln!("shequn: error: {e:#}");
+            Ok(ExitCode::from(2))
+        }
+        other => other,
+    }
+}
+
+fn import(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let forced = match (&args.format, &args.map) {
         (_, Some(map)) => {
             let text = std::fs::read_to_string(map)
@@ -128,6 +170,16 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                 shequn_ingest::format_names().join(", ")
             )
         })?),
+    };
+    let limits = match &args.config {
+        None => shequn_ingest::Limits::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read the settings file {}: {e}", path.display()))?;
+            shequn_ingest::Limits::from_toml(&text).map_err(|e| {
+                anyhow::anyhow!("{}: {e}\nhint: docs/reliability.md lists every limit and its default", path.display())
+            })?
+        }
     };
     let started = Instant::now();
     let mut archive = cli.open_archive()?;
@@ -153,25 +205,37 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     };
     let mut total = ImportStats::default();
     let mut stored = 0u64;
-    let mut reports = pipeline::run(&mut archive, &units, &opts, threads, args.force, |p| match p {
-        pipeline::Progress::Stored { records } => {
-            stored += records as u64;
-            if let Some(bar) = &bar {
-                bar.set_message(stored.to_string());
-            }
-        }
-        pipeline::Progress::Done(r) => {
-            if let Some(stats) = &r.stats {
-                total.add(stats);
-            }
-            if let Some(bar) = &bar {
-                bar.inc(1);
-                if let Some(e) = &r.error {
-                    bar.println(format!("failed: {e}"));
+    let mut reports =
+        pipeline::run(&mut archive, &units, &opts, &limits, args.wait, threads, args.force, |p| match p {
+            pipeline::Progress::Stored { records } => {
+                stored += records as u64;
+                if let Some(bar) = &bar {
+                    bar.set_message(stored.to_string());
                 }
             }
-        }
-    })?;
+            pipeline::Progress::Waiting => {
+                let line = format!(
+                    "等待 waiting for another shequn writing to {} to finish its file (up to {} s, --wait)…",
+                    cli.db_path().display(),
+                    args.wait
+                );
+                match &bar {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+            pipeline::Progress::Done(r) => {
+                if let Some(stats) = &r.stats {
+                    total.add(stats);
+                }
+                if let Some(bar) = &bar {
+                    bar.inc(1);
+                    if let Some(e) = &r.error {
+                        bar.println(format!("failed: {e}"));
+                    }
+                }
+            }
+        })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

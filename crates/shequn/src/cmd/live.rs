@@ -120,7 +120,11 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     if let (Some(_), Some(var)) = (&config.alerts.webhook_url, &config.alerts.webhook_secret_env) {
         shequn_live::config::secret(var, "[alerts] webhook_secret_env")?;
     }
-    let dashboard = shequn_live::dashboard::Dashboard::new(analysis, token, 3_600_000);
+    let dashboard = shequn_live::dashboard::Dashboard::new(
+        analysis,
+        shequn_live::access::Access::new(token, config.server.allow_hosts.clone()),
+        3_600_000,
+    );
     shequn_live::server::run(config, &cli.db_path(), dashboard)?;
     Ok(ExitCode::SUCCESS)
 }

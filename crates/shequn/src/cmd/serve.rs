@@ -1,17 +1,23 @@
 //! `shequn serve`: the report as a local web dashboard with a JSON API.
-//! Loopback only unless an access token is given; with a token every request must carry it.
+//! Loopback only unless an access token is given; every request passes the same door as the
+//! live dashboard's (`shequn_live::access`: Host allow-list, Origin, token by header or cookie,
+//! compared in constant time), connections are bounded in number and idle time, and every
+//! answer is rendered once at start, so a burst of requests costs no memory per request.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{get, post};
+use axum::Router;
 use serde_json::{json, Value};
+use shequn_live::access::Access;
+use shequn_live::connections::{Bounded, ConnectionLimits};
 
 use super::Cli;
 use crate::analysis;
@@ -22,9 +28,20 @@ pub struct Args {
     /// Address to listen on. Anything other than loopback needs --token.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
     pub addr: SocketAddr,
-    /// Access token: requests must send `Authorization: Bearer T` or `?token=T`.
+    /// Access token: API clients send `Authorization: Bearer T`; a browser posts it once on the
+    /// page it is shown and keeps it in a cookie. Never in the URL.
     #[arg(long, env = "SHEQUN_TOKEN", value_name = "T")]
     pub token: Option<String>,
+    /// A host name the dashboard answers to besides localhost and IP addresses (repeatable):
+    /// other names are refused, so a web page cannot reach it by DNS rebinding.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
+    /// At most this many connections at once (more wait to be accepted).
+    #[arg(long, value_name = "N", default_value_t = ConnectionLimits::default().max)]
+    pub max_connections: usize,
+    /// Close a connection after this many seconds without a byte either way (half-sent requests).
+    #[arg(long, value_name = "SECONDS", default_value_t = ConnectionLimits::default().idle.as_secs())]
+    pub idle_timeout: u64,
     /// Diagnose as of this instant (RFC 3339). Default: the newest message in the archive.
     #[arg(long, value_name = "RFC3339")]
     pub as_of: Option<String>,
@@ -43,80 +60,86 @@ pub fn check_bind(addr: &SocketAddr, token: Option<&str>) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// What the server answers from: computed once at start.
+/// What the server answers from: rendered and serialised once at start.
 pub struct Served {
-    pub html: String,
-    pub report: Value,
-    pub token: Option<String>,
+    pub html: Bytes,
+    pub report: Bytes,
+    pub groups: Bytes,
+    pub group: HashMap<i64, Bytes>,
+    pub access: Access,
 }
 
-fn authorised(s: &Served, headers: &HeaderMap, query: &HashMap<String, String>) -> bool {
-    let Some(t) = s.token.as_deref() else { return true };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|v| v == t);
-    bearer || query.get("token").is_some_and(|v| v == t)
+impl Served {
+    /// Renders every answer of the report JSON once.
+    pub fn new(html: String, report: &Value, access: Access) -> Served {
+        let all = report["groups"].as_array().cloned().unwrap_or_default();
+        let rows: Vec<Value> = all
+            .iter()
+            .map(|g| {
+                let d = &g["diagnosis"];
+                json!({"id": d["group_id"], "group": d["group"], "platform": d["platform"], "status": d["status"],
+                       "stage": d["stage"], "action": d["triage"]["action"]})
+            })
+            .collect();
+        let group = all
+            .iter()
+            .filter_map(|g| Some((g["diagnosis"]["group_id"].as_i64()?, Bytes::from(g.to_string()))))
+            .collect();
+        Served {
+            html: Bytes::from(html),
+            report: Bytes::from(report.to_string()),
+            groups: Bytes::from(Value::from(rows).to_string()),
+            group,
+            access,
+        }
+    }
 }
 
-fn denied() -> Response {
-    (StatusCode::UNAUTHORIZED, "access token required: send `Authorization: Bearer T` or add ?token=T\n")
-        .into_response()
+fn json_bytes(b: &Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], b.clone()).into_response()
 }
 
-async fn page(State(s): State<Arc<Served>>, h: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    if !authorised(&s, &h, &q) {
-        return denied();
+async fn page(State(s): State<Arc<Served>>, h: HeaderMap) -> Response {
+    if let Err(refused) = s.access.check(&h) {
+        return refused.response();
     }
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::X_CONTENT_TYPE_OPTIONS, "nosniff")], s.html.clone())
         .into_response()
 }
 
-async fn report(State(s): State<Arc<Served>>, h: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    if !authorised(&s, &h, &q) {
-        return denied();
+async fn report(State(s): State<Arc<Served>>, h: HeaderMap) -> Response {
+    match s.access.check(&h) {
+        Err(refused) => refused.response(),
+        Ok(()) => json_bytes(&s.report),
     }
-    Json(s.report.clone()).into_response()
 }
 
-async fn groups(State(s): State<Arc<Served>>, h: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    if !authorised(&s, &h, &q) {
-        return denied();
+async fn groups(State(s): State<Arc<Served>>, h: HeaderMap) -> Response {
+    match s.access.check(&h) {
+        Err(refused) => refused.response(),
+        Ok(()) => json_bytes(&s.groups),
     }
-    let rows: Vec<Value> = s.report["groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|g| {
-            let d = &g["diagnosis"];
-            json!({"id": d["group_id"], "group": d["group"], "platform": d["platform"], "status": d["status"],
-                   "stage": d["stage"], "action": d["triage"]["action"]})
-        })
-        .collect();
-    Json(rows).into_response()
 }
 
-async fn group(
-    State(s): State<Arc<Served>>,
-    Path(id): Path<i64>,
-    h: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if !authorised(&s, &h, &q) {
-        return denied();
+async fn group(State(s): State<Arc<Served>>, Path(id): Path<i64>, h: HeaderMap) -> Response {
+    if let Err(refused) = s.access.check(&h) {
+        return refused.response();
     }
-    let found = s.report["groups"].as_array().into_iter().flatten().find(|g| g["diagnosis"]["group_id"] == id);
-    match found {
-        Some(g) => Json(g.clone()).into_response(),
+    match s.group.get(&id) {
+        Some(g) => json_bytes(g),
         None => (StatusCode::NOT_FOUND, format!("no group with id {id}; list them at /api/groups\n")).into_response(),
     }
 }
 
-/// The routes: `/`, `/api/report`, `/api/groups`, `/api/groups/{id}`.
+async fn login(State(s): State<Arc<Served>>, h: HeaderMap, body: Bytes) -> Response {
+    s.access.login(&h, &body)
+}
+
+/// The routes: `/`, `/login`, `/api/report`, `/api/groups`, `/api/groups/{id}`.
 pub fn router(served: Served) -> Router {
     Router::new()
         .route("/", get(page))
+        .route("/login", post(login))
         .route("/api/report", get(report))
         .route("/api/groups", get(groups))
         .route("/api/groups/{id}", get(group))
@@ -134,19 +157,25 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let generated = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let input =
         shequn_report::ReportInput { results: &results.groups, summary: &results.summary, generated: &generated };
-    let served = Served {
-        html: shequn_report::render_html(&input),
-        report: shequn_report::report_json(&input),
-        token: args.token.clone().filter(|t| !t.is_empty()),
-    };
+    let served = Served::new(
+        shequn_report::render_html(&input),
+        &shequn_report::report_json(&input),
+        Access::new(args.token.clone(), args.allow_hosts.clone()),
+    );
     drop(results);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_io().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_io().enable_time().build()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
         eprintln!("看板 / dashboard: http://{}/ (Ctrl-C to stop)", listener.local_addr()?);
-        axum::serve(listener, router(served)).await.map_err(|e| anyhow::anyhow!("server stopped: {e}"))
+        let limits = ConnectionLimits {
+            max: args.max_connections,
+            idle: std::time::Duration::from_secs(args.idle_timeout.max(1)),
+        };
+        axum::serve(Bounded::new(listener, limits), router(served))
+            .await
+            .map_err(|e| anyhow::anyhow!("server stopped: {e}"))
     })?;
     Ok(ExitCode::SUCCESS)
 }
