@@ -111,7 +111,7 @@ impl Format for GoogleChat {
             Writer { path, sink, folder, info: Some(info), declared: false, topics: HashMap::new(), count: 0 };
         json_stream::stream_array(
             path,
-            input.open_skip_bom()?,
+            input.json_reader()?,
             "messages",
             "Google Chat messages.json / Google Chat 的 messages.json",
             &mut writer,
