@@ -155,7 +155,7 @@ impl Writer<'_> {
             None => key.clone(),
         };
         let kind = if direct && info.members.len() <= 2 { GroupKind::Direct } else { GroupKind::Group };
-        let member_count = (!info.members.is_empty()).then(|| info.members.len() as u32);
+        let member_count = (!info.members.is_empty()).then_some(info.members.len() as u32);
         self.sink
             .push(Record::Group(GroupInfo {
                 platform: Platform::GoogleChat,

@@ -29,7 +29,7 @@ fn after_help() -> String {
     let mut s = String::from(AFTER);
     s.push_str("\n\nFormats (--format NAME) / 支持的格式:\n");
     for f in shequn_ingest::formats::all() {
-        s.push_str(&format!("  {:<15} {}\n", f.name(), f.description()));
+        s.push_str(&format!("  {:<18} {}\n", f.name(), f.description()));
     }
     s
 }
