@@ -48,15 +48,10 @@ pub struct KeySet {
 
 impl Activity {
     pub fn new(s: &Settings) -> Activity {
-        let keep = [
-            s.status_window_days,
-            s.dead_after_days,
-            2 * 7 * s.declining_weeks,
-            s.roles_window_days,
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or(90);
+        let keep = [s.status_window_days, s.dead_after_days, 2 * 7 * s.declining_weeks, s.roles_window_days]
+            .into_iter()
+            .max()
+            .unwrap_or(90);
         Activity { days: VecDeque::new(), keep_days: i64::from(keep) + 1 }
     }
 
@@ -101,11 +96,8 @@ impl Activity {
         let dead = i64::from(s.dead_after_days);
         let span = i64::from(s.declining_weeks) * 7;
         StatusCounts {
-            member_days: self
-                .days
-                .iter()
-                .filter(|d| d.day > day - window && d.day <= day && d.member_msgs > 0)
-                .count() as u32,
+            member_days: self.days.iter().filter(|d| d.day > day - window && d.day <= day && d.member_msgs > 0).count()
+                as u32,
             member_in_dead: self.sum(day - dead + 1, day, |d| d.member_msgs),
             human_recent: self.sum(day - span + 1, day, |d| d.human_msgs),
             human_before: self.sum(day - 2 * span + 1, day - span, |d| d.human_msgs),
@@ -147,10 +139,7 @@ impl Activity {
 
     /// Approximate bytes held.
     pub fn state_bytes(&self) -> usize {
-        self.days
-            .iter()
-            .map(|d| std::mem::size_of::<Day>() + (d.ends.len() + d.messages.len()) * 16)
-            .sum::<usize>()
+        self.days.iter().map(|d| std::mem::size_of::<Day>() + (d.ends.len() + d.messages.len()) * 16).sum::<usize>()
             + std::mem::size_of::<Activity>()
     }
 }

@@ -15,6 +15,9 @@ use shequn_content::push::{is_pusher, template_prefix, PushSettings, PushSignal}
 /// How many recent texts and top-level posts are remembered for near-same copies and answers.
 pub const RECENT: usize = 2048;
 
+/// Openings remembered per sender.
+pub const MAX_OPENINGS: usize = 256;
+
 #[derive(Debug, Default, Clone)]
 struct Sender {
     posts: u32,
@@ -23,10 +26,14 @@ struct Sender {
     repeated: u32,
     /// Posts others replied to explicitly.
     answered: u32,
-    /// Per opening: posts with it, and how many of those are also `repeated`.
-    openings: HashMap<String, (u32, u32)>,
-    /// Per clock window start (minute of day): (last day seen, distinct days, posts).
+    /// Per opening (its xxh3): posts with it, and how many of those are also `repeated`. At
+    /// most `MAX_OPENINGS`; past that an opening seen once is forgotten (a template repeats).
+    openings: HashMap<u64, (u32, u32)>,
+    /// Per clock window start (minute of day): (last day seen, distinct days, posts), from the
+    /// `min_posts`-th post on; the posts before are kept as (day, minute) until then (most
+    /// senders never post that often, and never need windows).
     clock: HashMap<u16, (i32, u32, u32)>,
+    early: Vec<(i32, u16)>,
     is_bot: bool,
     pusher: bool,
 }
@@ -36,7 +43,7 @@ struct Sender {
 struct Recent {
     hash: Option<u64>,
     sender: u32,
-    opening: Option<String>,
+    opening: Option<u64>,
     top_level: bool,
     repeated: bool,
     platform_id: Option<String>,
@@ -81,7 +88,8 @@ impl PushTracker {
             }
         }
         let top_level = p.reply_to.is_none();
-        let opening = template_prefix(p.compact, s.template_prefix_chars);
+        let opening =
+            template_prefix(p.compact, s.template_prefix_chars).map(|o| xxhash_rust::xxh3::xxh3_64(o.as_bytes()));
         // Near-same texts: this message and each earlier one it matches are repeated.
         let mut repeated = false;
         if let Some(h) = p.hash {
@@ -93,7 +101,7 @@ impl PushTracker {
                         if r.top_level {
                             let sender = self.senders.entry(r.sender).or_default();
                             sender.repeated += 1;
-                            if let Some(o) = r.opening.as_ref().and_then(|o| sender.openings.get_mut(o)) {
+                            if let Some(o) = r.opening.and_then(|o| sender.openings.get_mut(&o)) {
                                 o.1 += 1;
                             }
                         }
@@ -107,20 +115,33 @@ impl PushTracker {
             sender.posts += 1;
             sender.links += u32::from(p.has_link);
             sender.repeated += u32::from(repeated);
-            if let Some(o) = &opening {
-                let e = sender.openings.entry(o.clone()).or_default();
+            if let Some(o) = opening {
+                if sender.openings.len() >= MAX_OPENINGS && !sender.openings.contains_key(&o) {
+                    sender.openings.retain(|_, c| c.0 > 1);
+                }
+                let e = sender.openings.entry(o).or_default();
                 e.0 += 1;
                 e.1 += u32::from(repeated);
             }
             // Every window [start, start + 2 × tolerance] holding this minute.
             let width = 2 * s.clock_tolerance_min;
-            for start in p.minute.saturating_sub(width)..=p.minute {
-                let w = sender.clock.entry(start as u16).or_insert((i32::MIN, 0, 0));
-                if w.0 != p.day {
-                    w.0 = p.day;
-                    w.1 += 1;
+            let count = |clock: &mut HashMap<u16, (i32, u32, u32)>, day: i32, minute: u32| {
+                for start in minute.saturating_sub(width)..=minute {
+                    let w = clock.entry(start as u16).or_insert((i32::MIN, 0, 0));
+                    if w.0 != day {
+                        w.0 = day;
+                        w.1 += 1;
+                    }
+                    w.2 += 1;
                 }
-                w.2 += 1;
+            };
+            if sender.posts < s.min_posts {
+                sender.early.push((p.day, p.minute as u16));
+            } else {
+                for (day, minute) in std::mem::take(&mut sender.early) {
+                    count(&mut sender.clock, day, u32::from(minute));
+                }
+                count(&mut sender.clock, p.day, p.minute);
             }
         }
         sender.pusher = verdict(sender, s);
@@ -171,19 +192,13 @@ impl PushTracker {
             .senders
             .values()
             .map(|s| {
-                std::mem::size_of::<Sender>()
-                    + s.openings.keys().map(|k| k.len() + 32).sum::<usize>()
-                    + s.clock.len() * 16
+                std::mem::size_of::<Sender>() + s.openings.len() * 24 + s.clock.len() * 16 + s.early.capacity() * 8
             })
             .sum();
         let recent: usize = self
             .recent
             .iter()
-            .map(|r| {
-                std::mem::size_of::<Recent>()
-                    + r.opening.as_ref().map_or(0, |o| o.len())
-                    + r.platform_id.as_ref().map_or(0, |p| p.len())
-            })
+            .map(|r| std::mem::size_of::<Recent>() + r.platform_id.as_ref().map_or(0, |p| p.len()))
             .sum();
         per_sender + recent
     }

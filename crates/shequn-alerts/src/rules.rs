@@ -331,7 +331,8 @@ impl GroupRules {
         let text_like = matches!(m.kind, MessageKind::Text | MessageKind::Link) && !m.text.trim().is_empty();
         let mut ad = None;
         if classify && !push && text_like {
-            let repeated = if hash.is_some() && copies >= self.cfg.content.repetition.min_copies
+            let repeated = if hash.is_some()
+                && copies >= self.cfg.content.repetition.min_copies
                 && copies >= 2 * senders
                 && wordy(&n, self.cfg.content.repetition.min_chars)
             {
@@ -340,15 +341,8 @@ impl GroupRules {
                 0
             };
             let ctx = AdContext { first_message, repeated, repeated_groups: u32::from(repeated > 0) };
-            let (v, _) = judge_ad(
-                &m.text,
-                &n,
-                ctx,
-                &self.names,
-                self.is_operator(ix),
-                &self.ad_settings,
-                &self.cfg.content,
-            );
+            let (v, _) =
+                judge_ad(&m.text, &n, ctx, &self.names, self.is_operator(ix), &self.ad_settings, &self.cfg.content);
             if v.ad {
                 ad = Some(v);
             }
@@ -408,7 +402,8 @@ impl GroupRules {
                         let mm = &mut self.members[ix as usize];
                         mm.violations += 1;
                         let (name, id, count) = (mm.name.clone(), mm.platform_id.clone(), mm.violations);
-                        let e = decide(&g, &self.group, m.id.clone(), key, &alert_key, &name, id.as_deref(), &rules, count);
+                        let e =
+                            decide(&g, &self.group, m.id.clone(), key, &alert_key, &name, id.as_deref(), &rules, count);
                         self.enforcements.push(e);
                     }
                 }
@@ -584,9 +579,14 @@ impl GroupRules {
             let g = self.group.name.clone();
             let hours = s.leave_spike_hours;
             let (zh, en) = if b.cause == "ad" { ("广告", "ads") } else { ("机械推送", "pushes") };
-            let mut a = self.opened(AlertKind::LeaveSpike, &format!("{}:{}", b.cause, b.first_key), &b.first_key, b.first, t);
-            a.text_zh = format!("「{g}」{} 条{zh}之后 {hours} 小时内已有 {} 人退群（平常约 {usual:.1} 人）", b.messages, b.leaves);
-            a.text_en = format!("{g}: {} left within {hours} h of {} {en} (usually about {usual:.1})", b.leaves, b.messages);
+            let mut a =
+                self.opened(AlertKind::LeaveSpike, &format!("{}:{}", b.cause, b.first_key), &b.first_key, b.first, t);
+            a.text_zh = format!(
+                "「{g}」{} 条{zh}之后 {hours} 小时内已有 {} 人退群（平常约 {usual:.1} 人）",
+                b.messages, b.leaves
+            );
+            a.text_en =
+                format!("{g}: {} left within {hours} h of {} {en} (usually about {usual:.1})", b.leaves, b.messages);
             a.reasons = vec![format!("cause: {} / 起因：{zh}", b.cause)];
             a.numbers.insert("burst_messages".into(), f64::from(b.messages));
             a.numbers.insert("leaves_after".into(), f64::from(b.leaves));
@@ -701,7 +701,8 @@ impl GroupRules {
             let pkey = mm.key.clone();
             let days = (end_ms - last_ms) / DAY_MS;
             let quote = Quote::new(&who, last_ms, offset, &text);
-            let mut a = self.opened(AlertKind::KeyPersonSilent, &format!("{pkey}:{last_key}"), &last_key, quote, end_ms);
+            let mut a =
+                self.opened(AlertKind::KeyPersonSilent, &format!("{pkey}:{last_key}"), &last_key, quote, end_ms);
             a.text_zh = format!("「{g}」关键人 {who} 已沉默 {days} 天");
             a.text_en = format!("{g}: key person {who} has been silent for {days} days");
             let basis = if keys.by_interactions { "interaction ends" } else { "human messages" };
@@ -734,7 +735,12 @@ impl GroupRules {
 
     /// The key people at the end of `day` (names), most first.
     pub fn key_people(&self, day: i64) -> Vec<String> {
-        self.activity.key_set(day, &self.cfg.diagnosis).people.iter().map(|&(m, _)| self.members[m as usize].name.clone()).collect()
+        self.activity
+            .key_set(day, &self.cfg.diagnosis)
+            .people
+            .iter()
+            .map(|&(m, _)| self.members[m as usize].name.clone())
+            .collect()
     }
 
     /// Names of the senders judged pushers now.
@@ -928,7 +934,8 @@ mod tests {
         for d in 0..30i64 {
             feed(&mut r, &msg(&format!("c{d}"), T0 + d * 1440 * MIN, "Ann", "今天天气不错"));
         }
-        let mut e = SystemEvent::new(shequn_model::Stamp::from_unix_ms(T0 + 2 * 1440 * MIN), EventKind::Leave, "x left");
+        let mut e =
+            SystemEvent::new(shequn_model::Stamp::from_unix_ms(T0 + 2 * 1440 * MIN), EventKind::Leave, "x left");
         e.subjects.push(Person::named("x"));
         r.event(&e, false);
         let at = T0 + 31 * 1440 * MIN;
@@ -937,7 +944,8 @@ mod tests {
         }
         let mut changes = Vec::new();
         for k in 0..3i64 {
-            let mut e = SystemEvent::new(shequn_model::Stamp::from_unix_ms(at + (k + 1) * 60 * MIN), EventKind::Leave, "");
+            let mut e =
+                SystemEvent::new(shequn_model::Stamp::from_unix_ms(at + (k + 1) * 60 * MIN), EventKind::Leave, "");
             e.subjects.push(Person::named(format!("m{k}")));
             r.event(&e, false);
             changes.extend(r.take_changes());

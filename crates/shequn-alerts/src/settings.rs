@@ -137,11 +137,14 @@ impl AlertSettings {
     /// Reads the `[alerts]` table; errors name the key.
     pub fn from_toml(value: &toml::Value) -> Result<AlertSettings, String> {
         let s: AlertSettings = value.clone().try_into().map_err(|e: toml::de::Error| format!("[alerts]: {e}"))?;
-        let bursts = std::iter::once(("[alerts]".to_string(), Some(s.push_burst_count), Some(s.push_burst_min)))
-            .chain(s.groups.iter().map(|(g, o)| (format!("[alerts.groups.{g:?}]"), o.push_burst_count, o.push_burst_min)));
+        let bursts = std::iter::once(("[alerts]".to_string(), Some(s.push_burst_count), Some(s.push_burst_min))).chain(
+            s.groups.iter().map(|(g, o)| (format!("[alerts.groups.{g:?}]"), o.push_burst_count, o.push_burst_min)),
+        );
         for (table, count, min) in bursts {
             if count == Some(1) {
-                return Err(format!("{table}: push_burst_count = 1 is one push, not a burst; use 2 or more, or 0 to turn the rule off"));
+                return Err(format!(
+                    "{table}: push_burst_count = 1 is one push, not a burst; use 2 or more, or 0 to turn the rule off"
+                ));
             }
             if min == Some(0) {
                 return Err(format!("{table}: push_burst_min must be at least 1 minute"));

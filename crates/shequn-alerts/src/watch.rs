@@ -540,10 +540,19 @@ impl GroupWatch {
         let members: usize = self
             .members
             .iter()
-            .map(|m| std::mem::size_of::<MemberMeta>() + 2 * m.name.len() + m.platform_id.as_ref().map_or(0, |p| 2 * p.len()) + 40)
+            .map(|m| {
+                std::mem::size_of::<MemberMeta>()
+                    + 2 * m.name.len()
+                    + m.platform_id.as_ref().map_or(0, |p| 2 * p.len())
+                    + 40
+            })
             .sum();
         let ids: usize = self.by_platform_id.keys().map(|k| k.len() + 32).sum();
-        let open: usize = self.open.iter().map(|o| std::mem::size_of::<Open>() + o.alert.key.len() + o.alert.message.text.len() + 128).sum();
+        let open: usize = self
+            .open
+            .iter()
+            .map(|o| std::mem::size_of::<Open>() + o.alert.key.len() + o.alert.message.text.len() + 128)
+            .sum();
         let raised: usize = self.raised.iter().map(|k| k.len() + 24).sum();
         std::mem::size_of::<GroupWatch>() + tail + members + ids + open + raised + self.rules.state_bytes()
     }
@@ -797,7 +806,8 @@ fn message_of(t: &Timeline, m: &Msg, id: Option<String>, reply_to: Option<String
 
 /// An archived event as a live record.
 fn event_of(t: &Timeline, e: &shequn_model::Ev, offset_s: i32) -> SystemEvent {
-    let mut out = SystemEvent::new(Stamp { unix_ms: e.time_ms, offset_s, zone_inferred: false }, e.kind, e.text.clone());
+    let mut out =
+        SystemEvent::new(Stamp { unix_ms: e.time_ms, offset_s, zone_inferred: false }, e.kind, e.text.clone());
     out.actor = e.actor.map(|a| person_of(t.member(a)));
     out.subjects = e.subjects.iter().map(|&s| person_of(t.member(s))).collect();
     out.amount_cents = e.amount_cents;
