@@ -237,6 +237,8 @@ impl GroupRules {
         let ix = self.person(&m.sender);
         let t = m.time.unix_ms;
         self.offset_s = m.time.offset_s;
+        // Days that ended before this message are judged first, on what they held.
+        self.tick(t, history);
         self.first_ms.get_or_insert(t);
         let (day, minute) = local(t, self.offset_s);
         let n = normalize(&m.text);
@@ -701,8 +703,9 @@ impl GroupRules {
             let pkey = mm.key.clone();
             let days = (end_ms - last_ms) / DAY_MS;
             let quote = Quote::new(&who, last_ms, offset, &text);
-            let mut a =
-                self.opened(AlertKind::KeyPersonSilent, &format!("{pkey}:{last_key}"), &last_key, quote, end_ms);
+            // Keyed by the last message's time: the same from the archive after a restart,
+            // whether or not its platform id was looked up.
+            let mut a = self.opened(AlertKind::KeyPersonSilent, &format!("{pkey}:{last_ms}"), &last_key, quote, end_ms);
             a.text_zh = format!("「{g}」关键人 {who} 已沉默 {days} 天");
             a.text_en = format!("{g}: key person {who} has been silent for {days} days");
             let basis = if keys.by_interactions { "interaction ends" } else { "human messages" };
@@ -990,7 +993,7 @@ mod tests {
         assert_eq!(silent.len(), 1, "{raised:?}");
         assert_eq!(silent[0].message.sender, "Bob");
         assert_eq!(silent[0].numbers["silent_days"], 14.0);
-        assert_eq!(silent[0].key, "telegram:-100:key_person_silent:id:bob:m:b19");
+        assert_eq!(silent[0].key, format!("telegram:-100:key_person_silent:id:bob:{}", at_day(19) + MIN));
         let at = T0 + 40 * 1440 * MIN;
         let c = feed(&mut r, &msg("b40", at, "Bob", "我回来了"));
         let resolved: Vec<&AlertChange> = c.iter().filter(|c| matches!(c, AlertChange::Resolved(_))).collect();

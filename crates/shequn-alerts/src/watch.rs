@@ -228,7 +228,7 @@ impl GroupWatch {
         }
         w.first_ms = t.first_ms();
         w.records_replies = t.messages.iter().any(|m| m.reply_to.is_some());
-        // Bids from here on may still be raised; the linker's look-back is kept before them.
+        // Bids from `first_live` on may still be raised; the linker's look-back is kept before them.
         let since = seed.now_ms - 2 * w.cfg.longest_wait();
         let first_live = t.messages.partition_point(|m| m.time_ms < since);
         let cut = first_live.saturating_sub(w.cfg.lead).max(t.messages.len().saturating_sub(w.cfg.max_tail));
@@ -240,6 +240,9 @@ impl GroupWatch {
         let classify_from = seed.now_ms
             - i64::from(w.cfg.rules.diagnosis.burst_window_minutes) * 60_000
             - i64::from(w.cfg.rules.diagnosis.leave_spike_hours) * 3_600_000;
+        // Platform ids (one archive look-up each) only where something still reads them: the
+        // tail, and the rules' memory of recent messages (replies, answered pushes).
+        let pid_from = cut.min(t.messages.len().saturating_sub(crate::pushes::RECENT));
         let mut pids: Vec<Option<String>> = Vec::with_capacity(t.messages.len());
         let mut k = 0;
         for (i, m) in t.messages.iter().enumerate() {
@@ -247,7 +250,7 @@ impl GroupWatch {
                 w.rules.event(&event_of(t, &t.events[k], t.group.utc_offset_s), true);
                 k += 1;
             }
-            let pid = platform_id(m);
+            let pid = if i >= pid_from { platform_id(m) } else { None };
             let reply = m.reply_to.and_then(|p| pids.get(p as usize).cloned().flatten());
             let message = message_of(t, m, pid.clone(), reply, t.group.utc_offset_s);
             let key = message_key(pid.as_deref(), m.time_ms, &message.sender.key(), &m.text);
