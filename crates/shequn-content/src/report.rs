@@ -357,7 +357,8 @@ pub fn judge_ad(
 /// Whether a text has words enough beyond its links (`min_chars`) for a repeat of it to count as
 /// an ad signal: bare links that differ only in a ticket number hash alike.
 pub fn wordy(n: &Normalized, min_chars: usize) -> bool {
-    let link_chars: usize = n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
+    let link_chars: usize =
+        n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
     n.folded.chars().filter(|c| !c.is_whitespace()).count().saturating_sub(link_chars) >= min_chars
 }
 
