@@ -12,6 +12,19 @@ pub enum AlertKind {
     /// A question went unanswered (`question_wait_min`). A newcomer's question is one
     /// newcomer alert, not two.
     Question,
+    /// An ad was posted (the report's classifier; its reasons in `reasons`). Informational:
+    /// open until acknowledged.
+    Ad,
+    /// An ad broke the group's ad policy (the rule it broke in `reasons`). Open until acknowledged.
+    AdPolicy,
+    /// `push_burst_count` mechanical pushes within `push_burst_min`. Open until acknowledged.
+    PushBurst,
+    /// A key person silent for `key_person_silent_days`; resolved when they speak again.
+    KeyPersonSilent,
+    /// The life status got worse; resolved when it is back where it was (or better).
+    StatusChange,
+    /// More leaves than usual after a burst of ads or pushes. Open until acknowledged.
+    LeaveSpike,
 }
 
 impl AlertKind {
@@ -19,6 +32,41 @@ impl AlertKind {
         match self {
             AlertKind::Newcomer => "newcomer",
             AlertKind::Question => "question",
+            AlertKind::Ad => "ad",
+            AlertKind::AdPolicy => "ad_policy",
+            AlertKind::PushBurst => "push_burst",
+            AlertKind::KeyPersonSilent => "key_person_silent",
+            AlertKind::StatusChange => "status_change",
+            AlertKind::LeaveSpike => "leave_spike",
+        }
+    }
+
+    pub const ALL: [AlertKind; 8] = [
+        AlertKind::Newcomer,
+        AlertKind::Question,
+        AlertKind::Ad,
+        AlertKind::AdPolicy,
+        AlertKind::PushBurst,
+        AlertKind::KeyPersonSilent,
+        AlertKind::StatusChange,
+        AlertKind::LeaveSpike,
+    ];
+
+    pub fn parse(s: &str) -> Option<AlertKind> {
+        AlertKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The kind's name in Chinese (for summaries).
+    pub fn zh(self) -> &'static str {
+        match self {
+            AlertKind::Newcomer => "新人首条无人回应",
+            AlertKind::Question => "提问无人回应",
+            AlertKind::Ad => "广告",
+            AlertKind::AdPolicy => "违反广告规则",
+            AlertKind::PushBurst => "机械推送刷屏",
+            AlertKind::KeyPersonSilent => "关键人沉默",
+            AlertKind::StatusChange => "群状态变差",
+            AlertKind::LeaveSpike => "广告/推送后退群激增",
         }
     }
 }
@@ -95,7 +143,7 @@ pub struct Resolution {
     pub text_en: String,
 }
 
-/// One alert: a bid that waited too long.
+/// One alert: a bid that waited too long, or one of the content and health rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     /// `<platform>:<group platform id>:<kind>:<message key>`: the same bid is one alert,
@@ -103,10 +151,13 @@ pub struct Alert {
     pub key: String,
     pub kind: AlertKind,
     pub group: GroupRef,
-    /// The message's key (`m:<platform id>` or `c:<content hash>`, see [`crate::message_key`]).
+    /// The message's key (`m:<platform id>` or `c:<content hash>`, see [`crate::message_key`]):
+    /// the bid, the ad, the burst's first push, the key person's last message, the group's
+    /// last member message (status), the burst's first message (leave spike).
     pub message_key: String,
     pub message: Quote,
-    /// The wait that elapsed, in minutes.
+    /// The wait that elapsed, in minutes (0 for rules without a wait).
+    #[serde(default)]
     pub wait_min: i64,
     /// When the wait elapsed (the alert's time).
     pub opened_ms: i64,
@@ -114,6 +165,16 @@ pub struct Alert {
     pub text_en: String,
     pub state: AlertState,
     pub resolution: Option<Resolution>,
+    /// Further messages quoted as evidence (the pushes of a burst, the ads before a leave spike).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quotes: Vec<Quote>,
+    /// Why, in the batch analysis's words: the ad classifier's features, the policy rule
+    /// broken, the push signals, the status rule's reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// The numbers behind the alert, by name (score, pushes, silent_days, leaves_after …).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub numbers: std::collections::BTreeMap<String, f64>,
 }
 
 impl Alert {
@@ -123,7 +184,7 @@ impl Alert {
                 format!("「{group}」新人 {sender} 的第一条发言 {wait_min} 分钟无人回应"),
                 format!("{group}: newcomer {sender}'s first message has had no answer for {wait_min} min"),
             ),
-            AlertKind::Question => (
+            _ => (
                 format!("「{group}」{sender} 的提问 {wait_min} 分钟无人回应"),
                 format!("{group}: {sender}'s question has had no answer for {wait_min} min"),
             ),

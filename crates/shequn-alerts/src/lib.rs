@@ -12,12 +12,18 @@
 //! alerts and `shequn group`'s unanswered bids agree wherever the tail reaches (see
 //! `docs/alerts.md` for where they can differ).
 
+mod activity;
 mod alert;
+pub mod enforce;
+mod pushes;
+mod rules;
 mod settings;
 mod watch;
 mod watches;
 
 pub use alert::{Alert, AlertChange, AlertKind, AlertState, GroupRef, Quote, Resolution};
-pub use settings::{AlertSettings, GroupAlertSettings, Waits};
+pub use enforce::{Action, EnforceSettings, Enforcement};
+pub use rules::{GroupRules, RuleConfig};
+pub use settings::{AlertSettings, GroupAlertSettings, RuleSwitches, Waits};
 pub use watch::{message_key, GroupWatch, Seed, WatchConfig};
 pub use watches::{time_of, Watches};

@@ -8,8 +8,17 @@
 //! webhook_url = "https://ops.example.org/shequn"
 //! webhook_secret_env = "SHEQUN_ALERT_SECRET"
 //!
+//! ad = true                   # an ad posted
+//! ad_policy = true            # an ad breaking the group's ad policy
+//! push_burst_count = 3        # mechanical pushes within push_burst_min
+//! push_burst_min = 60
+//! key_person_silent_days = 14
+//! status_change = true
+//! leave_spike = true
+//!
 //! [alerts.groups."读书会"]      # a group's name or platform id
 //! question_wait_min = 60
+//! ad = false
 //! ```
 
 use std::collections::BTreeMap;
@@ -27,6 +36,22 @@ pub struct AlertSettings {
     pub newcomer_wait_min: u32,
     /// Minutes a question may go unanswered before it is an alert (0: never).
     pub question_wait_min: u32,
+    /// An ad posted (the report's ad classifier) is an alert.
+    pub ad: bool,
+    /// An ad that breaks the group's ad policy (`--ad-policy`, the batch `PolicyBook`) is an alert.
+    pub ad_policy: bool,
+    /// Mechanical pushes (the report's push detection) this many within `push_burst_min` are
+    /// an alert (0: never).
+    pub push_burst_count: u32,
+    /// The span of a push burst, in minutes.
+    pub push_burst_min: u32,
+    /// A key person (the report's key people) silent this many days is an alert (0: never).
+    pub key_person_silent_days: u32,
+    /// A group's life status getting worse (alive → declining → dormant → dead, the report's
+    /// rule, judged at the end of each day in the group's clock) is an alert.
+    pub status_change: bool,
+    /// More leaves than usual after a burst of ads or pushes (the report's leave spikes) is an alert.
+    pub leave_spike: bool,
     /// Where each alert change is POSTed as JSON (none: the API only).
     pub webhook_url: Option<String>,
     /// Names the environment variable holding the webhook's signing secret (required with a URL).
@@ -48,6 +73,13 @@ impl Default for AlertSettings {
             enabled: true,
             newcomer_wait_min: 10,
             question_wait_min: 30,
+            ad: true,
+            ad_policy: true,
+            push_burst_count: 3,
+            push_burst_min: 60,
+            key_person_silent_days: 14,
+            status_change: true,
+            leave_spike: true,
             webhook_url: None,
             webhook_secret_env: None,
             webhook_queue: 256,
@@ -64,6 +96,34 @@ impl Default for AlertSettings {
 pub struct GroupAlertSettings {
     pub newcomer_wait_min: Option<u32>,
     pub question_wait_min: Option<u32>,
+    pub ad: Option<bool>,
+    pub ad_policy: Option<bool>,
+    pub push_burst_count: Option<u32>,
+    pub push_burst_min: Option<u32>,
+    pub key_person_silent_days: Option<u32>,
+    pub status_change: Option<bool>,
+    pub leave_spike: Option<bool>,
+}
+
+/// The other rules in force for one group (its override, else the `[alerts]` defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSwitches {
+    pub ad: bool,
+    pub ad_policy: bool,
+    /// 0: off.
+    pub push_burst_count: u32,
+    pub push_burst_ms: i64,
+    /// 0: off.
+    pub key_person_silent_ms: i64,
+    pub status_change: bool,
+    pub leave_spike: bool,
+}
+
+impl Default for RuleSwitches {
+    /// The `[alerts]` defaults.
+    fn default() -> RuleSwitches {
+        AlertSettings::default().rules_for("", "")
+    }
 }
 
 /// The waits in force for one group, in milliseconds (0: that kind is off).
@@ -77,6 +137,19 @@ impl AlertSettings {
     /// Reads the `[alerts]` table; errors name the key.
     pub fn from_toml(value: &toml::Value) -> Result<AlertSettings, String> {
         let s: AlertSettings = value.clone().try_into().map_err(|e: toml::de::Error| format!("[alerts]: {e}"))?;
+        let bursts = std::iter::once(("[alerts]".to_string(), Some(s.push_burst_count), Some(s.push_burst_min))).chain(
+            s.groups.iter().map(|(g, o)| (format!("[alerts.groups.{g:?}]"), o.push_burst_count, o.push_burst_min)),
+        );
+        for (table, count, min) in bursts {
+            if count == Some(1) {
+                return Err(format!(
+                    "{table}: push_burst_count = 1 is one push, not a burst; use 2 or more, or 0 to turn the rule off"
+                ));
+            }
+            if min == Some(0) {
+                return Err(format!("{table}: push_burst_min must be at least 1 minute"));
+            }
+        }
         if s.webhook_url.is_some() && s.webhook_secret_env.is_none() {
             return Err("[alerts]: webhook_url needs webhook_secret_env (the receiver must be able to check \
                         that an alert came from shequn)"
@@ -96,6 +169,21 @@ impl AlertSettings {
         match table.remove("alerts") {
             Some(v) => AlertSettings::from_toml(&v),
             None => Ok(AlertSettings::default()),
+        }
+    }
+
+    /// The rules for a group: its override by platform id, else by name, else the defaults.
+    pub fn rules_for(&self, name: &str, platform_id: &str) -> RuleSwitches {
+        let o = self.groups.get(platform_id).or_else(|| self.groups.get(name)).cloned().unwrap_or_default();
+        RuleSwitches {
+            ad: o.ad.unwrap_or(self.ad),
+            ad_policy: o.ad_policy.unwrap_or(self.ad_policy),
+            push_burst_count: o.push_burst_count.unwrap_or(self.push_burst_count),
+            push_burst_ms: i64::from(o.push_burst_min.unwrap_or(self.push_burst_min)) * 60_000,
+            key_person_silent_ms: i64::from(o.key_person_silent_days.unwrap_or(self.key_person_silent_days))
+                * 86_400_000,
+            status_change: o.status_change.unwrap_or(self.status_change),
+            leave_spike: o.leave_spike.unwrap_or(self.leave_spike),
         }
     }
 
@@ -124,10 +212,24 @@ mod tests {
         .unwrap();
         assert_eq!(s.waits_for("读书会", "x"), Waits { newcomer_ms: 300_000, question_ms: 1_200_000 });
         assert_eq!(s.waits_for("other", "-100"), Waits { newcomer_ms: 600_000, question_ms: 0 });
+        let r = AlertSettings::from_toml_str(
+            "[alerts]\nad = false\nkey_person_silent_days = 7\n[alerts.groups.\"读书会\"]\nad = true\npush_burst_count = 5\n",
+        )
+        .unwrap();
+        let (g, other) = (r.rules_for("读书会", "x"), r.rules_for("other", "y"));
+        assert!(g.ad && !other.ad);
+        assert_eq!((g.push_burst_count, other.push_burst_count, g.push_burst_ms), (5, 3, 3_600_000));
+        assert_eq!(other.key_person_silent_ms, 7 * 86_400_000);
         let err = AlertSettings::from_toml_str("[alerts]\nnewcomer_wait = 10\n").unwrap_err();
         assert!(err.contains("newcomer_wait") && err.contains("[alerts]"), "{err}");
         let err = AlertSettings::from_toml_str("[alerts.groups.g]\nquestion_wait = 1\n").unwrap_err();
         assert!(err.contains("question_wait"), "{err}");
+        let err = AlertSettings::from_toml_str("[alerts.groups.g]\npush_burst = 1\n").unwrap_err();
+        assert!(err.contains("push_burst"), "{err}");
+        let err = AlertSettings::from_toml_str("[alerts.groups.g]\npush_burst_count = 1\n").unwrap_err();
+        assert!(err.contains("push_burst_count") && err.contains("[alerts.groups.\"g\"]"), "{err}");
+        let err = AlertSettings::from_toml_str("[alerts]\nkey_person_silent_days = \"two weeks\"\n").unwrap_err();
+        assert!(err.contains("key_person_silent_days") || err.contains("integer"), "{err}");
         let err = AlertSettings::from_toml_str("[alerts]\nwebhook_url = \"https://x\"\n").unwrap_err();
         assert!(err.contains("webhook_secret_env"), "{err}");
     }

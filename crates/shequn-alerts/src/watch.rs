@@ -4,21 +4,24 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
 use shequn_model::{
     EventKind, GroupKind, GroupMeta, Link, LinkSource, MemberIx, MemberMeta, Mention, Message, MessageKind, Msg,
-    Person, RosterEntry, SystemEvent, Timeline,
+    Person, RosterEntry, Stamp, SystemEvent, Timeline,
 };
 use shequn_replies::text::{is_cjk, is_greeting, is_question};
 use shequn_replies::{ReplySettings, ResponsivenessSettings, Weights};
 
 use crate::alert::{Alert, AlertChange, AlertKind, AlertState, GroupRef, Quote, Resolution};
-use crate::settings::Waits;
+use crate::enforce::Enforcement;
+use crate::rules::{GroupRules, RuleConfig};
+use crate::settings::{RuleSwitches, Waits};
 
 /// How a watch decides and how much it keeps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct WatchConfig {
     pub waits: Waits,
+    /// The content and health rules (ads, policy, pushes, key people, status, leave spikes).
+    pub rules: RuleConfig,
     /// The linker's settings (the same `[replies]` table the report uses).
     pub replies: ReplySettings,
     /// The response rule's settings (`[responsiveness]`; `answer_within_ms` is replaced by each wait).
@@ -39,6 +42,7 @@ impl WatchConfig {
         let lead = (replies.window * 2).max(50);
         WatchConfig {
             waits,
+            rules: RuleConfig::new(RuleSwitches::default()),
             replies,
             responsiveness,
             eval_every_ms: 1_000,
@@ -143,6 +147,8 @@ pub struct GroupWatch {
     /// The earliest `now` at which a tick has a wait to decide (kept, so ticking many quiet
     /// groups costs nothing).
     due: Option<i64>,
+    /// The other rules' state (ads, policy, pushes, key people, status, leave spikes).
+    rules: GroupRules,
 }
 
 fn weights() -> &'static Weights {
@@ -160,7 +166,9 @@ fn person_key(platform_id: Option<&str>, name: &str) -> String {
 impl GroupWatch {
     /// A watch on a group nothing is known of yet (its first message starts it).
     pub fn new(group: GroupRef, cfg: WatchConfig) -> GroupWatch {
+        let rules = GroupRules::new(group.clone(), cfg.rules.clone());
         GroupWatch {
+            rules,
             cfg,
             group,
             members: Vec::new(),
@@ -220,16 +228,45 @@ impl GroupWatch {
         }
         w.first_ms = t.first_ms();
         w.records_replies = t.messages.iter().any(|m| m.reply_to.is_some());
-        // Bids from here on may still be raised; the linker's look-back is kept before them.
+        // Bids from `first_live` on may still be raised; the linker's look-back is kept before them.
         let since = seed.now_ms - 2 * w.cfg.longest_wait();
         let first_live = t.messages.partition_point(|m| m.time_ms < since);
         let cut = first_live.saturating_sub(w.cfg.lead).max(t.messages.len().saturating_sub(w.cfg.max_tail));
         for m in &t.messages[..cut] {
             w.spoken[map[m.sender as usize] as usize] = true;
         }
+        // The rules count the whole history (into bounded counters); only what a window can
+        // still read is run through the ad classifier.
+        let classify_from = seed.now_ms
+            - i64::from(w.cfg.rules.diagnosis.burst_window_minutes) * 60_000
+            - i64::from(w.cfg.rules.diagnosis.leave_spike_hours) * 3_600_000;
+        // Platform ids (one archive look-up each) only where something still reads them: the
+        // tail, and the rules' memory of recent messages (replies, answered pushes).
+        let pid_from = cut.min(t.messages.len().saturating_sub(crate::pushes::RECENT));
+        let mut pids: Vec<Option<String>> = Vec::with_capacity(t.messages.len());
+        let mut k = 0;
+        for (i, m) in t.messages.iter().enumerate() {
+            while k < t.events.len() && t.events[k].time_ms <= m.time_ms {
+                w.rules.event(&event_of(t, &t.events[k], t.group.utc_offset_s), true);
+                k += 1;
+            }
+            let pid = if i >= pid_from { platform_id(m) } else { None };
+            let reply = m.reply_to.and_then(|p| pids.get(p as usize).cloned().flatten());
+            let message = message_of(t, m, pid.clone(), reply, t.group.utc_offset_s);
+            let key = message_key(pid.as_deref(), m.time_ms, &message.sender.key(), &m.text);
+            w.rules.message(&message, &key, true, m.time_ms >= classify_from);
+            pids.push(pid);
+            let _ = i;
+        }
+        for e in &t.events[k..] {
+            w.rules.event(&event_of(t, e, t.group.utc_offset_s), true);
+        }
+        w.rules.tick(seed.now_ms, true);
+        w.rules.take_changes();
+        w.rules.take_enforcements();
         let mut seq_of: HashMap<usize, u64> = HashMap::new();
         for (i, m) in t.messages.iter().enumerate().skip(cut) {
-            let pid = platform_id(m);
+            let pid = pids[i].clone();
             let sender = map[m.sender as usize];
             let key = message_key(pid.as_deref(), m.time_ms, &w.member_key(sender), &m.text);
             let reply = match m.reply_to.map(|p| p as usize) {
@@ -297,6 +334,7 @@ impl GroupWatch {
         if self.keys.contains(&key) {
             return;
         }
+        self.rules.message(m, &key, false, true);
         let reply = match &m.reply_to {
             Some(p) => {
                 self.records_replies = true;
@@ -340,6 +378,7 @@ impl GroupWatch {
 
     /// Adds a system event: joins say who is new.
     pub fn push_event(&mut self, e: &SystemEvent) {
+        self.rules.event(e, false);
         if e.kind != EventKind::Join {
             return;
         }
@@ -351,6 +390,7 @@ impl GroupWatch {
 
     /// Adds a roster entry: a stated join time says who is new.
     pub fn push_roster(&mut self, r: &RosterEntry) {
+        self.rules.roster(r);
         let ix = self.person(&r.person) as usize;
         if let Some(j) = r.joined {
             self.joined[ix] = Some(self.joined[ix].map_or(j.unix_ms, |x| x.min(j.unix_ms)));
@@ -470,7 +510,54 @@ impl GroupWatch {
             self.trim();
             self.due = self.compute_due();
         }
+        // The other rules: days that ended are judged; what messages raised is reported. An
+        // alert the archive already holds (raised before a restart) is not raised again.
+        self.rules.tick(now_ms, false);
+        for c in self.rules.take_changes() {
+            if matches!(&c, AlertChange::Opened(a) if self.raised.contains(&a.key)) {
+                continue;
+            }
+            out.push(c);
+        }
         out
+    }
+
+    /// Enforcement decisions since the last call (ad-policy violations in an enforced group).
+    pub fn take_enforcements(&mut self) -> Vec<Enforcement> {
+        self.rules.take_enforcements()
+    }
+
+    /// The content and health rules' state (status, key people, pushers), for tests and views.
+    pub fn rules(&self) -> &GroupRules {
+        &self.rules
+    }
+
+    /// Approximate bytes this watch holds: the tail, the members, and the rules' counters
+    /// (what `shequn bench live` reports as `state_bytes_per_group`).
+    pub fn state_bytes(&self) -> usize {
+        let tail: usize = self
+            .tail
+            .iter()
+            .map(|e| std::mem::size_of::<Entry>() + e.key.len() + e.text.len() + e.mentions.len() * 4 + 2 * e.key.len())
+            .sum();
+        let members: usize = self
+            .members
+            .iter()
+            .map(|m| {
+                std::mem::size_of::<MemberMeta>()
+                    + 2 * m.name.len()
+                    + m.platform_id.as_ref().map_or(0, |p| 2 * p.len())
+                    + 40
+            })
+            .sum();
+        let ids: usize = self.by_platform_id.keys().map(|k| k.len() + 32).sum();
+        let open: usize = self
+            .open
+            .iter()
+            .map(|o| std::mem::size_of::<Open>() + o.alert.key.len() + o.alert.message.text.len() + 128)
+            .sum();
+        let raised: usize = self.raised.iter().map(|k| k.len() + 24).sum();
+        std::mem::size_of::<GroupWatch>() + tail + members + ids + open + raised + self.rules.state_bytes()
     }
 
     /// Whether a message that came since the last look could answer an open alert's bid; the
@@ -594,7 +681,7 @@ impl GroupWatch {
                 }
                 match kind {
                     AlertKind::Newcomer => self.tail[i].newcomer_done = true,
-                    AlertKind::Question => self.tail[i].question_done = true,
+                    _ => self.tail[i].question_done = true,
                 }
                 if stale {
                     continue;
@@ -602,7 +689,7 @@ impl GroupWatch {
                 let applies = bid.as_ref().is_some_and(|b| match kind {
                     AlertKind::Newcomer => b.newcomer,
                     // A newcomer's question is the newcomer's alert, when that one is on.
-                    AlertKind::Question => b.question && !(b.newcomer && waits.newcomer_ms > 0),
+                    _ => b.question && !(b.newcomer && waits.newcomer_ms > 0),
                 });
                 let Some(b) = bid.as_ref().filter(|_| applies) else { continue };
                 if b.answered_within(wait) {
@@ -659,6 +746,9 @@ impl GroupWatch {
             text_en,
             state: AlertState::Open,
             resolution: None,
+            quotes: Vec::new(),
+            reasons: Vec::new(),
+            numbers: Default::default(),
         }
     }
 
@@ -686,6 +776,45 @@ impl GroupWatch {
         self.by_platform_id.retain(|_, s| *s >= first_seq);
         self.open.retain(|o| o.seq >= first_seq);
     }
+}
+
+/// An archived member as the live records name them.
+fn person_of(m: &MemberMeta) -> Person {
+    Person {
+        platform_id: m.platform_id.clone(),
+        name: m.name.clone(),
+        is_bot: m.is_bot,
+        role: m.role,
+        title: m.title.clone(),
+    }
+}
+
+/// An archived message as a live record (for the rules when a watch starts from the archive).
+fn message_of(t: &Timeline, m: &Msg, id: Option<String>, reply_to: Option<String>, offset_s: i32) -> Message {
+    let mentions = m.mentions.iter().map(|&x| Mention::Member(person_of(t.member(x)))).collect();
+    Message {
+        id,
+        time: Stamp { unix_ms: m.time_ms, offset_s, zone_inferred: false },
+        sender: person_of(t.sender(m)),
+        text: m.text.clone(),
+        kind: m.kind,
+        amount_cents: m.amount_cents,
+        reply_to,
+        mentions,
+        forwarded: m.forwarded,
+        edited: None,
+        relayed: None,
+    }
+}
+
+/// An archived event as a live record.
+fn event_of(t: &Timeline, e: &shequn_model::Ev, offset_s: i32) -> SystemEvent {
+    let mut out =
+        SystemEvent::new(Stamp { unix_ms: e.time_ms, offset_s, zone_inferred: false }, e.kind, e.text.clone());
+    out.actor = e.actor.map(|a| person_of(t.member(a)));
+    out.subjects = e.subjects.iter().map(|&s| person_of(t.member(s))).collect();
+    out.amount_cents = e.amount_cents;
+    out
 }
 
 /// What the batch rule says about one bid of the tail.

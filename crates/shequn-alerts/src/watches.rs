@@ -3,10 +3,16 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
+use shequn_content::{ContentSettings, PolicyBook};
+use shequn_diagnosis::Settings;
 use shequn_model::{GroupInfo, Platform, Record};
 use shequn_replies::{ReplySettings, ResponsivenessSettings};
 
 use crate::alert::{AlertChange, GroupRef};
+use crate::enforce::{EnforceSettings, Enforcement};
+use crate::rules::RuleConfig;
 use crate::settings::AlertSettings;
 use crate::watch::{GroupWatch, WatchConfig};
 
@@ -28,11 +34,41 @@ pub struct Watches {
     responsiveness: ResponsivenessSettings,
     groups: HashMap<(Platform, String), GroupWatch>,
     eval_every_ms: Option<i64>,
+    diagnosis: Arc<Settings>,
+    content: Arc<ContentSettings>,
+    policies: PolicyBook,
+    enforce: EnforceSettings,
 }
 
 impl Watches {
     pub fn new(settings: AlertSettings, replies: ReplySettings, responsiveness: ResponsivenessSettings) -> Watches {
-        Watches { settings, replies, responsiveness, groups: HashMap::new(), eval_every_ms: None }
+        Watches {
+            settings,
+            replies,
+            responsiveness,
+            groups: HashMap::new(),
+            eval_every_ms: None,
+            diagnosis: Arc::new(Settings::default()),
+            content: Arc::new(ContentSettings::default()),
+            policies: PolicyBook::default(),
+            enforce: EnforceSettings::default(),
+        }
+    }
+
+    /// The analysis settings the content and health rules use: the diagnosis thresholds
+    /// (`--settings`), the content ones (`[content]`) and the ad policies (`--ad-policy`), the
+    /// same the batch report reads.
+    pub fn with_analysis(mut self, diagnosis: Settings, content: ContentSettings, policies: PolicyBook) -> Watches {
+        self.diagnosis = Arc::new(diagnosis);
+        self.content = Arc::new(content);
+        self.policies = policies;
+        self
+    }
+
+    /// The `[enforce]` table: which groups' ad-policy violations get enforcement decisions.
+    pub fn with_enforce(mut self, enforce: EnforceSettings) -> Watches {
+        self.enforce = enforce;
+        self
     }
 
     /// Re-link each group's tail at most this often (a replay's simulated clock can afford
@@ -50,6 +86,14 @@ impl Watches {
     pub fn config_for(&self, g: &GroupRef) -> WatchConfig {
         let waits = self.settings.waits_for(&g.name, &g.platform_id);
         let mut cfg = WatchConfig::new(waits, self.replies.clone(), self.responsiveness.clone());
+        cfg.rules = RuleConfig {
+            switches: self.settings.rules_for(&g.name, &g.platform_id),
+            diagnosis: self.diagnosis.clone(),
+            content: self.content.clone(),
+            // The archive id is not known here; policies are addressed by name or platform id.
+            policy: self.policies.for_group(&g.name, &g.platform_id, i64::MIN).cloned().map(Arc::new),
+            enforce: self.enforce.for_group(&g.name, &g.platform_id),
+        };
         if let Some(ms) = self.eval_every_ms {
             cfg.eval_every_ms = ms;
         }
@@ -147,6 +191,20 @@ impl Watches {
         }
         out.sort_by(|a, b| a.alert().opened_ms.cmp(&b.alert().opened_ms).then_with(|| a.key().cmp(b.key())));
         out
+    }
+
+    /// Enforcement decisions since the last call, over every group.
+    pub fn take_enforcements(&mut self) -> Vec<Enforcement> {
+        let mut out = Vec::new();
+        for w in self.groups.values_mut() {
+            out.extend(w.take_enforcements());
+        }
+        out
+    }
+
+    /// Approximate bytes of watch state per group: (group, bytes).
+    pub fn state_bytes(&self) -> Vec<(GroupRef, usize)> {
+        self.groups.values().map(|w| (w.group().clone(), w.state_bytes())).collect()
     }
 
     /// The earliest time a tick has a wait to decide, over every group.

@@ -1,59 +1,55 @@
-//! A real room replayed through the alert watches on a simulated clock, against the batch
-//! responsiveness over the whole timeline with `answer_within` set to each wait: the number
-//! of newcomer alerts and question alerts must match the batch's unanswered counts.
+//! Real exports replayed through the alert watches on a simulated clock, against the batch
+//! responsiveness over each whole timeline with `answer_within` set to each wait: the newcomer
+//! and question alerts must equal the batch's unanswered counts, but for differences of the
+//! one known kind (docs/alerts.md, "Where live and batch can differ", case 1).
+
+mod common;
 
 use std::collections::HashSet;
 
 use shequn_alerts::{AlertChange, AlertKind, AlertSettings, Watches};
-use shequn_model::Record;
-use shequn_replies::responsiveness::BidStatus;
-use shequn_replies::{ReplySettings, ResponsivenessSettings, Weights};
+use shequn_model::{LinkSource, Timeline};
+use shequn_replies::responsiveness::{Bid, BidStatus};
+use shequn_replies::{ReplySettings, Responsiveness, ResponsivenessSettings, Weights};
 
-fn parse(path: &std::path::Path) -> Vec<Record> {
-    let head = std::fs::read(path).unwrap();
-    let probe = shequn_ingest::Probe { path, dir_entries: &[], head: &head[..head.len().min(65536)] };
-    let format = shequn_ingest::detect(&probe).expect("the export's format is recognised");
-    let mut records = Vec::new();
-    let opts = shequn_ingest::ParseOptions { zone: chrono::FixedOffset::east_opt(0) };
-    format.parse(&shequn_ingest::Input::new(path), &opts, &mut records).unwrap();
-    records
+/// One kind's comparison over every group of an export.
+#[derive(Default, Debug)]
+struct Kind {
+    live: usize,
+    batch: usize,
+    only_live: usize,
+    /// Only batch, explained: batch's later reply link overrode an answer by proximity inside the wait.
+    explained: usize,
+    /// Only batch, not explained (listed).
+    other: Vec<(String, i64)>,
 }
 
-#[test]
-fn gitter_room_alerts_match_the_batch_unanswered_counts() {
-    let export = shequn_corpus::require!("livechat-gitter/data/raw/gitter_gitter_chatFormat.ascii.txt");
-    let records = parse(&export);
+/// Whether, within `wait_ms` of the bid, the next human speaker (not addressing someone else)
+/// answered it by proximity, while batch credits a later reply link instead.
+fn proximity_within(t: &Timeline, links: &[shequn_model::Link], b: &Bid, wait_ms: i64) -> bool {
+    let s = ResponsivenessSettings::default();
+    let i = b.msg as usize;
+    b.first_response_ms.is_some()
+        && !b.by_proximity
+        && t.messages[i + 1..]
+            .iter()
+            .enumerate()
+            .take_while(|(_, m)| m.time_ms - b.time_ms <= s.proximity_answer_ms.min(wait_ms))
+            .any(|(k, m)| {
+                let j = i + 1 + k;
+                let elsewhere = links[j].source == LinkSource::Mention && links[j].parent != Some(b.msg);
+                m.sender != b.sender && !t.members[m.sender as usize].is_bot && !elsewhere
+            })
+}
 
-    // Batch: the archive's timeline, linked whole, responsiveness as of the last message.
-    let mut archive = shequn_archive::Archive::open_in_memory().unwrap();
-    let mut tx = archive.begin_file().unwrap();
-    for r in &records {
-        tx.apply_ref(r).unwrap();
-    }
-    let ids = tx.commit().unwrap().group_ids;
-    assert_eq!(ids.len(), 1);
-    let t = archive.timeline(ids[0]).unwrap();
-    let as_of = t.last_ms().unwrap();
-    let links = shequn_replies::link(&t, &ReplySettings::default(), &Weights::builtin());
+fn replay(label: &str, path: &std::path::Path) -> (Kind, Kind, usize) {
+    let records = common::parse(path);
+    let timelines = common::timelines(&records);
     let settings = AlertSettings::default();
-    let batch = |wait_min: u32| {
-        let s = ResponsivenessSettings {
-            answer_within_ms: i64::from(wait_min) * 60_000,
-            ..ResponsivenessSettings::default()
-        };
-        shequn_replies::responsiveness(&t, &links, &s, as_of)
-    };
-    let r10 = batch(settings.newcomer_wait_min);
-    let r30 = batch(settings.question_wait_min);
-    let unanswered = |r: &shequn_replies::Responsiveness, f: &dyn Fn(&shequn_replies::responsiveness::Bid) -> bool| {
-        r.all_bids.iter().filter(|b| b.status == BidStatus::Unanswered && f(b)).map(|b| b.time_ms).collect::<Vec<_>>()
-    };
-    let batch_newcomers = unanswered(&r10, &|b| b.newcomer);
-    // A newcomer's question is the newcomer's alert (one, not two).
-    let batch_questions = unanswered(&r30, &|b| b.question && !b.newcomer);
-    assert_eq!(batch_newcomers.len(), r10.newcomers_unanswered);
+    let (wait_n, wait_q) =
+        (i64::from(settings.newcomer_wait_min) * 60_000, i64::from(settings.question_wait_min) * 60_000);
 
-    // Live: the same records on a simulated clock, as fast as possible.
+    // Live: every group's records on one simulated clock, as fast as possible.
     let started = std::time::Instant::now();
     let mut watches =
         Watches::new(settings, ReplySettings::default(), ResponsivenessSettings::default()).with_eval_every(60_000);
@@ -65,87 +61,130 @@ fn gitter_room_alerts_match_the_batch_unanswered_counts() {
     });
     let elapsed = started.elapsed();
     let keys: HashSet<&str> = opened.iter().map(|a| a.key.as_str()).collect();
-    assert_eq!(keys.len(), opened.len(), "every alert is raised once");
-    let live =
-        |kind: AlertKind| opened.iter().filter(|a| a.kind == kind).map(|a| a.message.time_ms).collect::<Vec<_>>();
-    let (live_newcomers, live_questions) = (live(AlertKind::Newcomer), live(AlertKind::Question));
+    assert_eq!(keys.len(), opened.len(), "{label}: every alert is raised once");
+    let live = |kind: AlertKind| -> HashSet<(String, i64)> {
+        opened.iter().filter(|a| a.kind == kind).map(|a| (a.group.platform_id.clone(), a.message.time_ms)).collect()
+    };
+    let (live_n, live_q) = (live(AlertKind::Newcomer), live(AlertKind::Question));
 
-    let differ = |a: &[i64], b: &[i64]| {
-        let (sa, sb): (HashSet<i64>, HashSet<i64>) = (a.iter().copied().collect(), b.iter().copied().collect());
-        (sa.difference(&sb).count(), sb.difference(&sa).count())
-    };
+    // Batch: each group's archived timeline, linked whole, responsiveness as of its last message.
+    let (mut n, mut q) = (Kind::default(), Kind::default());
+    let mut messages = 0;
+    for t in timelines.iter().filter(|t| !t.messages.is_empty()) {
+        messages += t.messages.len();
+        let links = shequn_replies::link(t, &ReplySettings::default(), &Weights::builtin());
+        let as_of = t.last_ms().unwrap();
+        let batch = |wait_ms: i64| -> Responsiveness {
+            let s = ResponsivenessSettings { answer_within_ms: wait_ms, ..ResponsivenessSettings::default() };
+            shequn_replies::responsiveness(t, &links, &s, as_of)
+        };
+        let (r10, r30) = (batch(wait_n), batch(wait_q));
+        let id = &t.group.platform_id;
+        let tally = |kind: &mut Kind,
+                     r: &Responsiveness,
+                     wait: i64,
+                     live: &HashSet<(String, i64)>,
+                     f: &dyn Fn(&Bid) -> bool| {
+            let unanswered: Vec<&Bid> =
+                r.all_bids.iter().filter(|b| b.status == BidStatus::Unanswered && f(b)).collect();
+            let batch_set: HashSet<(String, i64)> = unanswered.iter().map(|b| (id.clone(), b.time_ms)).collect();
+            let live_here: HashSet<&(String, i64)> = live.iter().filter(|x| &x.0 == id).collect();
+            kind.batch += batch_set.len();
+            kind.live += live_here.len();
+            kind.only_live += live_here.iter().filter(|x| !batch_set.contains(**x)).count();
+            for b in unanswered.iter().filter(|b| !live.contains(&(id.clone(), b.time_ms))) {
+                if proximity_within(t, &links, b, wait) {
+                    kind.explained += 1;
+                } else {
+                    kind.other.push((id.clone(), b.time_ms));
+                }
+            }
+        };
+        tally(&mut n, &r10, wait_n, &live_n, &|b| b.newcomer);
+        // A newcomer's question is the newcomer's alert (one, not two).
+        tally(&mut q, &r30, wait_q, &live_q, &|b| b.question && !b.newcomer);
+    }
     eprintln!(
-        "gitter: {} messages replayed in {:.2?}; newcomer alerts {} vs batch {} (only live, only batch: {:?}); \
-         question alerts {} vs batch {} ({:?}); resolved later {resolved}; batch bids {} (newcomers {}, questions {})",
-        t.messages.len(),
-        elapsed,
-        live_newcomers.len(),
-        batch_newcomers.len(),
-        differ(&live_newcomers, &batch_newcomers),
-        live_questions.len(),
-        batch_questions.len(),
-        differ(&live_questions, &batch_questions),
-        r30.bids,
-        r30.newcomer_bids,
-        r30.question_bids,
+        "{label}: {} groups, {messages} messages replayed in {elapsed:.2?}; newcomer alerts {} vs batch {} (only live {}, only batch {} explained + {} other); question alerts {} vs batch {} (only live {}, only batch {} explained + {} other); resolved later {resolved}",
+        timelines.len(),
+        n.live,
+        n.batch,
+        n.only_live,
+        n.explained,
+        n.other.len(),
+        q.live,
+        q.batch,
+        q.only_live,
+        q.explained,
+        q.other.len(),
     );
-    // The one known way the two differ: in batch, a proximity answer (the next speaker soon
-    // after, on a platform that records no replies) counts only for a bid no reply link ever
-    // answered, even hours later; live cannot see that later link when the wait ends, so the
-    // proximity answer within the wait stands and no alert is raised.
-    let proximity_within = |b: &shequn_replies::responsiveness::Bid, wait_ms: i64| {
-        let s = ResponsivenessSettings::default();
-        let i = b.msg as usize;
-        b.first_response_ms.is_some()
-            && !b.by_proximity
-            && t.messages[i + 1..]
-                .iter()
-                .enumerate()
-                .take_while(|(_, m)| m.time_ms - b.time_ms <= s.proximity_answer_ms.min(wait_ms))
-                .any(|(k, m)| {
-                    let j = i + 1 + k;
-                    let elsewhere =
-                        links[j].source == shequn_model::LinkSource::Mention && links[j].parent != Some(b.msg);
-                    m.sender != b.sender && !t.members[m.sender as usize].is_bot && !elsewhere
-                })
-    };
-    let explained = |r: &shequn_replies::Responsiveness,
-                     wait_ms: i64,
-                     live: &[i64],
-                     f: &dyn Fn(&shequn_replies::responsiveness::Bid) -> bool| {
-        let live: HashSet<i64> = live.iter().copied().collect();
-        let missing: Vec<shequn_replies::responsiveness::Bid> = r
-            .all_bids
-            .iter()
-            .filter(|b| b.status == BidStatus::Unanswered && f(b) && !live.contains(&b.time_ms))
-            .cloned()
-            .collect();
-        let (yes, no): (Vec<_>, Vec<_>) = missing.into_iter().partition(|b| proximity_within(b, wait_ms));
-        (yes.len(), no)
-    };
-    let (newcomers_explained, newcomers_other) = explained(&r10, 600_000, &live_newcomers, &|b| b.newcomer);
-    let (questions_explained, questions_other) =
-        explained(&r30, 1_800_000, &live_questions, &|b| b.question && !b.newcomer);
-    eprintln!(
-        "missing live: newcomers {} by a later link overriding proximity, {} otherwise; questions {} and {}",
-        newcomers_explained,
-        newcomers_other.len(),
-        questions_explained,
-        questions_other.len()
-    );
-    assert!(batch_newcomers.len() + batch_questions.len() > 20, "the room has unanswered bids to compare");
-    // Live raises nothing batch does not call unanswered ...
-    assert_eq!(differ(&live_newcomers, &batch_newcomers).0, 0, "a newcomer alert batch does not have");
-    assert_eq!(differ(&live_questions, &batch_questions).0, 0, "a question alert batch does not have");
-    // ... and misses only the bids where batch's later reply link overrode an answer by
-    // proximity inside the wait (gitter, Nov 2016 – Nov 2020: 1204 vs 1244 newcomer alerts,
-    // 697 vs 755 question alerts; all 40 + 58 are of that kind).
-    assert!(
-        newcomers_other.is_empty() && questions_other.is_empty(),
-        "unexplained: {newcomers_other:?} {questions_other:?}"
-    );
-    assert_eq!(live_newcomers.len() + newcomers_explained, batch_newcomers.len());
-    assert_eq!(live_questions.len() + questions_explained, batch_questions.len());
-    // The tolerance this allows, stated: under 5 % of newcomers and 10 % of questions.
-    assert!(newcomers_explained * 20 < batch_newcomers.len() && questions_explained * 10 < batch_questions.len());
+    (n, q, messages)
+}
+
+/// What every export must show: live raises nothing batch does not call unanswered, misses
+/// only bids of the known kind, and the gap stays under 5 % (newcomers) and 10 % (questions).
+fn check(label: &str, n: &Kind, q: &Kind) {
+    assert_eq!(n.only_live, 0, "{label}: a newcomer alert batch does not have");
+    assert_eq!(q.only_live, 0, "{label}: a question alert batch does not have");
+    assert!(n.other.is_empty() && q.other.is_empty(), "{label}: unexplained: {:?} {:?}", n.other, q.other);
+    assert_eq!(n.live + n.explained, n.batch, "{label}");
+    assert_eq!(q.live + q.explained, q.batch, "{label}");
+    assert!(n.explained * 20 <= n.batch && q.explained * 10 <= q.batch, "{label}: the gap is over 5 % / 10 %");
+}
+
+/// For exports where not every difference is explained yet (docs/alerts.md lists the numbers):
+/// the differences of any kind stay under `max_percent` of batch's unanswered bids.
+fn check_bounded(label: &str, k: &Kind, max_percent: usize) {
+    let differ = k.only_live + k.other.len();
+    assert!(differ * 100 <= k.batch * max_percent, "{label}: {differ} of {} differ", k.batch);
+    assert!(k.live + k.explained + k.other.len() == k.batch + k.only_live, "{label}: the tally adds up");
+}
+
+#[test]
+fn gitter_room_alerts_match_the_batch_unanswered_counts() {
+    let export = shequn_corpus::require!("livechat-gitter/data/raw/gitter_gitter_chatFormat.ascii.txt");
+    let (n, q, _) = replay("gitter", &export);
+    // Nov 2016 – Nov 2020: 1204 vs 1244 newcomer alerts, 697 vs 755 question alerts.
+    assert!(n.batch + q.batch > 20, "the room has unanswered bids to compare");
+    check("gitter", &n, &q);
+}
+
+#[test]
+fn appium_and_docker_rooms_alerts_match_the_batch_unanswered_counts() {
+    for room in ["appium_appium", "docker_docker"] {
+        let path = format!("livechat-gitter/data/raw/{room}_chatFormat.ascii.txt");
+        let export = shequn_corpus::require!(&path);
+        let (n, q, _) = replay(room, &export);
+        assert!(n.batch + q.batch > 100, "{room} has unanswered bids to compare");
+        check(room, &n, &q);
+    }
+}
+
+#[test]
+fn clojurians_slack_alerts_match_the_batch_unanswered_counts() {
+    let dir = shequn_corpus::require!("clojurians-slack-demo");
+    let (n, q, messages) = replay("clojurians", &dir);
+    assert!(messages > 7000);
+    assert!(n.batch + q.batch > 20, "the channels have unanswered bids to compare");
+    // Not all explained yet (docs/alerts.md): 9 + 17 of 151 newcomers, 14 + 48 of 562 questions.
+    check_bounded("clojurians newcomers", &n, 20);
+    check_bounded("clojurians questions", &q, 15);
+}
+
+#[test]
+fn whatsapp_alerts_match_the_batch_unanswered_counts() {
+    let (mut n, mut q) = (Kind::default(), Kind::default());
+    for f in [
+        "whatstk-fixtures/chats/whatsapp/lorem-2000.txt",
+        "whatsapp-locales/android/WhatsApp Chat with Group Chat XXX Android.txt",
+    ] {
+        let export = shequn_corpus::require!(f);
+        let (a, b, _) = replay(f, &export);
+        // Not all explained yet (docs/alerts.md): lorem-2000, 5 of 32 questions.
+        check_bounded(f, &a, 20);
+        check_bounded(f, &b, 20);
+        n.batch += a.batch;
+        q.batch += b.batch;
+    }
+    assert!(n.batch + q.batch > 0, "the chats have unanswered bids to compare");
 }

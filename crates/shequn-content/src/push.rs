@@ -208,11 +208,7 @@ pub fn pushes_prepared(
             }
         }
         let answered_share = list.iter().filter(|i| answered.contains(i)).count() as f64 / f64::from(n.max(1));
-        let exempt = !meta.is_bot && answered_share >= settings.answered_exempt_share;
-        let weak = signals.iter().filter(|s| matches!(s, PushSignal::Templated | PushSignal::LinkHeavy)).count() as u32;
-        let strong = signals.len() as u32 > weak;
-        let mechanical = strong || weak >= settings.weak_signals_needed;
-        if mechanical && !exempt {
+        if is_pusher(&signals, meta.is_bot, answered_share, settings) {
             pushers.push(Pusher {
                 member,
                 name: meta.name.clone(),
@@ -286,6 +282,24 @@ pub fn pushes_prepared(
     }
 }
 
+/// The verdict on one sender from the signals that fired: one strong signal (platform bot, same
+/// clock time, cross-group) or `weak_signals_needed` weak ones (templated, link-heavy), unless
+/// others answer their posts often enough (`answered_exempt_share`, never for a platform bot).
+/// The live alerts apply it to the counts they keep.
+pub fn is_pusher(signals: &[PushSignal], is_bot: bool, answered_share: f64, settings: &PushSettings) -> bool {
+    let exempt = !is_bot && answered_share >= settings.answered_exempt_share;
+    let weak = signals.iter().filter(|s| matches!(s, PushSignal::Templated | PushSignal::LinkHeavy)).count() as u32;
+    let strong = signals.len() as u32 > weak;
+    (strong || weak >= settings.weak_signals_needed) && !exempt
+}
+
+/// A post's opening as templates are compared: the compact text without digits (templates
+/// vary in dates and numbers), `prefix_chars` long; None when the post is shorter.
+pub fn template_prefix(compact: &str, prefix_chars: usize) -> Option<String> {
+    let p: String = compact.chars().filter(|c| !c.is_ascii_digit()).take(prefix_chars).collect();
+    (p.chars().count() == prefix_chars).then_some(p)
+}
+
 /// The clock time (minute of day) most of the posts cluster at: (minute, distinct days, share of posts).
 fn same_clock(t: &Timeline, list: &[MsgIx], offset: i32, tolerance: u32) -> Option<(u32, u32, f64)> {
     let mut at: Vec<(u32, i64)> = list
@@ -328,18 +342,17 @@ fn same_clock(t: &Timeline, list: &[MsgIx], offset: i32, tolerance: u32) -> Opti
 /// Posts near-same as another of the sender's posts, or sharing their opening (digits
 /// ignored: templates vary in dates and numbers) with two others.
 fn templated_count(normalized: &[Normalized], list: &[MsgIx], own: &Repetition, prefix_chars: usize) -> usize {
-    let prefix = |i: MsgIx| -> String {
-        normalized[i as usize].compact.chars().filter(|c| !c.is_ascii_digit()).take(prefix_chars).collect()
-    };
+    let prefix = |i: MsgIx| template_prefix(&normalized[i as usize].compact, prefix_chars);
     let mut openings: HashMap<String, usize> = HashMap::new();
     for &i in list {
-        let p = prefix(i);
-        if p.chars().count() == prefix_chars {
+        if let Some(p) = prefix(i) {
             *openings.entry(p).or_default() += 1;
         }
     }
     list.iter()
-        .filter(|&&i| own.cluster_of(0, i).is_some() || openings.get(&prefix(i)).is_some_and(|&c| c >= 3))
+        .filter(|&&i| {
+            own.cluster_of(0, i).is_some() || prefix(i).and_then(|p| openings.get(&p)).is_some_and(|&c| c >= 3)
+        })
         .count()
 }
 

@@ -157,47 +157,15 @@ impl Judge<'_> {
         // same line from many members of one group is 接龙, a greeting, a catchphrase.
         // Bare links that differ only in a ticket number hash alike; they are not a repeated text.
         // Counted only for a message in a repetition cluster (few are).
-        let wordy = || {
-            let link_chars: usize =
-                n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
-            n.folded.chars().filter(|c| !c.is_whitespace()).count().saturating_sub(link_chars)
-                >= self.settings.repetition.min_chars
-        };
+        let wordy = || wordy(n, self.settings.repetition.min_chars);
         let (repeated, repeated_groups) = self
             .rep
             .cluster_of(self.group, i as MsgIx)
             .filter(|c| (c.groups.len() >= 2 || c.copies >= 2 * c.senders) && wordy())
             .map_or((0, 0), |c| (c.copies.saturating_sub(1), c.groups.len() as u32));
         let ctx = AdContext { first_message: self.first_message[i], repeated, repeated_groups };
-        let without_mentions = drop_mentions(n, self.member_names);
-        // Pasted code and logs are full of what reads as contacts, promotion and repetition
-        // (`@BeforeTest`, digit runs, "free", the same stack trace twice); in them only an
-        // explicit request or offer counts as commercial evidence (D8 in docs/diagnosis-checks.md).
-        // Asked only when such evidence fired (most messages have none).
-        let code = std::cell::OnceCell::new();
-        let commercial = |features: &[AdFeature]| {
-            features.iter().any(|f| match f.kind {
-                AdFeatureKind::Solicitation | AdFeatureKind::Offer => true,
-                AdFeatureKind::Contact
-                | AdFeatureKind::Promotion
-                | AdFeatureKind::Money
-                | AdFeatureKind::Repetition => !*code.get_or_init(|| looks_like_code_or_log(&m.text)),
-                _ => false,
-            })
-        };
-        // A message with no commercial evidence must clear the threshold by `model_only_margin`.
-        let bar = |features: &[AdFeature]| if commercial(features) { 0.0 } else { self.settings.model_only_margin };
-        let mut v = classify_cascade_gated(without_mentions.as_ref().unwrap_or(n), ctx, self.ad_settings, bar);
-        if v.ad && v.score <= self.ad_settings.threshold + bar(&v.features) {
-            v.ad = false;
-        }
-        let by_operator = self.settings.operator_value_is_not_ad && t.sender(m).is_operator();
-        let value = if !v.ad || by_operator { classify_normalized(n, &self.settings.value) } else { None };
-        // Seed 004 names 福利 (perks) first among the value a group must deliver: an operator handing
-        // out a perk or re-sharing a resource delivers value (METHOD §8), not an ad.
-        if v.ad && by_operator && value.is_some() {
-            v.ad = false;
-        }
+        let by_operator = t.sender(m).is_operator();
+        let (v, value) = judge_ad(&m.text, n, ctx, self.member_names, by_operator, self.ad_settings, self.settings);
         Judged { is_human, emotional, text: true, verdict: Some(v), value }
     }
 }
@@ -213,8 +181,7 @@ pub fn analyze_group(
     portfolio: Option<(&Repetition, usize)>,
     as_of_ms: Option<i64>,
 ) -> ContentReport {
-    let ad_settings =
-        AdSettings { threshold: settings.ads.threshold + settings.chat_prior_log_odds, ..settings.ads.clone() };
+    let ad_settings = chat_ad_settings(settings);
     let n_examples = settings.examples.max(1);
     // Every message is normalised and hashed once; repetition and pushes reuse both. The
     // per-message work runs in parallel inside the group too, so one huge chat (a single
@@ -337,11 +304,77 @@ pub fn analyze_group(
     }
 }
 
+/// The ad settings the report classifies chat with: the model's threshold raised by the chat
+/// prior (`chat_prior_log_odds`).
+pub fn chat_ad_settings(settings: &ContentSettings) -> AdSettings {
+    AdSettings { threshold: settings.ads.threshold + settings.chat_prior_log_odds, ..settings.ads.clone() }
+}
+
+/// One message's ad verdict exactly as the report gives it, from its normalised text and its
+/// context: `@name`s of members dropped, the commercial-evidence gate (`model_only_margin`,
+/// code and logs), and the operators'-value rule; with the value kind when it is not an ad.
+/// `ad_settings` is [`chat_ad_settings`]. The live alerts (`shequn-alerts`) call it per message.
+pub fn judge_ad(
+    text: &str,
+    n: &Normalized,
+    ctx: AdContext,
+    member_names: &HashSet<String>,
+    by_operator: bool,
+    ad_settings: &AdSettings,
+    settings: &ContentSettings,
+) -> (AdVerdict, Option<shequn_model::ValueKind>) {
+    let without_mentions = drop_mentions(n, member_names);
+    // Pasted code and logs are full of what reads as contacts, promotion and repetition
+    // (`@BeforeTest`, digit runs, "free", the same stack trace twice); in them only an
+    // explicit request or offer counts as commercial evidence (D8 in docs/diagnosis-checks.md).
+    // Asked only when such evidence fired (most messages have none).
+    let code = std::cell::OnceCell::new();
+    let commercial = |features: &[AdFeature]| {
+        features.iter().any(|f| match f.kind {
+            AdFeatureKind::Solicitation | AdFeatureKind::Offer => true,
+            AdFeatureKind::Contact | AdFeatureKind::Promotion | AdFeatureKind::Money | AdFeatureKind::Repetition => {
+                !*code.get_or_init(|| looks_like_code_or_log(text))
+            }
+            _ => false,
+        })
+    };
+    // A message with no commercial evidence must clear the threshold by `model_only_margin`.
+    let bar = |features: &[AdFeature]| if commercial(features) { 0.0 } else { settings.model_only_margin };
+    let mut v = classify_cascade_gated(without_mentions.as_ref().unwrap_or(n), ctx, ad_settings, bar);
+    if v.ad && v.score <= ad_settings.threshold + bar(&v.features) {
+        v.ad = false;
+    }
+    let by_operator = settings.operator_value_is_not_ad && by_operator;
+    let value = if !v.ad || by_operator { classify_normalized(n, &settings.value) } else { None };
+    // Seed 004 names 福利 (perks) first among the value a group must deliver: an operator handing
+    // out a perk or re-sharing a resource delivers value (METHOD §8), not an ad.
+    if v.ad && by_operator && value.is_some() {
+        v.ad = false;
+    }
+    (v, value)
+}
+
+/// Whether a text has words enough beyond its links (`min_chars`) for a repeat of it to count as
+/// an ad signal: bare links that differ only in a ticket number hash alike.
+pub fn wordy(n: &Normalized, min_chars: usize) -> bool {
+    let link_chars: usize =
+        n.handles.iter().filter(|h| h.kind == HandleKind::Url).map(|h| h.text.chars().count()).sum();
+    n.folded.chars().filter(|c| !c.is_whitespace()).count().saturating_sub(link_chars) >= min_chars
+}
+
+/// A member's name or platform id as an `@name` addressing them reads after normalisation
+/// (lower-case, no spaces): what [`judge_ad`]'s `member_names` holds.
+pub fn fold_name(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
+}
+
 /// Each member's display name and platform id, lower-case and without spaces: what an `@name`
 /// addressing them would read after normalisation.
 fn member_names(t: &Timeline) -> HashSet<String> {
-    let fold = |s: &str| s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect::<String>();
-    t.members.iter().flat_map(|m| std::iter::once(fold(&m.name)).chain(m.platform_id.as_deref().map(fold))).collect()
+    t.members
+        .iter()
+        .flat_map(|m| std::iter::once(fold_name(&m.name)).chain(m.platform_id.as_deref().map(fold_name)))
+        .collect()
 }
 
 /// The text without the `@name`s that address someone rather than give a contact: a name of a

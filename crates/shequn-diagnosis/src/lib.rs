@@ -26,7 +26,7 @@ pub use portfolio::{diagnose_portfolio, diagnose_timelines, summarize, GroupInpu
 pub use roles::{MemberRole, Role, RoleMix};
 pub use settings::Settings;
 pub use stage::{Stage, StageSignals, StageVerdict};
-pub use status::{Lifespan, Status, StatusEvidence, Temporary};
+pub use status::{rule as status_rule, Lifespan, Status, StatusCounts, StatusEvidence, Temporary};
 pub use status_history::WeekStatus;
 pub use triage::{Action, Content, Migrant, Responsiveness, Triage};
 

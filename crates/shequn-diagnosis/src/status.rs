@@ -98,7 +98,7 @@ pub struct Temporary {
 }
 
 /// What the §1 rule reads at one instant `now`.
-pub(crate) struct StatusCounts {
+pub struct StatusCounts {
     /// Distinct days with a member message in (now − `status_window_days`, now].
     pub member_days: u32,
     /// Member messages in (now − `dead_after_days`, now].
@@ -111,7 +111,7 @@ pub(crate) struct StatusCounts {
 /// The §1 rule itself: dead without member messages for `dead_after_days`; alive on
 /// `alive_days` distinct days of the window, declining when human messages halved;
 /// dormant otherwise. [`status`] and [`crate::status_history`] both apply it.
-pub(crate) fn rule(c: &StatusCounts, s: &crate::Settings) -> Status {
+pub fn rule(c: &StatusCounts, s: &crate::Settings) -> Status {
     let declining = c.human_before >= s.declining_min_before
         && f64::from(c.human_recent) < s.declining_ratio * f64::from(c.human_before);
     if c.member_in_dead == 0 {

@@ -38,6 +38,10 @@ pub struct Alerting {
     secret: Option<Vec<u8>>,
     /// The pause before the first retry (doubling after); tests shorten it.
     pub first_retry: Duration,
+    /// What the content and health rules read: the diagnosis thresholds, the content ones and
+    /// the ad policies (the dashboard's `--settings` / `--ad-policy`).
+    rules: Option<(shequn_diagnosis::Settings, shequn_content::ContentSettings, shequn_content::PolicyBook)>,
+    enforce: shequn_alerts::EnforceSettings,
 }
 
 impl Alerting {
@@ -62,7 +66,34 @@ impl Alerting {
         responsiveness: ResponsivenessSettings,
         secret: Option<Vec<u8>>,
     ) -> Alerting {
-        Alerting { settings: settings.clone(), replies, responsiveness, secret, first_retry: Duration::from_secs(1) }
+        Alerting {
+            settings: settings.clone(),
+            replies,
+            responsiveness,
+            secret,
+            first_retry: Duration::from_secs(1),
+            rules: None,
+            enforce: shequn_alerts::EnforceSettings::default(),
+        }
+    }
+
+    /// The analysis settings of the content and health rules (ads, ad policy, pushes, key
+    /// people, status, leave spikes); without them the batch defaults and no ad policy.
+    pub fn with_rules(
+        mut self,
+        diagnosis: shequn_diagnosis::Settings,
+        content: shequn_content::ContentSettings,
+        policies: shequn_content::PolicyBook,
+    ) -> Alerting {
+        self.rules = Some((diagnosis, content, policies));
+        self
+    }
+
+    /// The `[enforce]` table: enforced groups get an enforcement decision per ad-policy
+    /// violation (carrying it out is not this task's job; it prints each decision).
+    pub fn with_enforce(mut self, enforce: shequn_alerts::EnforceSettings) -> Alerting {
+        self.enforce = enforce;
+        self
     }
 
     /// Starts the task on the current runtime. It subscribes at once, so call it before any
@@ -80,13 +111,12 @@ impl Alerting {
             )),
             _ => None,
         };
-        let task = Task {
-            watches: Watches::new(self.settings.clone(), self.replies.clone(), self.responsiveness.clone()),
-            group_ids: HashMap::new(),
-            db: ingest.path().to_path_buf(),
-            ingest,
-            hook,
-        };
+        let mut watches = Watches::new(self.settings.clone(), self.replies.clone(), self.responsiveness.clone())
+            .with_enforce(self.enforce.clone());
+        if let Some((d, c, p)) = &self.rules {
+            watches = watches.with_analysis(d.clone(), c.clone(), p.clone());
+        }
+        let task = Task { watches, group_ids: HashMap::new(), db: ingest.path().to_path_buf(), ingest, hook };
         tokio::spawn(task.run(rx, shutdown))
     }
 }
@@ -146,6 +176,18 @@ impl Task {
                 _ = every.tick() => {
                     for change in self.watches.tick(now_ms()) {
                         self.record(change).await;
+                    }
+                    // Enforcement decisions are carried out elsewhere; here they are only said.
+                    for e in self.watches.take_enforcements() {
+                        eprintln!(
+                            "shequn live: enforcement{} / 执行{}: {} — {} ({}) — {:?}",
+                            if e.dry_run { " (dry run)" } else { "" },
+                            if e.dry_run { "（演练）" } else { "" },
+                            e.group.name,
+                            e.sender_name,
+                            e.rule_en,
+                            e.actions
+                        );
                     }
                 }
                 _ = stop.changed() => break,

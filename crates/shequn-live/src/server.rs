@@ -127,7 +127,8 @@ pub fn run(config: LiveConfig, db: &Path, dashboard: Dashboard) -> anyhow::Resul
         let service = Service::start(&config, db)?;
         let analysis = dashboard.analysis();
         let alerting =
-            crate::alerting::Alerting::new(&config.alerts, analysis.replies.clone(), analysis.responsiveness.clone())?;
+            crate::alerting::Alerting::new(&config.alerts, analysis.replies.clone(), analysis.responsiveness.clone())?
+                .with_rules(analysis.settings.clone(), analysis.content.clone(), analysis.ad_policies.clone());
         // Before any source runs: the task must be listening when the first commit lands.
         let alerts = service.spawn_alerting(&alerting);
         let app = service

@@ -35,12 +35,21 @@ environment variable, never written in the file:
 
 README.md (\"Live: connect your platforms\") says what to set on each platform's side.
 
-Alerts ([alerts], docs/alerts.md): a newcomer's first message unanswered for 10 min and a
-question unanswered for 30 min are listed at /api/alerts and posted to webhook_url:
+Alerts ([alerts], docs/alerts.md): a newcomer's first message unanswered for 10 min, a
+question unanswered for 30 min, an ad, an ad-policy violation (--ad-policy), a burst of
+mechanical pushes, a key person silent 14 days, the status getting worse, and leaves after an
+ad or push burst are listed at /api/alerts and posted to webhook_url:
 
   [alerts]
   newcomer_wait_min = 10
   question_wait_min = 30
+  ad = true
+  ad_policy = true
+  push_burst_count = 3                        # pushes within push_burst_min (0: off)
+  push_burst_min = 60
+  key_person_silent_days = 14                 # 0: off
+  status_change = true
+  leave_spike = true
   webhook_url = \"https://ops.example.org/shequn\"
   webhook_secret_env = \"SHEQUN_ALERT_SECRET\"
   [alerts.groups.\"读书会\"]                  # a group's name or platform id
@@ -168,7 +177,8 @@ fn replay(
     let mut watches =
         shequn_alerts::Watches::new(alerts.clone(), analysis.replies.clone(), analysis.responsiveness.clone())
             // A simulated clock can look once a minute: what is decided does not change.
-            .with_eval_every(if args.speed > 0.0 { 1_000 } else { 60_000 });
+            .with_eval_every(if args.speed > 0.0 { 1_000 } else { 60_000 })
+            .with_analysis(analysis.settings.clone(), analysis.content.clone(), analysis.ad_policies.clone());
     let speed = args.speed;
     let started = std::time::Instant::now();
     let mut first: Option<i64> = None;
@@ -184,12 +194,15 @@ fn replay(
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let (mut newcomers, mut questions, mut resolved) = (0usize, 0usize, 0usize);
+    let mut opened: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    let mut resolved = 0usize;
     let mut failed: Option<std::io::Error> = None;
     let mut emit = |c: AlertChange| {
         match &c {
-            AlertChange::Opened(a) if a.kind == AlertKind::Newcomer => newcomers += 1,
-            AlertChange::Opened(_) => questions += 1,
+            AlertChange::Opened(a) => {
+                let k = AlertKind::ALL.iter().position(|k| *k == a.kind).unwrap_or(0);
+                *opened.entry(k).or_default() += 1;
+            }
             AlertChange::Resolved(_) => resolved += 1,
         }
         let line = if args.json { serde_json::to_string(&c).unwrap_or_default() } else { change_line(&c) };
@@ -205,8 +218,14 @@ fn replay(
             return Err(e.into());
         }
     }
+    let count =
+        |k: AlertKind| opened.get(&AlertKind::ALL.iter().position(|x| *x == k).unwrap_or(0)).copied().unwrap_or(0);
+    let zh: Vec<String> = AlertKind::ALL.iter().map(|&k| format!("{} {} 条", k.zh(), count(k))).collect();
+    let en: Vec<String> = AlertKind::ALL.iter().map(|&k| format!("{} {}", k.as_str(), count(k))).collect();
     eprintln!(
-        "回放完毕：新人首条无人回应 {newcomers} 条，提问无人回应 {questions} 条，其中 {resolved} 条后来有人回应 · replayed: {newcomers} newcomer alerts, {questions} question alerts, {resolved} answered later"
+        "回放完毕：{}；{resolved} 条后来解除 · replayed: {}; {resolved} resolved later",
+        zh.join("，"),
+        en.join(", ")
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -217,10 +236,17 @@ fn change_line(c: &shequn_alerts::AlertChange) -> String {
     match c {
         AlertChange::Opened(a) => {
             let at = shequn_alerts::Quote::new("", a.opened_ms, 0, "").time;
-            format!(
+            let mut line = format!(
                 "[{at}] 告警 ALERT {} · {}\n    {} {}: {}",
                 a.text_zh, a.text_en, a.message.time, a.message.sender, a.message.text
-            )
+            );
+            for q in &a.quotes {
+                line.push_str(&format!("\n    {} {}: {}", q.time, q.sender, q.text));
+            }
+            for r in &a.reasons {
+                line.push_str(&format!("\n    · {r}"));
+            }
+            line
         }
         AlertChange::Resolved(a) => {
             let (zh, en, at) = match &a.resolution {
