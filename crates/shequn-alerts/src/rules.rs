@@ -962,10 +962,8 @@ mod tests {
 
     #[test]
     fn a_silent_key_person_is_raised_once_and_resolves_when_they_speak() {
-        let mut s = Settings::default();
-        s.key_loss_min_active_days = 10;
         // Ann and Bob hold 20 ends each of 40: the default 0.5 share is held by Ann alone.
-        s.key_share = 0.9;
+        let s = Settings { key_loss_min_active_days: 10, key_share: 0.9, ..Settings::default() };
         let mut cfg = RuleConfig::new(AlertSettings::default().rules_for("", ""));
         cfg.diagnosis = Arc::new(s);
         let mut r = rules(cfg);

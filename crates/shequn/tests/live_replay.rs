@@ -44,7 +44,7 @@ fn a_replay_prints_the_alerts_it_would_have_raised_in_simulated_time_and_touches
     assert_eq!(changes[0]["message"]["time"], "2024-03-01T20:01:00+08:00");
     assert_eq!(changes[1]["change"], "resolved");
     assert_eq!(changes[1]["resolution"]["by"], "Bob");
-    assert!(summary.contains("1 newcomer alerts"), "{summary}");
+    assert!(summary.contains("newcomer 1,") && summary.contains("新人首条无人回应 1 条"), "{summary}");
     assert!(!db.exists(), "a replay must not create or write an archive");
 
     // 73 simulated minutes at 3600x: about 1.2 s of real time.
