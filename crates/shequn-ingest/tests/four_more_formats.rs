@@ -130,6 +130,27 @@ fn discord_html_channel_page() {
 }
 
 #[test]
+fn discord_html_message_links_are_not_replies() {
+    // DCE renders a link to another message of the channel with the same scrollToMessage
+    // call as a reply; only the reply block above the header is a reply.
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "G - T - c [1].html",
+        concat!(
+            "<!DOCTYPE html>\n<html>\n<div class=\"preamble__entry\">G</div>\n<div class=\"chatlog\">\n",
+            "<div id=\"chatlog__message-container-1060936802631684096\" class=\"chatlog__message-container \" data-message-id=\"1060936802631684096\">\n",
+            "<div class=\"chatlog__header\"><span class=\"chatlog__author\" title=\"a\" data-user-id=\"7\">A</span></div>\n",
+            "<div class=\"chatlog__content chatlog__markdown\"><span class=\"chatlog__markdown-preserve\"><!--wmm:ignore-->see <a href=\"#\" onclick=\"scrollToMessage(event, '1060937075261444096')\">this</a><!--/wmm:ignore--></span></div>\n",
+            "</div>\n",
+        ),
+    );
+    let records = parse(&p, "discord-html");
+    let msgs = messages(&records);
+    assert_eq!((msgs.len(), msgs[0].text.as_str(), msgs[0].reply_to.as_deref()), (1, "see this", None));
+}
+
+#[test]
 fn discord_html_errors_name_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let head = "<!DOCTYPE html>\n<html>\n<div class=\"preamble__entry\">G</div>\n<div class=\"chatlog\">\n";

@@ -169,11 +169,11 @@ impl Reader<'_> {
                 format!("message {id} comes before any author (span.chatlog__author) / 消息 {id} 之前没有作者"),
             ));
         };
-        let reply_to = block
-            .contains("chatlog__reply")
-            .then(|| scrolled_to(block))
-            .flatten()
-            .or_else(|| block.contains("chatlog__reference").then(|| scrolled_to(block)).flatten());
+        // The reply block sits above the header; a message link in the text also scrolls.
+        let above_header = &block[..block.find("class=\"chatlog__header\"").unwrap_or(block.len())];
+        let reply_to = (above_header.contains("chatlog__reply") || above_header.contains("chatlog__reference"))
+            .then(|| scrolled_to(above_header))
+            .flatten();
         let (text, mentions) = content(block);
         let mut notes = Vec::new();
         let mut kind = MessageKind::Text;
