@@ -35,6 +35,18 @@ pub struct ContentSettings {
     /// no value (刷单 recruitment, 招商) stay ads, and members' perk posts are still judged as ads:
     /// "免费领取，私信我" from a member is how 爆粉 (harvesting contacts) is done.
     pub operator_value_is_not_ad: bool,
+    /// In chat, promotion words are commercial evidence (see `model_only_margin`) only when at
+    /// least this many different ones occur: one everyday word ("free" memory, "(not urgent)",
+    /// "subscribe to updates", "non-profit") is how people at work talk too.
+    pub chat_min_promotion_words: usize,
+    /// Whether a repeated text is commercial evidence on its own in chat. Off: an issue link or a
+    /// meeting line posted again, or in several streams, is cross-posting; a repeated ad still
+    /// carries its contact, offer or promotion words (and repetition still adds its weight).
+    pub repetition_is_commercial: bool,
+    /// Whether messages of members known to be bots (platform flag or the `bots` list) are judged
+    /// as ads. Off: an integration the group installed (a GitHub feed, an eval bot, a bridge's
+    /// notices) posts what it is set up to post.
+    pub judge_bots: bool,
     pub repetition: RepetitionSettings,
     pub push: PushSettings,
     pub value: ValueSettings,
@@ -49,6 +61,9 @@ impl Default for ContentSettings {
             chat_prior_log_odds: 3.0,
             model_only_margin: 4.0,
             operator_value_is_not_ad: true,
+            chat_min_promotion_words: 2,
+            repetition_is_commercial: false,
+            judge_bots: false,
             repetition: RepetitionSettings::default(),
             push: PushSettings::default(),
             value: ValueSettings::default(),
@@ -149,7 +164,11 @@ impl Judge<'_> {
         let is_human = !t.sender(m).is_bot && !self.push.is_push[i];
         let emotional = is_human && is_emotional(m, n);
         // A push is reported as a push (its own killer in METHOD §7), not also as an ad.
-        if self.push.is_push[i] || !matches!(m.kind, MessageKind::Text | MessageKind::Link) || m.text.trim().is_empty()
+        let unjudged_bot = !self.settings.judge_bots && t.sender(m).is_bot;
+        if self.push.is_push[i]
+            || unjudged_bot
+            || !matches!(m.kind, MessageKind::Text | MessageKind::Link)
+            || m.text.trim().is_empty()
         {
             return Judged { is_human, emotional, text: false, verdict: None, value: None };
         }
@@ -175,9 +194,12 @@ impl Judge<'_> {
         // explicit request or offer counts as commercial evidence (D8 in docs/diagnosis-checks.md).
         // Asked only when such evidence fired (most messages have none).
         let code = std::cell::OnceCell::new();
+        let s = self.settings;
         let commercial = |features: &[AdFeature]| {
             features.iter().any(|f| match f.kind {
                 AdFeatureKind::Solicitation | AdFeatureKind::Offer => true,
+                AdFeatureKind::Promotion if f.detail.split(", ").count() < s.chat_min_promotion_words => false,
+                AdFeatureKind::Repetition if !s.repetition_is_commercial => false,
                 AdFeatureKind::Contact
                 | AdFeatureKind::Promotion
                 | AdFeatureKind::Money
@@ -339,9 +361,22 @@ pub fn analyze_group(
 
 /// Each member's display name and platform id, lower-case and without spaces: what an `@name`
 /// addressing them would read after normalisation.
+/// A display name of several words is also mentioned by its first word (Zulip writes "@Esteban
+/// Küber", which reads as the handle `@esteban`), when that word is long enough to be a name.
 fn member_names(t: &Timeline) -> HashSet<String> {
+    const FIRST_WORD_MIN_CHARS: usize = 3;
     let fold = |s: &str| s.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect::<String>();
-    t.members.iter().flat_map(|m| std::iter::once(fold(&m.name)).chain(m.platform_id.as_deref().map(fold))).collect()
+    let first_word = |s: &str| {
+        let mut words = s.split_whitespace();
+        let first = words.next().filter(|w| w.chars().count() >= FIRST_WORD_MIN_CHARS);
+        first.filter(|_| words.next().is_some()).map(|w| w.to_lowercase())
+    };
+    t.members
+        .iter()
+        .flat_map(|m| {
+            std::iter::once(fold(&m.name)).chain(m.platform_id.as_deref().map(fold)).chain(first_word(&m.name))
+        })
+        .collect()
 }
 
 /// The text without the `@name`s that address someone rather than give a contact: a name of a
@@ -500,7 +535,11 @@ mod tests {
         let posters: Vec<(&str, u32)> = r.ads.posters.iter().map(|p| (p.name.as_str(), p.ads)).collect();
         assert_eq!(posters, vec![("群主", 1), ("路人", 1)]);
         // The setting turns it off.
-        let strict = ContentSettings { operator_value_is_not_ad: false, ..ContentSettings::default() };
+        let strict = ContentSettings {
+            operator_value_is_not_ad: false,
+            repetition_is_commercial: true,
+            ..ContentSettings::default()
+        };
         let strict = analyze_group(&t, &strict, None, None, None);
         assert!(strict.labels[by_owner as usize].ad);
         assert!(shares.iter().any(|s| strict.labels[*s as usize].ad), "the re-shares are ads without the setting");
