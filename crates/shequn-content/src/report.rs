@@ -391,10 +391,14 @@ fn drop_mentions(n: &Normalized, members: &HashSet<String>) -> Option<Normalized
     let names_member = |name: &str| {
         members.contains(name) || name.char_indices().skip(5).any(|(end, _)| members.contains(&name[..end]))
     };
+    // In a group chat an `@name` addresses someone; it is a contact only when the text asks the
+    // reader to reach it ("contact @x", "DM @x", "加我"). "call attention", "@rustbot claim", a
+    // co-worker named in an agenda are mentions, whoever the name is.
+    let asks_to_reach = || asks_to_be_contacted(&n.folded);
     let is_mention = |h: &crate::normalize::Handle| {
         h.kind == HandleKind::Telegram
             && h.text.starts_with('@')
-            && (names_member(&h.text[1..]) || opening.starts_with(h.text.as_str()))
+            && (names_member(&h.text[1..]) || opening.starts_with(h.text.as_str()) || !asks_to_reach())
     };
     if !n.handles.iter().any(is_mention) {
         return None;
@@ -402,6 +406,17 @@ fn drop_mentions(n: &Normalized, members: &HashSet<String>) -> Option<Normalized
     let mut kept = n.clone();
     kept.handles.retain(|h| !is_mention(h));
     Some(kept)
+}
+
+/// Whether a text asks the reader to get in touch: an explicit request
+/// (`ads::SOLICITATION_ALONE_WORDS`: 加我, 私聊, DM me, contact me …) or a bare "contact", "dm",
+/// "pm", "message", "join", "add" that a handle follows ("contact @x").
+fn asks_to_be_contacted(folded: &str) -> bool {
+    const BEFORE_HANDLE: &[&str] = &["contact", "dm", "pm", "message", "join", "add", "write to", "联系", "加"];
+    crate::ads::SOLICITATION_ALONE_WORDS.iter().any(|w| folded.contains(w))
+        || BEFORE_HANDLE
+            .iter()
+            .any(|w| folded.match_indices(w).any(|(i, _)| folded[i + w.len()..].trim_start().starts_with('@')))
 }
 
 /// Whether a text is pasted code, a log or a stack trace: many code symbols per character, or
@@ -501,6 +516,10 @@ mod tests {
         assert_eq!(handles(glued), Some(vec![]));
         assert_eq!(handles(opening), Some(vec![]));
         assert_eq!(handles(contact), None, "nothing dropped");
+        // A name nobody in the export owns, with no request to reach it: still a mention.
+        let n = normalize("I wanted to call attention to this bug, @nagisa and @rustbot claim it");
+        assert_eq!(drop_mentions(&n, &names).map(|n| n.handles), Some(vec![]));
+        assert!(drop_mentions(&normalize("signals daily, DM @signals_vip"), &names).is_none());
         assert!(!r.labels[to_member as usize].ad && !r.labels[opening as usize].ad);
     }
 

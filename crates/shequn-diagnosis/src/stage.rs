@@ -149,8 +149,12 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
         (s.collaboration_min_coop as usize).max((s.collaboration_min_coop_share * window.len() as f64).ceil() as usize);
     let joint_work = cooperation_messages as usize >= coop_needed;
     let core = core_people >= s.collaboration_core_people && core_share >= s.collaboration_core_share;
+    // A stable core of members that carries the group stands in for the assimilation signals
+    // (a working group need not be emotional); the joint work must still show.
+    let core_coop_needed = (s.collaboration_min_coop as usize)
+        .max((s.collaboration_core_min_coop_share * window.len() as f64).ceil() as usize);
     let collaboration = (assimilation_score >= 0.75 && weeks_held >= s.collaboration_weeks && joint_work)
-        || (core && (joint_work || weeks_held >= s.collaboration_weeks));
+        || (core && cooperation_messages as usize >= core_coop_needed);
     // Confidence shrinks with the signals that could not be measured (4 per stage).
     let coverage = |v: &[bool]| v.len() as f64 / 4.0;
     let (stage, confidence) = if collaboration {
@@ -188,12 +192,17 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
     }
 }
 
-/// The regulars of the window (human senders in at least `core_min_weeks` distinct weeks,
-/// counted back from as-of) and their share of the window's human messages.
+/// The regulars of the window (human members, not operators, who spoke in at least
+/// `core_min_weeks` distinct weeks counted back from as-of) and their share of the window's
+/// human messages. Operators are left out: a group its operators carry is in formation however
+/// regularly they post (METHOD §2).
 fn stable_core(f: &Facts, window: &[usize]) -> (u32, f64) {
     let mut weeks: std::collections::HashMap<MemberIx, (std::collections::HashSet<i64>, usize)> = Default::default();
     for &i in window {
         let m = &f.t.messages[i];
+        if f.is_operator(m.sender) {
+            continue;
+        }
         let e = weeks.entry(m.sender).or_default();
         e.0.insert((f.as_of_ms - m.time_ms) / WEEK_MS);
         e.1 += 1;

@@ -26,9 +26,11 @@ const READINGS: &[(&str, &str, &str)] = &[
     ("zulip", "t-infra", "collaboration"),
 ];
 
-/// Matches when the readings were written (13 of 14; t-lang/wg-unsafe-code-guidelines is the
-/// miss: its regulars write 78 % of its messages, under the 80 % bar).
-const MATCHED_WHEN_WRITTEN: usize = 13;
+/// Matches when the readings were written: 9 of 14 (3 of 14 before issue 17's stable-core rule).
+/// The misses are five working streams whose cooperation words stay under 2 % of their messages
+/// (t-compiler, wg-traits, t-lang, t-libs) or whose regulars write under 80 % (unsafe-code
+/// guidelines): see docs/stage-readings.md.
+const MATCHED_WHEN_WRITTEN: usize = 9;
 
 fn run(db: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_shequn")).arg("--db").arg(db).args(args).output().unwrap();
