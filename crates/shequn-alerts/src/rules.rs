@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use shequn_content::normalize::{normalize, HandleKind};
-use shequn_content::report::{chat_ad_settings, fold_name, judge_ad, wordy};
+use shequn_content::report::{chat_ad_settings, fold_name, judge_ad, mention_names, wordy};
 use shequn_content::{AdContext, AdPolicy, AdSettings, ContentSettings};
 use shequn_diagnosis::{Settings, Status};
 use shequn_model::{
@@ -179,7 +179,7 @@ impl GroupRules {
         let m = &mut self.members[ix as usize];
         if !p.name.is_empty() && m.name != p.name {
             m.name = p.name.clone();
-            self.names.insert(fold_name(&p.name));
+            self.names.extend(mention_names(&p.name, None));
         }
         if let Some(id) = &p.platform_id {
             if m.platform_id.is_none() {
@@ -332,7 +332,9 @@ impl GroupRules {
         // The ad classifier, as the report runs it: pushes are pushes, not ads.
         let text_like = matches!(m.kind, MessageKind::Text | MessageKind::Link) && !m.text.trim().is_empty();
         let mut ad = None;
-        if classify && !push && text_like {
+        // Bots are not judged unless `judge_bots` says so, as in the report.
+        let unjudged_bot = !self.cfg.content.judge_bots && self.members[ix as usize].is_bot;
+        if classify && !push && text_like && !unjudged_bot {
             let repeated = if hash.is_some()
                 && copies >= self.cfg.content.repetition.min_copies
                 && copies >= 2 * senders

@@ -4,7 +4,7 @@
 //! tried is recorded in `weights/README.md`.
 //!
 //! cargo run --release -p shequn-content --example ads_lab -- [--no-words] [--no-trigrams]
-//!     [--no-shapes] [--no-links] [--no-offset] [--no-calibrate] [--epochs N] [--l2 X]
+//!     [--no-shapes] [--no-links] [--disguise] [--no-separators] [--no-offset] [--no-calibrate] [--epochs N] [--l2 X]
 //!     [--lr X] [--spam-weight X] [--out FILE]
 
 use std::path::PathBuf;
@@ -30,6 +30,8 @@ fn main() {
             "--no-shapes" => s.features.number_shapes = false,
             "--no-links" => s.features.link_kinds = false,
             "--no-unit" => s.features.unit_length = false,
+            "--disguise" => s.features.disguise = true,
+            "--no-separators" => s.features.separators = false,
             "--no-offset" => s.rules_as_offset = false,
             "--no-calibrate" => calibrate = false,
             "--errors" => errors = true,
@@ -103,6 +105,16 @@ fn main() {
             }
         }
         println!("{path:<48} P {:.4} R {:.4} F1 {:.4}", sc.precision, sc.recall, sc.f1);
+        // The harder dev set: the same rows disguised (`shequn eval ads --disguise 17`).
+        let disguised: Vec<labelled::Labelled> = rows
+            .iter()
+            .map(|r| labelled::Labelled { text: shequn_content::disguise::disguise(&r.text, 17), spam: r.spam })
+            .collect();
+        let d = score_at(&scores(&model, &disguised), &disguised, 0.0);
+        println!(
+            "  disguised (seed 17)                            P {:.4} R {:.4} F1 {:.4}",
+            d.precision, d.recall, d.f1
+        );
     }
     // Single-thread speed of the whole verdict on every row of cn-tg train.csv (warm).
     let rows = labelled::read(&corpus.join(sets[1].0), LabelledFormat::CnTg).expect("cn-tg");

@@ -307,6 +307,9 @@ pub enum AdFeatureKind {
     FirstMessage,
     Repetition,
     Model,
+    /// Not evidence (weight 0): the text as the classifier read it after undoing its disguise,
+    /// shown beside the original on an ad.
+    Undisguised,
 }
 
 /// One fired feature, with what it saw and what it added to the score.
@@ -402,7 +405,29 @@ pub fn classify_with(model: &LinearModel, n: &Normalized, context: AdContext, se
     }));
     let score: f32 = features.iter().map(|f| f.weight).sum();
     let ad = score > settings.threshold;
+    if ad && n.disguise.any() {
+        features.push(undisguised(n));
+    }
     AdVerdict { ad, score, features }
+}
+
+/// Characters of the undisguised text quoted in a reason.
+const UNDISGUISED_QUOTE_CHARS: usize = 200;
+
+/// The reason that shows what the classifier read: the text with its disguise undone (folded,
+/// lower-case) and the tricks found. The original text stays with the message.
+fn undisguised(n: &Normalized) -> AdFeature {
+    let mut read: String = n.folded.chars().take(UNDISGUISED_QUOTE_CHARS).collect();
+    if n.folded.chars().nth(UNDISGUISED_QUOTE_CHARS).is_some() {
+        read.push('…');
+    }
+    let mut tricks = n.disguise.names().join(", ");
+    if !n.fillers.is_empty() {
+        tricks = format!("{tricks} ({})", n.fillers);
+    }
+    AdFeature {
+        kind: AdFeatureKind::Undisguised, detail: format!("read as / 还原为: {read} — {tricks}"), weight: 0.0
+    }
 }
 
 /// The model's log-odds, naming its strongest tokens (each token's weight alone plus tied to the length class).
@@ -581,12 +606,22 @@ fn word_of_pattern(mut i: usize) -> &'static str {
 
 /// Whether `word`, found at `start`, stands as a whole Latin word (so `won` is not in `wonderful`);
 /// an end of the word that is not a letter or digit (`% off`) needs no boundary there.
+///
+/// A word joined to others into one token is not the word: a file name or path (`LICENSE.txt`,
+/// `src/free.rs`), a compound (`non-profit`, `lock-free`, `free_global_ctxt`), a scope or tag
+/// (`@fortawesome/free-solid`, `#free`). `.`, `/`, `-` join only between two letters or digits, so
+/// a word at the end of a sentence ("it's free.") or before a dash still counts.
 fn latin_word_at(haystack: &str, word: &str, start: usize) -> bool {
     let end = start + word.len();
     let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    let before = haystack[..start].chars().next_back();
-    let after = haystack[end..].chars().next();
-    (!alnum(word.chars().next()) || !alnum(before)) && (!alnum(word.chars().next_back()) || !alnum(after))
+    let mut back = haystack[..start].chars().rev();
+    let (before, before2) = (back.next(), back.next());
+    let mut ahead = haystack[end..].chars();
+    let (after, after2) = (ahead.next(), ahead.next());
+    let joiner = |c: Option<char>| matches!(c, Some('.' | '/' | '-'));
+    let glued_before = alnum(before) || matches!(before, Some('_' | '@' | '#')) || (joiner(before) && alnum(before2));
+    let glued_after = alnum(after) || after == Some('_') || (joiner(after) && alnum(after2));
+    (!alnum(word.chars().next()) || !glued_before) && (!alnum(word.chars().next_back()) || !glued_after)
 }
 
 /// Substring match for Han words; word-boundary match for Latin words.

@@ -44,6 +44,11 @@ pub struct FeatureSet {
     /// Each text's feature vector scaled to unit length (1/√buckets), so long texts do not
     /// pile up many small weights.
     pub unit_length: bool,
+    /// Tokens for the disguise normalisation undid (styled letters, separators …). Off in the
+    /// shipped model: on the disguised dev set they made disguised ham read as spam.
+    pub disguise: bool,
+    /// The separators normalisation dropped from between characters, as symbol tokens.
+    pub separators: bool,
 }
 
 impl FeatureSet {
@@ -60,6 +65,8 @@ impl FeatureSet {
         number_shapes: true,
         link_kinds: true,
         unit_length: true,
+        disguise: false,
+        separators: true,
     };
 
     pub fn to_bits(self) -> u32 {
@@ -68,6 +75,8 @@ impl FeatureSet {
             | (self.number_shapes as u32) << 2
             | (self.link_kinds as u32) << 3
             | (self.unit_length as u32) << 4
+            | (self.disguise as u32) << 5
+            | (self.separators as u32) << 6
             | (self.words_min_chars as u32) << 8
     }
 
@@ -78,6 +87,8 @@ impl FeatureSet {
             number_shapes: b & 4 != 0,
             link_kinds: b & 8 != 0,
             unit_length: b & 16 != 0,
+            disguise: b & 32 != 0,
+            separators: b & 64 != 0,
             words_min_chars: (b >> 8) as u8,
         }
     }
@@ -97,6 +108,8 @@ pub enum TokenKind {
     Handle,
     Length,
     Domain,
+    /// A disguise undone by normalisation (styled or look-alike letters, separators, spacing).
+    Disguise,
 }
 
 /// Where a token's text lies.
@@ -230,6 +243,27 @@ impl Features {
                 emit(&mut self.tokens, TokenKind::Symbol, s.as_bytes(), range(s));
             }
         }
+        if set.separators {
+            // The separators normalisation dropped are still symbols the text was written with.
+            for (i, c) in n.fillers.char_indices() {
+                let s = &n.fillers[i..i + c.len_utf8()];
+                emit(&mut self.tokens, TokenKind::Symbol, s.as_bytes(), TokenText::Name("separator / 分隔符"));
+            }
+        }
+        if set.disguise {
+            let d = n.disguise;
+            for (on, name) in [
+                (d.styled, "styled letters / 花体字"),
+                (d.lookalike, "look-alike letters / 形近字母"),
+                (d.separators, "separators / 插入符号"),
+                (d.invisible, "invisible marks / 隐形字符"),
+                (d.spaced, "spaced characters / 字间空格"),
+            ] {
+                if on {
+                    emit(&mut self.tokens, TokenKind::Disguise, name.as_bytes(), TokenText::Name(name));
+                }
+            }
+        }
         // Latin words and number shapes.
         for w in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'')).filter(|w| !w.is_empty()) {
             let b = w.as_bytes();
@@ -331,6 +365,8 @@ mod tests {
             number_shapes: false,
             link_kinds: false,
             unit_length: false,
+            disguise: false,
+            separators: false,
         };
         let plain = names("兼职日赚500元", none);
         assert!(!plain.iter().any(|x| x.starts_with("Word:") || x.starts_with("Trigram:")), "{plain:?}");
@@ -348,7 +384,7 @@ mod tests {
 
     #[test]
     fn feature_set_bits_round_trip() {
-        for b in (0..32).chain([24 << 8 | 1, 255 << 8 | 31]) {
+        for b in (0..128).chain([24 << 8 | 1, 255 << 8 | 127]) {
             assert_eq!(FeatureSet::from_bits(b).to_bits(), b);
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod ads;
 mod clock;
+pub mod disguise;
 pub mod emotion;
 pub mod features;
 pub mod labelled;

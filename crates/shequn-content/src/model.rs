@@ -104,6 +104,8 @@ mod tests {
             number_shapes: false,
             link_kinds: true,
             unit_length: true,
+            disguise: true,
+            separators: false,
         };
         let m = LinearModel { bias: -0.5, features, weights };
         let back = LinearModel::from_bytes(&m.to_bytes()).unwrap();

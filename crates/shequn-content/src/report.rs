@@ -35,6 +35,18 @@ pub struct ContentSettings {
     /// no value (刷单 recruitment, 招商) stay ads, and members' perk posts are still judged as ads:
     /// "免费领取，私信我" from a member is how 爆粉 (harvesting contacts) is done.
     pub operator_value_is_not_ad: bool,
+    /// In chat, promotion words are commercial evidence (see `model_only_margin`) only when at
+    /// least this many different ones occur: one everyday word ("free" memory, "(not urgent)",
+    /// "subscribe to updates", "non-profit") is how people at work talk too.
+    pub chat_min_promotion_words: usize,
+    /// Whether a repeated text is commercial evidence on its own in chat. Off: an issue link or a
+    /// meeting line posted again, or in several streams, is cross-posting; a repeated ad still
+    /// carries its contact, offer or promotion words (and repetition still adds its weight).
+    pub repetition_is_commercial: bool,
+    /// Whether messages of members known to be bots (platform flag or the `bots` list) are judged
+    /// as ads. Off: an integration the group installed (a GitHub feed, an eval bot, a bridge's
+    /// notices) posts what it is set up to post.
+    pub judge_bots: bool,
     pub repetition: RepetitionSettings,
     pub push: PushSettings,
     pub value: ValueSettings,
@@ -49,6 +61,9 @@ impl Default for ContentSettings {
             chat_prior_log_odds: 3.0,
             model_only_margin: 4.0,
             operator_value_is_not_ad: true,
+            chat_min_promotion_words: 2,
+            repetition_is_commercial: false,
+            judge_bots: false,
             repetition: RepetitionSettings::default(),
             push: PushSettings::default(),
             value: ValueSettings::default(),
@@ -149,7 +164,11 @@ impl Judge<'_> {
         let is_human = !t.sender(m).is_bot && !self.push.is_push[i];
         let emotional = is_human && is_emotional(m, n);
         // A push is reported as a push (its own killer in METHOD §7), not also as an ad.
-        if self.push.is_push[i] || !matches!(m.kind, MessageKind::Text | MessageKind::Link) || m.text.trim().is_empty()
+        let unjudged_bot = !self.settings.judge_bots && t.sender(m).is_bot;
+        if self.push.is_push[i]
+            || unjudged_bot
+            || !matches!(m.kind, MessageKind::Text | MessageKind::Link)
+            || m.text.trim().is_empty()
         {
             return Judged { is_human, emotional, text: false, verdict: None, value: None };
         }
@@ -332,6 +351,8 @@ pub fn judge_ad(
     let commercial = |features: &[AdFeature]| {
         features.iter().any(|f| match f.kind {
             AdFeatureKind::Solicitation | AdFeatureKind::Offer => true,
+            AdFeatureKind::Promotion if f.detail.split(", ").count() < settings.chat_min_promotion_words => false,
+            AdFeatureKind::Repetition if !settings.repetition_is_commercial => false,
             AdFeatureKind::Contact | AdFeatureKind::Promotion | AdFeatureKind::Money | AdFeatureKind::Repetition => {
                 !*code.get_or_init(|| looks_like_code_or_log(text))
             }
@@ -371,10 +392,19 @@ pub fn fold_name(s: &str) -> String {
 /// Each member's display name and platform id, lower-case and without spaces: what an `@name`
 /// addressing them would read after normalisation.
 fn member_names(t: &Timeline) -> HashSet<String> {
-    t.members
-        .iter()
-        .flat_map(|m| std::iter::once(fold_name(&m.name)).chain(m.platform_id.as_deref().map(fold_name)))
-        .collect()
+    t.members.iter().flat_map(|m| mention_names(&m.name, m.platform_id.as_deref())).collect()
+}
+
+/// The `@name`s that address one member after normalisation: the folded name and platform id
+/// ([`fold_name`]), and, for a display name of several words, its first word (Zulip writes
+/// "@Esteban Küber", which reads as the handle `@esteban`) when that word is long enough to be a
+/// name. The report and the live alerts both build [`judge_ad`]'s `member_names` with it.
+pub fn mention_names(name: &str, platform_id: Option<&str>) -> impl Iterator<Item = String> {
+    const FIRST_WORD_MIN_CHARS: usize = 3;
+    let mut words = name.split_whitespace();
+    let first = words.next().filter(|w| w.chars().count() >= FIRST_WORD_MIN_CHARS);
+    let first_word = first.filter(|_| words.next().is_some()).map(|w| w.to_lowercase());
+    std::iter::once(fold_name(name)).chain(platform_id.map(fold_name)).chain(first_word)
 }
 
 /// The text without the `@name`s that address someone rather than give a contact: a name of a
@@ -389,10 +419,14 @@ fn drop_mentions(n: &Normalized, members: &HashSet<String>) -> Option<Normalized
     let names_member = |name: &str| {
         members.contains(name) || name.char_indices().skip(5).any(|(end, _)| members.contains(&name[..end]))
     };
+    // In a group chat an `@name` addresses someone; it is a contact only when the text asks the
+    // reader to reach it ("contact @x", "DM @x", "加我"). "call attention", "@rustbot claim", a
+    // co-worker named in an agenda are mentions, whoever the name is.
+    let asks_to_reach = || asks_to_be_contacted(&n.folded);
     let is_mention = |h: &crate::normalize::Handle| {
         h.kind == HandleKind::Telegram
             && h.text.starts_with('@')
-            && (names_member(&h.text[1..]) || opening.starts_with(h.text.as_str()))
+            && (names_member(&h.text[1..]) || opening.starts_with(h.text.as_str()) || !asks_to_reach())
     };
     if !n.handles.iter().any(is_mention) {
         return None;
@@ -400,6 +434,17 @@ fn drop_mentions(n: &Normalized, members: &HashSet<String>) -> Option<Normalized
     let mut kept = n.clone();
     kept.handles.retain(|h| !is_mention(h));
     Some(kept)
+}
+
+/// Whether a text asks the reader to get in touch: an explicit request
+/// (`ads::SOLICITATION_ALONE_WORDS`: 加我, 私聊, DM me, contact me …) or a bare "contact", "dm",
+/// "pm", "message", "join", "add" that a handle follows ("contact @x").
+fn asks_to_be_contacted(folded: &str) -> bool {
+    const BEFORE_HANDLE: &[&str] = &["contact", "dm", "pm", "message", "join", "add", "write to", "联系", "加"];
+    crate::ads::SOLICITATION_ALONE_WORDS.iter().any(|w| folded.contains(w))
+        || BEFORE_HANDLE
+            .iter()
+            .any(|w| folded.match_indices(w).any(|(i, _)| folded[i + w.len()..].trim_start().starts_with('@')))
 }
 
 /// Whether a text is pasted code, a log or a stack trace: many code symbols per character, or
@@ -499,7 +544,13 @@ mod tests {
         assert_eq!(handles(glued), Some(vec![]));
         assert_eq!(handles(opening), Some(vec![]));
         assert_eq!(handles(contact), None, "nothing dropped");
-        assert!(!r.labels[to_member as usize].ad && !r.labels[opening as usize].ad);
+        // A name nobody in the export owns, with no request to reach it: still a mention.
+        let n = normalize("I wanted to call attention to this bug, @nagisa and @rustbot claim it");
+        assert_eq!(drop_mentions(&n, &names).map(|n| n.handles), Some(vec![]));
+        assert!(drop_mentions(&normalize("signals daily, DM @signals_vip"), &names).is_none());
+        // ("call me" after the mention is itself a request to be contacted: whether that message is
+        // an ad is the model's call; the mention adds no contact evidence either way.)
+        assert!(!r.labels[opening as usize].ad);
     }
 
     #[test]
@@ -533,7 +584,11 @@ mod tests {
         let posters: Vec<(&str, u32)> = r.ads.posters.iter().map(|p| (p.name.as_str(), p.ads)).collect();
         assert_eq!(posters, vec![("群主", 1), ("路人", 1)]);
         // The setting turns it off.
-        let strict = ContentSettings { operator_value_is_not_ad: false, ..ContentSettings::default() };
+        let strict = ContentSettings {
+            operator_value_is_not_ad: false,
+            repetition_is_commercial: true,
+            ..ContentSettings::default()
+        };
         let strict = analyze_group(&t, &strict, None, None, None);
         assert!(strict.labels[by_owner as usize].ad);
         assert!(shares.iter().any(|s| strict.labels[*s as usize].ad), "the re-shares are ads without the setting");

@@ -84,6 +84,22 @@ pub struct Settings {
     /// §2: …and at least this share of the window's human messages (a count alone lets
     /// "my project" in a busy help room read as collaboration).
     pub collaboration_min_coop_share: f64,
+    /// §2: a regular is a member (not an operator) who speaks in at least this many distinct
+    /// weeks of the stage window (the stable core of a group: people who come back, not
+    /// passers-by).
+    pub core_min_weeks: u32,
+    /// §2: collaboration through a stable core: at least this many regulars…
+    pub collaboration_core_people: u32,
+    /// §2: …who write at least this share of the window's human messages, with cooperation
+    /// messages at `collaboration_core_min_coop_share`. A working group whose members plan and
+    /// build together (seed 000: 成员之间已经促成了多起合作) need not be emotional; a help desk or
+    /// an open lobby is carried by passers-by.
+    pub collaboration_core_share: f64,
+    /// §2: the cooperation-message share a stable core needs (at least `collaboration_min_coop`).
+    pub collaboration_core_min_coop_share: f64,
+    /// §2: formation signal: regulars write less than this share of the human messages (most of
+    /// the talk is strangers passing through, seed 000's 陌生人).
+    pub formation_core_share: f64,
     /// §7: a sender with at least this share of push-labelled messages is treated as a bot.
     pub push_sender_share: f64,
     /// §7: broadcast-only: pushes at least this share of messages…
@@ -166,6 +182,11 @@ impl Default for Settings {
             collaboration_weeks: 8,
             collaboration_min_coop: 3,
             collaboration_min_coop_share: 0.02,
+            core_min_weeks: 4,
+            collaboration_core_people: 4,
+            collaboration_core_share: 0.8,
+            collaboration_core_min_coop_share: 0.02,
+            formation_core_share: 0.5,
             push_sender_share: 0.5,
             broadcast_push_share: 0.5,
             broadcast_response_rate: 0.05,

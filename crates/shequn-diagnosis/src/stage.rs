@@ -66,6 +66,10 @@ pub struct StageSignals {
     pub cooperation_messages: u32,
     /// Value posts in the window by operators, and in all (None without content labels).
     pub value_by_operators: Option<f64>,
+    /// Regulars: people who spoke in at least `core_min_weeks` distinct weeks of the window.
+    pub core_people: u32,
+    /// Their share of the window's human messages.
+    pub core_share: f64,
     pub formation_score: f64,
     pub assimilation_score: f64,
 }
@@ -110,7 +114,12 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
     // is 0 by construction: those signals say nothing and do not vote.
     let operators_known = (0..f.t.members.len()).any(|m| f.is_operator(m as shequn_model::MemberIx));
     let mm_measured = measured && operators_known;
+    let (core_people, core_share) = stable_core(f, &window);
+    let core_measured = !window.is_empty();
     let mut formation = Vec::new();
+    if core_measured {
+        formation.push(core_share < s.formation_core_share);
+    }
     if operators_known {
         formation.push(operator_share >= s.formation_operator_share);
     }
@@ -138,14 +147,23 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
     let assimilation_score = score(&assimilation);
     let coop_needed =
         (s.collaboration_min_coop as usize).max((s.collaboration_min_coop_share * window.len() as f64).ceil() as usize);
-    let collaboration = assimilation_score >= 0.75
-        && weeks_held >= s.collaboration_weeks
-        && cooperation_messages as usize >= coop_needed;
+    let joint_work = cooperation_messages as usize >= coop_needed;
+    let core = core_people >= s.collaboration_core_people && core_share >= s.collaboration_core_share;
+    // A stable core of members that carries the group stands in for the assimilation signals
+    // (a working group need not be emotional); the joint work must still show.
+    let core_coop_needed = (s.collaboration_min_coop as usize)
+        .max((s.collaboration_core_min_coop_share * window.len() as f64).ceil() as usize);
+    let collaboration = (assimilation_score >= 0.75 && weeks_held >= s.collaboration_weeks && joint_work)
+        || (core && cooperation_messages as usize >= core_coop_needed);
     // Confidence shrinks with the signals that could not be measured (4 per stage).
     let coverage = |v: &[bool]| v.len() as f64 / 4.0;
     let (stage, confidence) = if collaboration {
         let coop = (f64::from(cooperation_messages) / f64::from(s.collaboration_min_coop * 2)).min(1.0);
-        (Stage::Collaboration, (assimilation_score + coop) / 2.0 * coverage(&assimilation))
+        // Through a stable core, the evidence is the core and the joint work, not the four
+        // assimilation signals.
+        let base =
+            if core { (core_share + coop) / 2.0 } else { (assimilation_score + coop) / 2.0 * coverage(&assimilation) };
+        (Stage::Collaboration, base)
     } else if assimilation_score > formation_score {
         (Stage::Assimilation, assimilation_score * coverage(&assimilation))
     } else {
@@ -164,12 +182,35 @@ pub fn stage(f: &Facts, from_ms: i64, net: &Network, key: &KeyPeople, labels_pre
             weeks_held,
             cooperation_messages,
             value_by_operators,
+            core_people,
+            core_share,
             formation_score,
             assimilation_score,
         },
         playbook_zh: zh.to_string(),
         playbook_en: en.to_string(),
     }
+}
+
+/// The regulars of the window (human members, not operators, who spoke in at least
+/// `core_min_weeks` distinct weeks counted back from as-of) and their share of the window's
+/// human messages. Operators are left out: a group its operators carry is in formation however
+/// regularly they post (METHOD §2).
+fn stable_core(f: &Facts, window: &[usize]) -> (u32, f64) {
+    let mut weeks: std::collections::HashMap<MemberIx, (std::collections::HashSet<i64>, usize)> = Default::default();
+    for &i in window {
+        let m = &f.t.messages[i];
+        if f.is_operator(m.sender) {
+            continue;
+        }
+        let e = weeks.entry(m.sender).or_default();
+        e.0.insert((f.as_of_ms - m.time_ms) / WEEK_MS);
+        e.1 += 1;
+    }
+    let min = f.settings.core_min_weeks as usize;
+    let regulars = weeks.values().filter(|(w, _)| w.len() >= min);
+    let (people, messages) = regulars.fold((0u32, 0usize), |(p, n), (_, c)| (p + 1, n + c));
+    (people, ratio(messages, window.len()))
 }
 
 /// Consecutive weeks, counting back from as-of, where member↔member interactions were

@@ -267,6 +267,47 @@ fn mesh_with_many_members_is_assimilation_and_then_collaboration_with_cooperatio
     assert_eq!(d.stage, Some(Stage::Collaboration));
 }
 
+/// A help desk: one helper answers askers who each come once, on 70 days.
+fn help_desk(days: i64) -> Timeline {
+    let mut b = TimelineBuilder::new("desk");
+    let helper = b.member("helper");
+    for d in 0..days {
+        for k in 0..3 {
+            let asker = b.member(&format!("asker{d}-{k}"));
+            let at = day(d) + k * 600_000;
+            let q = b.message(at, asker, "how do I configure the proxy for the app?");
+            b.reply(at + 60_000, helper, "set it in the settings file, see the manual", q);
+        }
+    }
+    b.build()
+}
+
+#[test]
+fn a_stable_core_working_together_is_collaboration_and_a_help_desk_is_formation() {
+    // Eight regulars every day for ten weeks, one message in forty about joint work, and an
+    // assimilation path that cannot pass (no one reaches the key-people bar of 99).
+    let mut t = mesh(8, 70);
+    let last = t.messages.len() - 1;
+    let coop = t.messages.len().div_ceil(40);
+    for k in 0..coop {
+        t.messages[last - 7 * k].text = "let's start a project together next month".into();
+    }
+    let strict = Settings { assimilation_key_people: 99, ..Settings::default() };
+    let d = diagnose(&t, &[], &[], &strict, day(70));
+    let v = d.stage_detail.as_ref().unwrap();
+    assert_eq!((v.signals.core_people, v.signals.core_share), (8, 1.0));
+    assert!(v.signals.assimilation_score < 0.75, "{:?}", v.signals);
+    assert_eq!(d.stage, Some(Stage::Collaboration), "{:?}", v.signals);
+    // Without the stable core's bar (share 1.01 is unreachable) the same group is assimilation.
+    let s = Settings { collaboration_core_share: 1.01, ..strict };
+    assert_eq!(diagnose(&t, &[], &[], &s, day(70)).stage, Some(Stage::Assimilation));
+    // A helper and passers-by: one regular, never a stable core; hub and spoke, so formation.
+    let d = run(&help_desk(70), day(70));
+    let v = d.stage_detail.as_ref().unwrap();
+    assert_eq!(v.signals.core_people, 1);
+    assert_eq!(d.stage, Some(Stage::Formation), "{:?}", v.signals);
+}
+
 #[test]
 fn no_stage_when_not_alive() {
     let (t, _) = group_speaking_on(&[1], 2);

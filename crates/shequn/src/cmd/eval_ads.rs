@@ -9,7 +9,9 @@ use anyhow::anyhow;
 use rayon::prelude::*;
 use serde::Serialize;
 use shequn_content::ads::{classify, AdContext, AdSettings};
+use shequn_content::disguise::disguise;
 use shequn_content::labelled::{self, LabelledFormat};
+use shequn_content::normalize::normalize;
 
 #[derive(clap::Args, Debug)]
 pub struct AdsArgs {
@@ -22,6 +24,14 @@ pub struct AdsArgs {
     /// Evaluate only the held-out fifth (rows whose text hash is 0 mod 5), the part `shequn train ads` leaves out.
     #[arg(long)]
     pub held_out: bool,
+    /// Disguise every row (spam and ham alike) with the tricks spammers use before classifying it:
+    /// styled and look-alike letters, separators, zero-width marks, spaces (seeded:
+    /// `shequn_content::disguise`). The harder dev set of docs/ads-disguise.md.
+    #[arg(long, value_name = "SEED")]
+    pub disguise: Option<u64>,
+    /// Print up to N misclassified rows (original, and as read after undoing disguise) to stderr.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub errors: usize,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -40,6 +50,8 @@ pub struct AdsScore {
     pub data: String,
     pub format: String,
     pub held_out: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disguise_seed: Option<u64>,
     pub precision: f64,
     pub recall: f64,
     pub f1: f64,
@@ -57,6 +69,11 @@ pub fn evaluate(args: &AdsArgs) -> anyhow::Result<AdsScore> {
     if args.held_out {
         rows.retain(|r| labelled::in_held_out_fifth(&r.text));
     }
+    if let Some(seed) = args.disguise {
+        for r in &mut rows {
+            r.text = disguise(&r.text, seed);
+        }
+    }
     let settings = AdSettings::default();
     // Load the model and the segmenter before the clock starts.
     classify("预热 warm-up", AdContext::default(), &settings);
@@ -64,7 +81,17 @@ pub fn evaluate(args: &AdsArgs) -> anyhow::Result<AdsScore> {
     let verdicts: Vec<bool> = rows.par_iter().map(|r| classify(&r.text, AdContext::default(), &settings).ad).collect();
     let seconds = start.elapsed().as_secs_f64();
     let mut c = Confusion::default();
+    let mut shown = 0;
     for (r, ad) in rows.iter().zip(&verdicts) {
+        if r.spam != *ad && shown < args.errors {
+            shown += 1;
+            let kind = if r.spam { "missed spam 漏判" } else { "ham flagged 误判" };
+            eprintln!(
+                "{kind}: {}\n    read as 还原为: {}",
+                r.text.replace('\n', " "),
+                normalize(&r.text).folded.replace('\n', " ")
+            );
+        }
         match (r.spam, *ad) {
             (true, true) => c.true_positive += 1,
             (false, true) => c.false_positive += 1,
@@ -80,6 +107,7 @@ pub fn evaluate(args: &AdsArgs) -> anyhow::Result<AdsScore> {
         data: args.data.display().to_string(),
         format: args.format.clone(),
         held_out: args.held_out,
+        disguise_seed: args.disguise,
         precision,
         recall,
         f1,
@@ -98,6 +126,9 @@ pub fn run(args: &AdsArgs) -> anyhow::Result<ExitCode> {
     }
     let c = &s.confusion;
     println!("ad classifier on {} ({}{})", s.data, s.format, if s.held_out { ", held-out fifth" } else { "" });
+    if let Some(seed) = s.disguise_seed {
+        println!("every row disguised, seed {seed} / 每条已按种子 {seed} 伪装");
+    }
     println!(
         "广告分类器评测: {} 条消息 / messages, {:.2} s ({:.0} msg/s)",
         s.messages, s.seconds, s.messages_per_second
