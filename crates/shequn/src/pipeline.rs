@@ -154,6 +154,10 @@ fn classify(path: &Path, forced: Option<&'static dyn Format>) -> Result<Option<&
         return Err("not a regular file or folder (a pipe, device or socket): not read".into());
     }
     let is_dir = meta.is_dir();
+    // Also with --format: an empty file holds no export, and "imported 0 messages" would hide that.
+    if !is_dir && meta.len() == 0 {
+        return Err("the file is empty: there is nothing to import / 文件为空".into());
+    }
     if let Some(f) = forced {
         return Ok((f.reads_directories() == is_dir).then_some(f));
     }
