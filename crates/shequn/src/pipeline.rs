@@ -259,6 +259,20 @@ pub enum Progress<'r> {
 /// transaction before the import gives up; `import --wait` overrides it.
 pub const WRITER_WAIT_SECS: u64 = 600;
 
+/// What bounds a run: how much each input may make the parsers hold, and how long each unit
+/// queues behind another writer.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    pub limits: shequn_ingest::Limits,
+    pub wait_secs: u64,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds { limits: shequn_ingest::Limits::default(), wait_secs: WRITER_WAIT_SECS }
+    }
+}
+
 /// The outcome of one unit.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitReport {
@@ -279,8 +293,7 @@ pub fn run(
     archive: &mut Archive,
     units: &[Unit],
     opts: &ParseOptions,
-    limits: &shequn_ingest::Limits,
-    wait_secs: u64,
+    bounds: &Bounds,
     threads: usize,
     force: bool,
     mut on_progress: impl FnMut(Progress<'_>),
@@ -318,7 +331,7 @@ pub fn run(
                     continue;
                 }
                 let mut sink = ChunkSink { buf: Vec::with_capacity(CHUNK), tx: tx.clone(), spent };
-                let input = Input::with_limits(&unit.path, *limits);
+                let input = Input::with_limits(&unit.path, bounds.limits);
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     unit.format.parse(&input, opts, &mut sink)
                 }))
@@ -348,7 +361,7 @@ pub fn run(
                         unchanged_report(unit, seen)
                     }
                     (None, print) => {
-                        write_unit(archive, unit, rx, spent, print.as_ref().ok(), wait_secs, &mut on_progress)?
+                        write_unit(archive, unit, rx, spent, print.as_ref().ok(), bounds.wait_secs, &mut on_progress)?
                     }
                 };
                 on_progress(Progress::Done(&report));
