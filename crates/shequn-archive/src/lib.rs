@@ -100,20 +100,30 @@ impl Archive {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.err(e))?;
         let known = schema::MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(ArchiveError::TooNew { path: self.path.clone(), found: version, known });
+        let sqlite = |path: &str| {
+            let path = path.to_string();
+            move |source| ArchiveError::Sqlite { path: path.clone(), source }
+        };
+        loop {
+            let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+            if version > known {
+                return Err(ArchiveError::TooNew { path: self.path.clone(), found: version, known });
+            }
+            if version == known {
+                return Ok(());
+            }
+            // Immediate, and the version read again inside: two processes opening a new archive
+            // at once take turns, and the second finds the migration done (#19 item 8).
+            let tx = rusqlite::Transaction::new(&mut self.conn, rusqlite::TransactionBehavior::Immediate)
+                .map_err(sqlite(&self.path))?;
+            let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sqlite(&self.path))?;
+            if now == version {
+                tx.execute_batch(schema::MIGRATIONS[version as usize]).map_err(sqlite(&self.path))?;
+                tx.pragma_update(None, "user_version", version + 1).map_err(sqlite(&self.path))?;
+            }
+            tx.commit().map_err(sqlite(&self.path))?;
         }
-        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx =
-                self.conn.transaction().map_err(|source| ArchiveError::Sqlite { path: self.path.clone(), source })?;
-            tx.execute_batch(sql).map_err(|source| ArchiveError::Sqlite { path: self.path.clone(), source })?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)
-                .map_err(|source| ArchiveError::Sqlite { path: self.path.clone(), source })?;
-            tx.commit().map_err(|source| ArchiveError::Sqlite { path: self.path.clone(), source })?;
-        }
-        Ok(())
     }
 
     /// The schema version this archive is at.

@@ -157,8 +157,15 @@ pub fn status(f: &Facts) -> (Status, StatusEvidence) {
     let now = f.as_of_ms;
     let window = f.range(now - i64::from(s.status_window_days) * DAY_MS, now);
     let dead_window = f.range(now - i64::from(s.dead_after_days) * DAY_MS, now);
-    let mut days: Vec<i64> =
-        window.clone().filter(|&i| f.is_member_msg(i)).map(|i| f.day(f.t.messages[i].time_ms)).collect();
+    // "Days of the last 30" are calendar days: as-of's own and the 29 before it. The instant
+    // window reaches into a 31st day whenever as-of is not midnight (#19 item 10).
+    let first_day = f.day(now) - (i64::from(s.status_window_days) - 1);
+    let mut days: Vec<i64> = window
+        .clone()
+        .filter(|&i| f.is_member_msg(i))
+        .map(|i| f.day(f.t.messages[i].time_ms))
+        .filter(|&d| d >= first_day)
+        .collect();
     let member_messages = days.len() as u32;
     days.dedup();
     let member_days = days.len() as u32;

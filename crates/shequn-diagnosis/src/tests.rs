@@ -39,6 +39,17 @@ fn alive_needs_four_days_three_is_dormant() {
 }
 
 #[test]
+fn members_never_speak_on_more_days_than_the_window_has() {
+    // Every calendar day from 100 to 130, as of day 130 after noon: 31 days touch the instant
+    // window, 30 are "the last 30 days".
+    let days: Vec<i64> = (100..=130).collect();
+    let (t, _) = group_speaking_on(&days, 1);
+    let d = run(&t, day(130) + HOUR);
+    assert_eq!(d.evidence.member_days, 30);
+    assert!(d.evidence.reason_en.contains("30 days of the last 30"), "{}", d.evidence.reason_en);
+}
+
+#[test]
 fn dead_at_exactly_thirty_days_silent_not_at_twenty_nine() {
     let (t, _) = group_speaking_on(&[100], 1);
     let last = day(100);

@@ -1,9 +1,20 @@
 //! Escaping for HTML text, attributes and inline JSON. Chat messages are
 //! hostile input: every piece of text goes through one of these.
 
-/// Escapes text for an HTML element body or a quoted attribute value.
+/// Explicit bidi formatting characters (embeddings, overrides, isolates).
+fn is_bidi_control(ch: char) -> bool {
+    matches!(ch, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Escapes text for an HTML element body or a quoted attribute value. Text holding bidi
+/// controls is isolated between FSI and PDI (what `<bdi>` does, and valid in attributes too):
+/// a name with U+202E cannot reverse the text after it.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
+    let isolate = s.chars().any(is_bidi_control);
+    if isolate {
+        out.push('\u{2068}');
+    }
     for ch in s.chars() {
         match ch {
             '&' => out.push_str("&amp;"),
@@ -13,6 +24,9 @@ pub fn esc(s: &str) -> String {
             '\'' => out.push_str("&#39;"),
             _ => out.push(ch),
         }
+    }
+    if isolate {
+        out.push('\u{2069}');
     }
     out
 }
@@ -50,6 +64,12 @@ mod tests {
         let s = esc(r#"<script>alert(1)</script><img src=x onerror="alert(2)"> 'x'"#);
         assert!(!s.contains('<') && !s.contains('>') && !s.contains('"') && !s.contains('\''));
         assert_eq!(esc("a&b"), "a&amp;b");
+    }
+
+    #[test]
+    fn a_bidi_override_stays_inside_its_text() {
+        assert_eq!(esc("evil\u{202E}gpj.exe"), "\u{2068}evil\u{202E}gpj.exe\u{2069}");
+        assert_eq!(esc("plain عربي"), "plain عربي", "right-to-left letters alone need nothing");
     }
 
     #[test]

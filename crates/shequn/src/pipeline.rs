@@ -154,6 +154,10 @@ fn classify(path: &Path, forced: Option<&'static dyn Format>) -> Result<Option<&
         return Err("not a regular file or folder (a pipe, device or socket): not read".into());
     }
     let is_dir = meta.is_dir();
+    // Also with --format: an empty file holds no export, and "imported 0 messages" would hide that.
+    if !is_dir && meta.len() == 0 {
+        return Err("the file is empty: there is nothing to import / 文件为空".into());
+    }
     if let Some(f) = forced {
         return Ok((f.reads_directories() == is_dir).then_some(f));
     }
@@ -255,6 +259,20 @@ pub enum Progress<'r> {
 /// transaction before the import gives up; `import --wait` overrides it.
 pub const WRITER_WAIT_SECS: u64 = 600;
 
+/// What bounds a run: how much each input may make the parsers hold, and how long each unit
+/// queues behind another writer.
+#[derive(Clone, Copy, Debug)]
+pub struct Bounds {
+    pub limits: shequn_ingest::Limits,
+    pub wait_secs: u64,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds { limits: shequn_ingest::Limits::default(), wait_secs: WRITER_WAIT_SECS }
+    }
+}
+
 /// The outcome of one unit.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitReport {
@@ -275,8 +293,7 @@ pub fn run(
     archive: &mut Archive,
     units: &[Unit],
     opts: &ParseOptions,
-    limits: &shequn_ingest::Limits,
-    wait_secs: u64,
+    bounds: &Bounds,
     threads: usize,
     force: bool,
     mut on_progress: impl FnMut(Progress<'_>),
@@ -314,7 +331,7 @@ pub fn run(
                     continue;
                 }
                 let mut sink = ChunkSink { buf: Vec::with_capacity(CHUNK), tx: tx.clone(), spent };
-                let input = Input::with_limits(&unit.path, *limits);
+                let input = Input::with_limits(&unit.path, bounds.limits);
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     unit.format.parse(&input, opts, &mut sink)
                 }))
@@ -344,7 +361,7 @@ pub fn run(
                         unchanged_report(unit, seen)
                     }
                     (None, print) => {
-                        write_unit(archive, unit, rx, spent, print.as_ref().ok(), wait_secs, &mut on_progress)?
+                        write_unit(archive, unit, rx, spent, print.as_ref().ok(), bounds.wait_secs, &mut on_progress)?
                     }
                 };
                 on_progress(Progress::Done(&report));

@@ -64,7 +64,7 @@ fn the_writer_reports_each_stored_chunk_before_the_file_is_done() {
     let (units, failures, _) = pipeline::plan(&[export], None);
     assert!(failures.is_empty() && units.len() == 1);
     let (mut chunks, mut stored, mut done_after) = (0, 0usize, None);
-    pipeline::run(&mut archive, &units, &Default::default(), &Default::default(), 600, 2, false, |p| match p {
+    pipeline::run(&mut archive, &units, &Default::default(), &Default::default(), 2, false, |p| match p {
         Progress::Stored { records } => {
             assert!(done_after.is_none(), "a chunk reported after its file was done");
             chunks += 1;

@@ -199,3 +199,30 @@ fn report_files_replace_a_planted_link_instead_of_writing_through_it() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary files are left behind");
 }
+
+#[test]
+fn read_commands_do_not_create_an_archive_at_a_mistyped_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("no-such-folder").join("archvie.db");
+    for args in [&["groups"][..], &["group", "1"], &["report", "--out", dir.path().join("r").to_str().unwrap()]] {
+        let out = shequn(&typo, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("no archive at"), "{args:?}");
+    }
+    assert!(!dir.path().join("no-such-folder").exists(), "neither the archive nor its folder was created");
+}
+
+#[test]
+fn an_empty_file_fails_clearly_even_with_a_format_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let db = dir.path().join("a.db");
+    for format in ["qq-txt", "jsonl", "wecom-archive"] {
+        let out = shequn(&db, &["import", "--json", "--format", format, empty.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(summary["failed"], 1, "{format}");
+        assert!(summary["failures"][0]["error"].as_str().unwrap().contains("empty"), "{summary}");
+    }
+}

@@ -114,7 +114,7 @@ pub fn diagnose_groups(
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let config = args.config.load()?;
-    let archive = cli.open_archive()?;
+    let archive = cli.open_existing_archive()?;
     let found = archive.find_groups(&args.group)?;
     let g = match found.as_slice() {
         [] => bail!("no group matches {:?}; list them with `shequn groups`", args.group),

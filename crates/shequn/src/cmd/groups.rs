@@ -58,7 +58,7 @@ pub struct GroupRow {
 
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     let config = args.config.load()?;
-    let archive = cli.open_archive()?;
+    let archive = cli.open_existing_archive()?;
     let as_of = super::group::resolve_as_of(&archive, args.as_of.as_deref())?;
     let (rows, diagnoses) = rows(&archive, &cli.db_path(), &config, &as_of)?;
     if args.json {

@@ -205,8 +205,14 @@ fn import(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     };
     let mut total = ImportStats::default();
     let mut stored = 0u64;
-    let mut reports =
-        pipeline::run(&mut archive, &units, &opts, &limits, args.wait, threads, args.force, |p| match p {
+    let mut reports = pipeline::run(
+        &mut archive,
+        &units,
+        &opts,
+        &pipeline::Bounds { limits, wait_secs: args.wait },
+        threads,
+        args.force,
+        |p| match p {
             pipeline::Progress::Stored { records } => {
                 stored += records as u64;
                 if let Some(bar) = &bar {
@@ -235,7 +241,8 @@ fn import(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-        })?;
+        },
+    )?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

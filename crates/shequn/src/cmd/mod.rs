@@ -57,6 +57,19 @@ impl Cli {
         self.db.clone().unwrap_or_else(shequn_archive::default_path)
     }
 
+    /// Opens the archive for a command that only reads it: a path with no archive is an error
+    /// (a mistyped `--db` must not silently create an empty archive and its folders).
+    pub fn open_existing_archive(&self) -> anyhow::Result<Archive> {
+        let path = self.db_path();
+        if !path.is_file() {
+            anyhow::bail!(
+                "no archive at {} / 该路径没有档案 (check --db or SHEQUN_DB; `shequn import EXPORT` creates an archive)",
+                path.display()
+            );
+        }
+        self.open_archive()
+    }
+
     pub fn open_archive(&self) -> anyhow::Result<Archive> {
         let path = self.db_path();
         Archive::open(&path).map_err(|e| anyhow::anyhow!("cannot open the archive {}: {e}", path.display()))

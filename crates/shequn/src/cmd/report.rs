@@ -31,7 +31,7 @@ pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
 /// Analyses every group of the archive and writes the report files into `out`.
 pub fn write_report(cli: &Cli, out: &Path, as_of: Option<&str>, config: &ConfigArgs) -> anyhow::Result<()> {
     let config = config.load()?;
-    let archive = cli.open_archive()?;
+    let archive = cli.open_existing_archive()?;
     let as_of = super::group::resolve_as_of(&archive, as_of)?;
     let ids = archive.group_ids()?;
     drop(archive);

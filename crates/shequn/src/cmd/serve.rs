@@ -149,7 +149,7 @@ pub fn router(served: Served) -> Router {
 pub fn run(cli: &Cli, args: &Args) -> anyhow::Result<ExitCode> {
     check_bind(&args.addr, args.token.as_deref())?;
     let config = args.config.load()?;
-    let archive = cli.open_archive()?;
+    let archive = cli.open_existing_archive()?;
     let ids: Vec<i64> = archive.groups()?.iter().map(|g| g.id).collect();
     let as_of = super::group::resolve_as_of(&archive, args.as_of.as_deref())?;
     drop(archive);
