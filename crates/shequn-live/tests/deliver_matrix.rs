@@ -177,7 +177,7 @@ fn unanswered_newcomers_reach_the_operators_room_once_answered_ones_never_and_an
     assert!(first.contains("「unanswered」新人 ann 的第一条发言 1 分钟无人回应"), "{first}");
     assert!(first.contains("unanswered: newcomer ann's first message has had no answer for 1 min"), "{first}");
     assert!(first.contains("): hi everyone, I just joined, glad to be here"), "the evidence quote: {first}");
-    assert!(first.find("新人").unwrap() < first.find("newcomer").unwrap(), "Chinese first");
+    assert!(first.find("新人 ann").unwrap() < first.find("newcomer ann").unwrap(), "Chinese first");
 
     // Bob answers Ann late in one room: the open alert resolves, and the operators hear it.
     bob.reply(&late, "sorry Ann, welcome!", &greeting[&late]);
