@@ -60,7 +60,12 @@ impl Archive {
     }
 
     /// What was done to one message, oldest first.
-    pub fn enforcement_for(&self, platform: &str, group_platform_id: &str, message_key: &str) -> Result<Vec<EnforcementRow>> {
+    pub fn enforcement_for(
+        &self,
+        platform: &str,
+        group_platform_id: &str,
+        message_key: &str,
+    ) -> Result<Vec<EnforcementRow>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
@@ -109,13 +114,17 @@ mod tests {
             alert_key: Some("k".into()),
             at_ms: 5,
         };
-        a.insert_enforcement(&[row("delete", "done", "m:$1"), row("warn", "refused", "m:$1"), row("delete", "would", "m:$2")])
-            .unwrap();
+        a.insert_enforcement(&[
+            row("delete", "done", "m:$1"),
+            row("warn", "refused", "m:$1"),
+            row("delete", "would", "m:$2"),
+        ])
+        .unwrap();
         let got = a.enforcement_for("matrix", "!r:x", "m:$1").unwrap();
-        assert_eq!(got.iter().map(|r| (r.action.as_str(), r.outcome.as_str())).collect::<Vec<_>>(), [
-            ("delete", "done"),
-            ("warn", "refused")
-        ]);
+        assert_eq!(
+            got.iter().map(|r| (r.action.as_str(), r.outcome.as_str())).collect::<Vec<_>>(),
+            [("delete", "done"), ("warn", "refused")]
+        );
         let dry = a.enforcement_for("matrix", "!r:x", "m:$2").unwrap();
         assert!(dry[0].dry_run);
         assert!(a.enforcement_for("matrix", "!other", "m:$1").unwrap().is_empty());

@@ -192,6 +192,7 @@ fn an_archive_from_before_spans_is_upgraded_from_its_messages() {
              CREATE INDEX events_by_time ON events (group_id, time_ms);
              DROP TABLE live_cursors;
              DROP TABLE alerts;
+             DROP TABLE enforcement_actions;
              PRAGMA user_version = 3;",
         )
         .unwrap();

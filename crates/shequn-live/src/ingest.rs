@@ -250,6 +250,9 @@ struct Writer {
 /// WAL frames (16 KiB pages) after which the writer rewinds the log: about 64 MiB.
 const LOG_REWIND_FRAMES: i64 = 4096;
 
+/// Where a job's result goes.
+type Done<T> = oneshot::Sender<Result<T, IngestError>>;
+
 type Pending = (Delivery, oneshot::Sender<Result<Vec<i64>, IngestError>>);
 
 impl Writer {
@@ -260,8 +263,7 @@ impl Writer {
             let mut by_source: Vec<(String, Vec<Pending>)> = Vec::new();
             let mut heartbeat = false;
             let mut alerts: Vec<(AlertOp, oneshot::Sender<Result<AlertDone, IngestError>>)> = Vec::new();
-            let mut enforced: Vec<(Vec<shequn_archive::EnforcementRow>, oneshot::Sender<Result<(), IngestError>>)> =
-                Vec::new();
+            let mut enforced: Vec<(Vec<shequn_archive::EnforcementRow>, Done<()>)> = Vec::new();
             let mut take = |job: Job, heartbeat: &mut bool| match job {
                 Job::Heartbeat => *heartbeat = true,
                 Job::Alert { op, done } => alerts.push((op, done)),
@@ -287,9 +289,8 @@ impl Writer {
                 let _ = done.send(self.alert(op));
             }
             for (rows, done) in enforced {
-                let _ = done.send(
-                    self.archive.insert_enforcement(&rows).map_err(|e| IngestError::Failed(e.to_string())),
-                );
+                let _ =
+                    done.send(self.archive.insert_enforcement(&rows).map_err(|e| IngestError::Failed(e.to_string())));
             }
             // Passive checkpoints never catch a writer that never pauses: rewind the log here,
             // between transactions, once it passes LOG_REWIND_FRAMES (most of it is copied

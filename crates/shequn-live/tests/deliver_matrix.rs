@@ -243,15 +243,8 @@ fn the_matrix_executor_redacts_a_real_event_records_it_and_a_refusal_is_kept() {
     let api = Arc::new(MatrixApi::new(&hs.base, bot.token.clone(), Duration::from_secs(10)));
     let actors = Enforcer::actors(&Outbound { matrix: Some(api), ..Outbound::default() });
     assert!(actors.contains_key(&Platform::Matrix));
-    let enforcer = Enforcer::start(
-        actors,
-        service.ingest.clone(),
-        rt.handle().clone(),
-        16,
-        2,
-        Duration::from_millis(50),
-    )
-    .unwrap();
+    let enforcer =
+        Enforcer::start(actors, service.ingest.clone(), rt.handle().clone(), 16, 2, Duration::from_millis(50)).unwrap();
     let action = |room: &str, msg: &str, steps: Vec<Step>, dry_run: bool| EnforcementAction {
         group: GroupRef { platform: Platform::Matrix, platform_id: room.to_string(), name: "moderated".into() },
         message_id: msg.to_string(),
@@ -260,7 +253,8 @@ fn the_matrix_executor_redacts_a_real_event_records_it_and_a_refusal_is_kept() {
         dry_run,
         alert_key: Some(format!("matrix:{room}:ad:m:{msg}")),
     };
-    let warn = Step::Warn { text: "本群禁止广告 · No ads in this room (rule: ads only in the ad thread)".into() };
+    let warn =
+        Step::Warn { text: "本群禁止广告 · No ads in this room (rule: ads only in the ad thread)".into() };
 
     // Dry run: recorded as what would be done; the event is untouched.
     let rx = enforcer.submit(action(&room, &kept, vec![Step::Delete], true)).unwrap();
@@ -270,7 +264,9 @@ fn the_matrix_executor_redacts_a_real_event_records_it_and_a_refusal_is_kept() {
     assert_eq!(event(&hs.base, &alice, &room, &kept)["content"]["body"], "and another one, kept for the dry run");
 
     // Enforced: redacted on the homeserver, a warning posted, a mute proposed (Matrix has none).
-    let rx = enforcer.submit(action(&room, &ad, vec![Step::Delete, warn.clone(), Step::Mute { minutes: 10 }], false)).unwrap();
+    let rx = enforcer
+        .submit(action(&room, &ad, vec![Step::Delete, warn.clone(), Step::Mute { minutes: 10 }], false))
+        .unwrap();
     let done = rx.blocking_recv().unwrap();
     let outcomes: Vec<Outcome> = done.iter().map(|o| o.outcome).collect();
     assert_eq!(outcomes, [Outcome::Done, Outcome::Done, Outcome::Proposed], "{done:?}");
@@ -288,7 +284,8 @@ fn the_matrix_executor_redacts_a_real_event_records_it_and_a_refusal_is_kept() {
     // The archive says what was done to each message.
     let a = Archive::open_readonly(&db).unwrap();
     let rows = a.enforcement_for("matrix", &room, &format!("m:{ad}")).unwrap();
-    let got: Vec<(&str, &str, bool)> = rows.iter().map(|r| (r.action.as_str(), r.outcome.as_str(), r.dry_run)).collect();
+    let got: Vec<(&str, &str, bool)> =
+        rows.iter().map(|r| (r.action.as_str(), r.outcome.as_str(), r.dry_run)).collect();
     assert_eq!(got, [("delete", "done", false), ("warn", "done", false), ("mute", "proposed", false)]);
     let dry_rows = a.enforcement_for("matrix", &room, &format!("m:{kept}")).unwrap();
     assert_eq!((dry_rows[0].outcome.as_str(), dry_rows[0].dry_run), ("would", true));

@@ -101,7 +101,9 @@ async fn platforms(seen: Seen) -> String {
         .route(
             "/wecom/cgi-bin/message/send",
             post(
-                move |Query(q): Query<std::collections::HashMap<String, String>>, h: HeaderMap, Json(b): Json<Value>| {
+                move |Query(q): Query<std::collections::HashMap<String, String>>,
+                      h: HeaderMap,
+                      Json(b): Json<Value>| {
                     let sends = sends.clone();
                     async move {
                         let n = {
@@ -213,7 +215,10 @@ base_url = "{base}/wecom"
     let wecom: Vec<&str> = s.iter().filter(|x| x.0.starts_with("wecom")).map(|x| x.0.as_str()).collect();
     assert_eq!(wecom, ["wecom gettoken", "wecom send AT1", "wecom gettoken", "wecom send AT2"]);
     let gettoken = s.iter().find(|x| x.0 == "wecom gettoken").unwrap();
-    assert_eq!((gettoken.2["corpid"].as_str(), gettoken.2["corpsecret"].as_str()), (Some("ww42"), Some("wecom-secret")));
+    assert_eq!(
+        (gettoken.2["corpid"].as_str(), gettoken.2["corpsecret"].as_str()),
+        (Some("ww42"), Some("wecom-secret"))
+    );
     let sent = s.iter().find(|x| x.0 == "wecom send AT2").unwrap();
     assert_eq!((sent.2["touser"].as_str(), sent.2["agentid"].as_i64()), (Some("@all"), Some(1000002)));
     assert!(sent.2["text"]["content"].as_str().unwrap().contains("新人 Ann"));
@@ -361,7 +366,8 @@ async fn the_event_stream_carries_each_stored_change_to_a_real_client() {
             }
         }
     });
-    let ct = tokio::task::spawn_blocking(move || ready_rx.recv_timeout(Duration::from_secs(10)).unwrap()).await.unwrap();
+    let ct =
+        tokio::task::spawn_blocking(move || ready_rx.recv_timeout(Duration::from_secs(10)).unwrap()).await.unwrap();
     assert_eq!(ct, "text/event-stream");
 
     live.service.ingest.store("webhook", Delivery { records: greeting("g1", 500), cursor: None }).await.unwrap();

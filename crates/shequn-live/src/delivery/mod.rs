@@ -216,7 +216,12 @@ impl Deliveries {
     }
 
     /// Adds a target built by the caller (tests, the benchmark's local receiver).
-    pub fn with_target(self, platforms: Option<Vec<Platform>>, target: Box<dyn Target>, s: Schedule) -> anyhow::Result<Deliveries> {
+    pub fn with_target(
+        self,
+        platforms: Option<Vec<Platform>>,
+        target: Box<dyn Target>,
+        s: Schedule,
+    ) -> anyhow::Result<Deliveries> {
         let mut routes = Arc::try_unwrap(self.routes).unwrap_or_else(|_| panic!("add targets before sharing"));
         routes.push(Route { platforms, queue: runner::spawn(target, s)? });
         Ok(Deliveries { routes: Arc::new(routes) })
@@ -231,7 +236,7 @@ impl Deliveries {
         let platform = change.alert().group.platform;
         let shared = Arc::new(change.clone());
         for r in self.routes.iter() {
-            if r.platforms.as_ref().map_or(true, |p| p.contains(&platform)) {
+            if r.platforms.as_ref().is_none_or(|p| p.contains(&platform)) {
                 r.queue.offer(shared.clone());
             }
         }

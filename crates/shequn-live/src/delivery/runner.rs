@@ -149,8 +149,8 @@ fn run(target: Box<dyn Target>, rx: Receiver<Arc<AlertChange>>, s: Schedule) {
             None if open && pending.is_empty() => open = false,
             None => {}
         }
-        let window_open = window_end.map_or(true, |e| Instant::now() >= e);
-        if pending.is_empty() || !(window_open || !open) {
+        let window_open = window_end.is_none_or(|e| Instant::now() >= e);
+        if pending.is_empty() || (!window_open && open) {
             continue;
         }
         if digest.is_zero() {
@@ -246,7 +246,12 @@ mod tests {
     fn failures_are_retried_with_the_same_id_and_refusals_are_not() {
         let fast = Schedule { first_retry: Duration::from_millis(5), attempts: 4, ..Schedule::default() };
         let (q, sent) = start(
-            vec![Err(CallError::retry("500")), Err(CallError::retry("timeout")), Ok(()), Err(CallError::Refused("no".into()))],
+            vec![
+                Err(CallError::retry("500")),
+                Err(CallError::retry("timeout")),
+                Ok(()),
+                Err(CallError::Refused("no".into())),
+            ],
             fast,
             Duration::ZERO,
         );

@@ -124,6 +124,8 @@ mod tests {
         assert!(t.contains("20. ⚠️") && !t.contains("21. "), "{t}");
         assert!(t.ends_with("…… 另有 5 条 · 5 more"), "{t}");
         // Quotes are cut short in a digest.
-        assert!(t.contains(&format!("> Ann: {}…", "大家好，我是新来的".repeat(10).chars().take(80).collect::<String>())));
+        assert!(
+            t.contains(&format!("> Ann: {}…", "大家好，我是新来的".repeat(10).chars().take(80).collect::<String>()))
+        );
     }
 }

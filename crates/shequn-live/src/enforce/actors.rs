@@ -81,7 +81,9 @@ impl Actor for MatrixActor {
         match step {
             Step::Delete => format!("redact(room {room}, event {})", a.message_id),
             Step::Warn { text } => format!("send m.notice(room {room}): {text}"),
-            Step::Mute { minutes } => format!("mute {} for {minutes} min (proposed: Matrix has no timed mute)", a.sender),
+            Step::Mute { minutes } => {
+                format!("mute {} for {minutes} min (proposed: Matrix has no timed mute)", a.sender)
+            }
             Step::Kick => format!("kick(room {room}, user {})", a.sender),
         }
     }
@@ -151,7 +153,10 @@ mod tests {
 
     #[test]
     fn telegram_chat_ids_are_rebuilt_from_the_stored_form() {
-        assert_eq!(TelegramActor::chat_and_message(&action("1234567890", "55")), ("-1001234567890".into(), "55".into()));
+        assert_eq!(
+            TelegramActor::chat_and_message(&action("1234567890", "55")),
+            ("-1001234567890".into(), "55".into())
+        );
         assert_eq!(TelegramActor::chat_and_message(&action("4242", "bot7")), ("-4242".into(), "7".into()));
     }
 }

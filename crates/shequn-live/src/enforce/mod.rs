@@ -10,7 +10,7 @@
 pub mod actors;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,7 +124,13 @@ pub trait Actor: Send + Sync {
 }
 
 /// Runs one step with `actor`, retrying what is worth retrying.
-pub fn run_step(actor: &dyn Actor, a: &EnforcementAction, step: &Step, attempts: u32, first_retry: Duration) -> StepOutcome {
+pub fn run_step(
+    actor: &dyn Actor,
+    a: &EnforcementAction,
+    step: &Step,
+    attempts: u32,
+    first_retry: Duration,
+) -> StepOutcome {
     let name = step.name().to_string();
     if a.dry_run {
         return StepOutcome { step: name, outcome: Outcome::Would, detail: actor.describe(a, step) };
@@ -257,7 +263,7 @@ pub fn execute(actor: &dyn Actor, a: &EnforcementAction, attempts: u32, first_re
     out
 }
 
-fn rows_of(db: &PathBuf, a: &EnforcementAction, outcomes: &[StepOutcome]) -> Vec<EnforcementRow> {
+fn rows_of(db: &Path, a: &EnforcementAction, outcomes: &[StepOutcome]) -> Vec<EnforcementRow> {
     let group_id = Archive::open_readonly(db)
         .ok()
         .and_then(|ar| ar.group_id(a.group.platform.as_str(), &a.group.platform_id).ok().flatten());

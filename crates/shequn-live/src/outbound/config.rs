@@ -110,8 +110,10 @@ impl OutboundConfig {
         if c.telegram.is_none() {
             if let Some(t) = source("telegram") {
                 if let Some(var) = str_of(t, "bot_token_env") {
-                    c.telegram =
-                        Some(TelegramOut { bot_token_env: var, base_url: str_of(t, "base_url").unwrap_or_else(telegram_base) });
+                    c.telegram = Some(TelegramOut {
+                        bot_token_env: var,
+                        base_url: str_of(t, "base_url").unwrap_or_else(telegram_base),
+                    });
                 }
             }
         }

@@ -25,7 +25,8 @@ impl MatrixApi {
         let url = format!("{}/_matrix/client/v3{path}", self.homeserver);
         let auth = format!("Bearer {}", self.token);
         let req = if method == "PUT" { self.agent.put(&url) } else { self.agent.post(&url) };
-        let result = req.header("Authorization", &auth).header("Content-Type", "application/json").send(body.to_string());
+        let result =
+            req.header("Authorization", &auth).header("Content-Type", "application/json").send(body.to_string());
         let what = path.split('/').nth(3).unwrap_or("call");
         let (status, v) = read(result, &format!("Matrix {what}"), &self.token)?;
         if (200..300).contains(&status) {

@@ -87,7 +87,9 @@ impl WecomApi {
             0 => Ok(()),
             c if TOKEN_CODES.contains(&c) => {
                 *self.token.lock().unwrap_or_else(|e| e.into_inner()) = None;
-                Err(CallError::retry(format!("WeCom message/send: access token refused ({c} {msg}); fetching a new one")))
+                Err(CallError::retry(format!(
+                    "WeCom message/send: access token refused ({c} {msg}); fetching a new one"
+                )))
             }
             -1 => Err(CallError::retry(format!("WeCom message/send: system busy ({msg})"))),
             c => Err(CallError::Refused(format!("WeCom message/send: errcode {c} {msg}"))),
