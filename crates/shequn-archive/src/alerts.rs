@@ -159,7 +159,7 @@ mod tests {
     #[test]
     fn an_alert_is_stored_once_resolved_once_and_acknowledged() {
         let a = Archive::open_in_memory().unwrap();
-        assert_eq!(a.schema_version().unwrap(), 6);
+        assert_eq!(a.schema_version().unwrap(), 7);
         assert!(a.insert_alert(&alert("generic:g:newcomer:m:1")).unwrap());
         assert!(!a.insert_alert(&alert("generic:g:newcomer:m:1")).unwrap(), "the same key again");
         assert!(a.insert_alert(&alert("generic:h:question:m:2")).unwrap());

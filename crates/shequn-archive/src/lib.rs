@@ -9,11 +9,13 @@
 //! - Readers get plain [`Timeline`]s; nothing outside this crate sees SQL.
 
 mod alerts;
+mod enforcement;
 mod import;
 mod read;
 mod schema;
 
 pub use alerts::AlertRow;
+pub use enforcement::EnforcementRow;
 pub use import::{FileImport, ImportStats, SourceRecord};
 pub use read::{GroupSpan, GroupSummary};
 

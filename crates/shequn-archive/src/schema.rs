@@ -171,4 +171,24 @@ CREATE TABLE alerts (
 ) WITHOUT ROWID;
 CREATE INDEX alerts_by_state ON alerts (state, opened_ms);
 "#,
+    // 7: what live enforcement did (or, in dry-run, would have done) to a message: one row per
+    // step (delete, warn, mute, kick) and attempt outcome. The message itself stays in
+    // `messages`; this says what happened to it on the platform.
+    r#"
+CREATE TABLE enforcement_actions (
+    id           INTEGER PRIMARY KEY,
+    group_id     INTEGER,
+    platform     TEXT NOT NULL,
+    group_platform_id TEXT NOT NULL,
+    message_key  TEXT NOT NULL,
+    sender       TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    dry_run      INTEGER NOT NULL,
+    outcome      TEXT NOT NULL,
+    detail       TEXT NOT NULL,
+    alert_key    TEXT,
+    at_ms        INTEGER NOT NULL
+);
+CREATE INDEX enforcement_by_message ON enforcement_actions (platform, group_platform_id, message_key);
+"#,
 ];

@@ -117,7 +117,7 @@ fn reopening_a_file_keeps_data_and_schema() {
         import(&mut a, sample());
     }
     let a = Archive::open(&path).unwrap();
-    assert_eq!(a.schema_version().unwrap(), 6);
+    assert_eq!(a.schema_version().unwrap(), 7);
     assert_eq!(a.counts().unwrap().1, 5);
 }
 
@@ -192,6 +192,7 @@ fn an_archive_from_before_spans_is_upgraded_from_its_messages() {
              CREATE INDEX events_by_time ON events (group_id, time_ms);
              DROP TABLE live_cursors;
              DROP TABLE alerts;
+             DROP TABLE enforcement_actions;
              PRAGMA user_version = 3;",
         )
         .unwrap();
@@ -199,7 +200,7 @@ fn an_archive_from_before_spans_is_upgraded_from_its_messages() {
     let refused = Archive::open_readonly(&path).err().expect("a version 3 archive is not read as is");
     assert!(refused.to_string().contains("version 3"), "{refused}");
     let a = Archive::open(&path).unwrap();
-    assert_eq!(a.schema_version().unwrap(), 6);
+    assert_eq!(a.schema_version().unwrap(), 7);
     let s = a.spans().unwrap();
     assert_eq!((s[0].first_ms, s[0].last_ms), (Some(1000), Some(4000)));
     let c = rusqlite::Connection::open(&path).unwrap();

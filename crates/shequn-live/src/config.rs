@@ -57,6 +57,10 @@ pub struct LiveConfig {
     pub sources: Vec<(String, toml::Value)>,
     /// `[alerts]`: waits, per-group overrides, the outgoing webhook (defaults when absent).
     pub alerts: shequn_alerts::AlertSettings,
+    /// `[alerts.deliver]`: the operators' chats alert changes go to, the digest window.
+    pub deliver: crate::delivery::DeliverConfig,
+    /// `[outbound.<platform>]`: how shequn calls platforms (delivery, enforcement).
+    pub outbound: crate::outbound::OutboundConfig,
     /// Every other table, left for later stages (`[enforce]`): kept, not an error.
     pub other: toml::Table,
 }
@@ -78,7 +82,13 @@ impl LiveConfig {
             None => Limits::default(),
             Some(v) => v.try_into().map_err(|e: toml::de::Error| anyhow::anyhow!("[limits]: {e}"))?,
         };
-        let alerts = match table.remove("alerts") {
+        // `[alerts.deliver]` is the delivery's (this crate's); the rest of `[alerts]` the rules'.
+        let mut alerts = table.remove("alerts");
+        let deliver = match alerts.as_mut().and_then(toml::Value::as_table_mut).and_then(|t| t.remove("deliver")) {
+            None => crate::delivery::DeliverConfig::default(),
+            Some(v) => crate::delivery::DeliverConfig::from_toml(&v)?,
+        };
+        let alerts = match alerts {
             None => shequn_alerts::AlertSettings::default(),
             Some(v) => shequn_alerts::AlertSettings::from_toml(&v).map_err(|e| anyhow::anyhow!(e))?,
         };
@@ -88,7 +98,8 @@ impl LiveConfig {
                 sources.push((name.to_string(), v));
             }
         }
-        Ok(LiveConfig { server, limits, sources, alerts, other: table })
+        let outbound = crate::outbound::OutboundConfig::from_toml(table.remove("outbound").as_ref(), &sources)?;
+        Ok(LiveConfig { server, limits, sources, alerts, deliver, outbound, other: table })
     }
 }
 

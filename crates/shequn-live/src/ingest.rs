@@ -68,6 +68,7 @@ enum Job {
     Store { source: String, delivery: Delivery, done: oneshot::Sender<Result<Vec<i64>, IngestError>> },
     Heartbeat,
     Alert { op: AlertOp, done: oneshot::Sender<Result<AlertDone, IngestError>> },
+    Enforcement { rows: Vec<shequn_archive::EnforcementRow>, done: oneshot::Sender<Result<(), IngestError>> },
 }
 
 /// A change to the stored alerts, written by the one writer like everything else.
@@ -119,6 +120,9 @@ pub struct Ingest {
     /// Every commit, for whoever listens (alerts, server-sent events). Lagging listeners
     /// miss messages rather than slow the writer.
     pub committed: tokio::sync::broadcast::Sender<Committed>,
+    /// Every stored alert change (opened, resolved, acknowledged) as the archive now holds
+    /// the alert, for the server-sent event stream. Lagging listeners miss changes.
+    pub alert_changes: tokio::sync::broadcast::Sender<shequn_archive::AlertRow>,
 }
 
 impl Ingest {
@@ -136,7 +140,15 @@ impl Ingest {
         let (tx, rx) = mpsc::channel(opts.queue.max(1));
         let changes = Arc::new(Changes::default());
         let (committed, _) = tokio::sync::broadcast::channel(1024);
-        let ingest = Ingest { tx, wait: opts.wait, path: path.to_path_buf(), changes: changes.clone(), committed };
+        let (alert_changes, _) = tokio::sync::broadcast::channel(1024);
+        let ingest = Ingest {
+            tx,
+            wait: opts.wait,
+            path: path.to_path_buf(),
+            changes: changes.clone(),
+            committed,
+            alert_changes,
+        };
         let writing = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let still = writing.clone();
         let log_frames = Arc::new(std::sync::atomic::AtomicI64::new(0));
@@ -149,7 +161,14 @@ impl Ingest {
                 }
             }
         })?;
-        let writer = Writer { archive, changes, committed: ingest.committed.clone(), opts, log_frames };
+        let writer = Writer {
+            archive,
+            changes,
+            committed: ingest.committed.clone(),
+            alert_changes: ingest.alert_changes.clone(),
+            opts,
+            log_frames,
+        };
         let handle = std::thread::Builder::new().name("shequn-writer".into()).spawn(move || {
             writer.run(rx);
             writing.store(false, std::sync::atomic::Ordering::Relaxed);
@@ -201,6 +220,17 @@ impl Ingest {
         wait.await.map_err(|_| IngestError::Stopped)?
     }
 
+    /// Records what enforcement did (or would do) to messages, through the writer.
+    pub async fn enforcement(&self, rows: Vec<shequn_archive::EnforcementRow>) -> Result<(), IngestError> {
+        let (done, wait) = oneshot::channel();
+        match self.tx.send_timeout(Job::Enforcement { rows, done }, self.wait).await {
+            Ok(()) => {}
+            Err(mpsc::error::SendTimeoutError::Timeout(_)) => return Err(IngestError::Busy),
+            Err(mpsc::error::SendTimeoutError::Closed(_)) => return Err(IngestError::Stopped),
+        }
+        wait.await.map_err(|_| IngestError::Stopped)?
+    }
+
     /// Asks the writer to extend the live sources' coverage to now.
     pub fn heartbeat(&self) {
         let _ = self.tx.try_send(Job::Heartbeat);
@@ -213,11 +243,15 @@ struct Writer {
     log_frames: Arc<std::sync::atomic::AtomicI64>,
     changes: Arc<Changes>,
     committed: tokio::sync::broadcast::Sender<Committed>,
+    alert_changes: tokio::sync::broadcast::Sender<shequn_archive::AlertRow>,
     opts: IngestOptions,
 }
 
 /// WAL frames (16 KiB pages) after which the writer rewinds the log: about 64 MiB.
 const LOG_REWIND_FRAMES: i64 = 4096;
+
+/// Where a job's result goes.
+type Done<T> = oneshot::Sender<Result<T, IngestError>>;
 
 type Pending = (Delivery, oneshot::Sender<Result<Vec<i64>, IngestError>>);
 
@@ -229,9 +263,11 @@ impl Writer {
             let mut by_source: Vec<(String, Vec<Pending>)> = Vec::new();
             let mut heartbeat = false;
             let mut alerts: Vec<(AlertOp, oneshot::Sender<Result<AlertDone, IngestError>>)> = Vec::new();
+            let mut enforced: Vec<(Vec<shequn_archive::EnforcementRow>, Done<()>)> = Vec::new();
             let mut take = |job: Job, heartbeat: &mut bool| match job {
                 Job::Heartbeat => *heartbeat = true,
                 Job::Alert { op, done } => alerts.push((op, done)),
+                Job::Enforcement { rows, done } => enforced.push((rows, done)),
                 Job::Store { source, delivery, done } => match by_source.iter_mut().find(|(s, _)| *s == source) {
                     Some((_, v)) => v.push((delivery, done)),
                     None => by_source.push((source, vec![(delivery, done)])),
@@ -251,6 +287,10 @@ impl Writer {
             }
             for (op, done) in alerts {
                 let _ = done.send(self.alert(op));
+            }
+            for (rows, done) in enforced {
+                let _ =
+                    done.send(self.archive.insert_enforcement(&rows).map_err(|e| IngestError::Failed(e.to_string())));
             }
             // Passive checkpoints never catch a writer that never pauses: rewind the log here,
             // between transactions, once it passes LOG_REWIND_FRAMES (most of it is copied
@@ -348,6 +388,22 @@ impl Writer {
     }
 
     fn alert(&mut self, op: AlertOp) -> Result<AlertDone, IngestError> {
+        let key = match &op {
+            AlertOp::Insert(row) => row.key.clone(),
+            AlertOp::Resolve { key, .. } | AlertOp::Ack { key, .. } => key.clone(),
+        };
+        let done = self.store_alert(op)?;
+        // Tell the stream what the archive now holds (an acknowledgement is a change too).
+        let changed = matches!(done, AlertDone::Changed(true) | AlertDone::Row(Some(_)));
+        if changed && self.alert_changes.receiver_count() > 0 {
+            if let Ok(Some(row)) = self.archive.alert(&key) {
+                let _ = self.alert_changes.send(row);
+            }
+        }
+        Ok(done)
+    }
+
+    fn store_alert(&mut self, op: AlertOp) -> Result<AlertDone, IngestError> {
         let failed = |e: shequn_archive::ArchiveError| IngestError::Failed(e.to_string());
         match op {
             AlertOp::Insert(row) => self.archive.insert_alert(&row).map(AlertDone::Changed).map_err(failed),

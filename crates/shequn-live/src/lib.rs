@@ -18,12 +18,16 @@
 //! - Sources never touch the archive or run analyses: they verify and convert.
 
 pub mod access;
+pub mod alert_page;
 pub mod alerting;
 pub mod config;
 pub mod connections;
 pub mod dashboard;
+pub mod delivery;
+pub mod enforce;
 pub mod ingest;
 pub mod limits;
+pub mod outbound;
 pub mod replay;
 pub mod server;
 pub mod source;

@@ -126,15 +126,21 @@ pub fn run(config: LiveConfig, db: &Path, dashboard: Dashboard) -> anyhow::Resul
     rt.block_on(async move {
         let service = Service::start(&config, db)?;
         let analysis = dashboard.analysis();
+        let outbound = config.outbound.build()?;
         let alerting =
             crate::alerting::Alerting::new(&config.alerts, analysis.replies.clone(), analysis.responsiveness.clone())?
-                .with_rules(analysis.settings.clone(), analysis.content.clone(), analysis.ad_policies.clone());
+                .with_rules(analysis.settings.clone(), analysis.content.clone(), analysis.ad_policies.clone())
+                .with_delivery(&config.deliver, &outbound);
+        // Started here so a target without credentials stops the service before it listens.
+        let deliveries = alerting.start_deliveries()?;
+        let alerting = alerting.with_deliveries(deliveries);
         // Before any source runs: the task must be listening when the first commit lands.
         let alerts = service.spawn_alerting(&alerting);
         let app = service
             .router()
             .merge(dashboard.router(service.ingest.clone()))
-            .merge(crate::alerting::router(&service.ingest, dashboard.clone()));
+            .merge(crate::alerting::router(&service.ingest, dashboard.clone()))
+            .merge(crate::alert_page::router(&service.ingest, dashboard.clone(), service.shutdown.subscribe()));
         let listener = tokio::net::TcpListener::bind(config.server.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.server.addr))?;

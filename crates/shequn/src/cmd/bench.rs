@@ -76,6 +76,10 @@ pub struct LiveArgs {
     /// while traffic flows); 0 never.
     #[arg(long, default_value_t = 0.0, value_name = "S")]
     pub dashboard_every: f64,
+    /// Extra groups whose newcomer goes unanswered, each wait ending during the run: the
+    /// alert latency (wait elapsed → delivery call) is measured on them.
+    #[arg(long, default_value_t = 200, value_name = "K")]
+    pub alert_groups: usize,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -92,6 +96,7 @@ fn run_live(a: &LiveArgs) -> anyhow::Result<ExitCode> {
         connections: a.connections,
         runs: a.runs,
         dashboard_every_s: a.dashboard_every,
+        alert_groups: a.alert_groups,
     };
     let s = bench::live::run(&settings, |i, r| {
         if !a.json {
@@ -112,7 +117,8 @@ fn run_live(a: &LiveArgs) -> anyhow::Result<ExitCode> {
         println!(
             "实时接入 live: {} groups, offered {:.0} msgs/s over {} connections, {} s × {} run(s)\n\
              acknowledged {:.0} msgs/s (target ≥ 5000), ack p50 {:.1} ms, p99 {:.1} ms (target ≤ 50), \
-             RSS {} → {} MB (target: within 10 %), {} failed",
+             RSS {} → {} MB (target: within 10 %), {} failed\n\
+             告警 alerts: {} of {} delivered, latency p99 {:.0} ms (target ≤ 1000), state {} bytes per group",
             s.groups,
             s.offered_msgs_per_s,
             s.connections,
@@ -123,7 +129,11 @@ fn run_live(a: &LiveArgs) -> anyhow::Result<ExitCode> {
             s.ack_p99_ms,
             mb(s.rss_mb_start),
             mb(s.rss_mb_end),
-            s.failed
+            s.failed,
+            s.alerts_received,
+            s.alerts_expected,
+            s.alert_latency_p99_ms,
+            s.state_bytes_per_group.map_or("?".into(), |b| format!("{b:.0}"))
         );
     }
     Ok(ExitCode::SUCCESS)
