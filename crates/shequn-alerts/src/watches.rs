@@ -38,6 +38,8 @@ pub struct Watches {
     content: Arc<ContentSettings>,
     policies: PolicyBook,
     enforce: EnforceSettings,
+    /// Groups never watched (the operators' chats the alerts are delivered to).
+    ignored: std::collections::HashSet<(Platform, String)>,
 }
 
 impl Watches {
@@ -52,6 +54,7 @@ impl Watches {
             content: Arc::new(ContentSettings::default()),
             policies: PolicyBook::default(),
             enforce: EnforceSettings::default(),
+            ignored: Default::default(),
         }
     }
 
@@ -76,6 +79,18 @@ impl Watches {
     pub fn with_eval_every(mut self, ms: i64) -> Watches {
         self.eval_every_ms = Some(ms);
         self
+    }
+
+    /// Never watches these groups: the operators' chats alerts are delivered to, whose
+    /// messages are the service's own alerts, not a group's talk.
+    pub fn ignoring(mut self, groups: impl IntoIterator<Item = (Platform, String)>) -> Watches {
+        self.ignored.extend(groups);
+        self
+    }
+
+    /// Whether a group is left unwatched ([`Watches::ignoring`]).
+    pub fn ignores(&self, platform: Platform, platform_id: &str) -> bool {
+        self.ignored.contains(&(platform, platform_id.to_string()))
     }
 
     pub fn settings(&self) -> &AlertSettings {
@@ -152,6 +167,9 @@ impl Watches {
             return;
         }
         let id = (g.platform, g.platform_id.clone());
+        if self.ignored.contains(&id) {
+            return;
+        }
         if !self.groups.contains_key(&id) {
             let gref = GroupRef { platform: g.platform, platform_id: g.platform_id.clone(), name: g.name.clone() };
             let cfg = self.config_for(&gref);
@@ -170,6 +188,9 @@ impl Watches {
     /// Adds a watch built elsewhere (started from the archive before any record arrived).
     pub fn insert(&mut self, w: GroupWatch) {
         let g = w.group();
+        if self.ignores(g.platform, &g.platform_id) {
+            return;
+        }
         self.groups.insert((g.platform, g.platform_id.clone()), w);
     }
 

@@ -138,7 +138,8 @@ impl Alerting {
             Deliveries::default()
         });
         let mut watches = Watches::new(self.settings.clone(), self.replies.clone(), self.responsiveness.clone())
-            .with_enforce(self.enforce.clone());
+            .with_enforce(self.enforce.clone())
+            .ignoring(self.deliver.operator_chats());
         if let Some((d, c, p)) = &self.rules {
             watches = watches.with_analysis(d.clone(), c.clone(), p.clone());
         }
@@ -242,7 +243,9 @@ impl Task {
         let mut unseen = Vec::new();
         for r in records {
             if let Record::Group(g) = r {
-                if self.watches.get(g.platform, &g.platform_id).is_none() {
+                if self.watches.get(g.platform, &g.platform_id).is_none()
+                    && !self.watches.ignores(g.platform, &g.platform_id)
+                {
                     unseen.push(GroupRef {
                         platform: g.platform,
                         platform_id: g.platform_id.clone(),

@@ -197,7 +197,8 @@ fn unanswered_newcomers_reach_the_operators_room_once_answered_ones_never_and_an
     // Once each, the restarted one included; nothing else was posted.
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(opened(&restarted, &dan_hello), 1);
-    assert_eq!(posted_by(&alice, &hs.base, &ops, &bot.id).len(), 4, "three alerts and one resolution");
+    let posted = posted_by(&alice, &hs.base, &ops, &bot.id);
+    assert_eq!(posted.len(), 4, "three alerts and one resolution: {posted:#?}");
     live.stop(&rt);
 }
 

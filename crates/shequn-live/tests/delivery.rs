@@ -323,7 +323,11 @@ async fn the_event_stream_carries_each_stored_change_to_a_real_client() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     let live = Running::start(&db, &config);
-    let dashboard = Dashboard::new(AnalysisConfig::default(), Some("tok".into()), 3_600_000);
+    let dashboard = Dashboard::new(
+        AnalysisConfig::default(),
+        shequn_live::access::Access::new(Some("tok".into()), Vec::new()),
+        3_600_000,
+    );
     let app = alerting::router(&live.service.ingest, dashboard.clone()).merge(shequn_live::alert_page::router(
         &live.service.ingest,
         dashboard,

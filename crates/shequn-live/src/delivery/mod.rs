@@ -55,6 +55,32 @@ pub struct DeliverConfig {
     pub wecom: Option<ChatTarget>,
 }
 
+impl DeliverConfig {
+    /// The operators' chats as the archive keys them (platform, platform id): the service's
+    /// own alert messages land there, and must not be watched as a group's talk (they would
+    /// read as mechanical pushes and raise alerts about alerts).
+    pub fn operator_chats(&self) -> Vec<(shequn_model::Platform, String)> {
+        use shequn_model::Platform;
+        let mut out = Vec::new();
+        if let Some(id) = self.matrix.as_ref().and_then(|t| t.room_id.clone()) {
+            out.push((Platform::Matrix, id));
+        }
+        if let Some(id) = self.onebot.as_ref().and_then(|t| t.group_id.clone()) {
+            out.push((Platform::Qq, id));
+        }
+        if let Some(id) = self.telegram.as_ref().and_then(|t| t.chat_id.clone()) {
+            // Stored as the Bot API's id or the bare id exports use (`-100` dropped).
+            if let Ok(n) = id.parse::<i64>() {
+                for kind in ["supergroup", "group"] {
+                    out.push((Platform::Telegram, crate::sources::telegram::bare_chat_id(n, kind)));
+                }
+            }
+            out.push((Platform::Telegram, id));
+        }
+        out
+    }
+}
+
 impl Default for DeliverConfig {
     fn default() -> DeliverConfig {
         DeliverConfig {

@@ -95,6 +95,9 @@ pub(crate) mod tests_support {
             text_en: "读书会: newcomer Ann's first message has had no answer for 10 min".into(),
             state: AlertState::Open,
             resolution: None,
+            quotes: Vec::new(),
+            reasons: Vec::new(),
+            numbers: Default::default(),
         })
     }
 }
